@@ -1,0 +1,167 @@
+"""Charts: the house theme and the accessible, offline figure every chart is wrapped in.
+
+A figure is one self-contained block of HTML: a title, a static SVG image drawn at
+build time by vl-convert (what print, readers without JavaScript and screen readers
+get), the Vega-Lite spec that ``wpsr-charts.js`` draws interactively in its place, a
+text description, a source line and a link to the chart's data as CSV. Nothing in it
+refers to another origin, and it contains no random ids, so rebuilding the same
+commit gives the same HTML.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+from collections.abc import Sequence
+from urllib.parse import quote
+
+import altair as alt
+import pandas as pd
+import vl_convert as vlc
+
+from wpsr.data import package
+
+# Okabe & Ito's palette, distinguishable with the common colour-vision deficiencies.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+INK = "#1f2933"
+WIDTH = 620
+
+
+@alt.theme.register("wpsr", enable=True)
+def house_theme() -> alt.theme.ThemeConfig:
+    """The one place where charts get their colours, type and size."""
+    label = {"labelFont": FONT, "labelFontSize": 13, "labelColor": INK,
+             "titleFont": FONT, "titleFontSize": 13, "titleColor": INK, "titleFontWeight": "normal"}
+    return {
+        "config": {
+            "font": FONT,
+            "background": "#ffffff",
+            "view": {"stroke": None, "continuousWidth": WIDTH, "continuousHeight": 320},
+            "range": {"category": PALETTE},
+            "axis": {**label, "gridColor": "#e4e7eb", "domainColor": "#9aa5b1", "tickColor": "#9aa5b1"},
+            "legend": {**label, "orient": "bottom", "symbolSize": 120},
+            "header": {**label, "labelFontWeight": "bold"},
+            "title": {"font": FONT, "fontSize": 15, "color": INK, "anchor": "start"},
+            "text": {"font": FONT, "fontSize": 12, "color": INK},
+            "bar": {"color": PALETTE[0]},
+            "line": {"strokeWidth": 2.5},
+        }
+    }
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+class Figure:
+    """A chart ready for the page: notebooks display it, the book publishes its HTML."""
+
+    def __init__(self, chart: alt.TopLevelMixin, *, title: str, description: str,
+                 sources: Sequence[str], name: str | None = None):
+        if not description.strip():
+            raise ValueError("a chart needs a description: say in words what it shows")
+        if not isinstance(chart.data, pd.DataFrame):
+            raise TypeError("give the chart its data as a pandas DataFrame at the top level")
+        self.chart = chart.properties(description=description)
+        self.title = title
+        self.description = description
+        self.name = name or _slug(title)
+        self.resources = [package().resource(s) for s in sources]
+
+    @property
+    def spec(self) -> dict:
+        return self.chart.to_dict()
+
+    def svg(self) -> str:
+        """The static rendering, drawn offline with the same Vega version as the site."""
+        return vlc.vegalite_to_svg(self.spec, vl_version="6.4", allowed_base_urls=[])
+
+    def csv(self) -> str:
+        return self.chart.data.to_csv(index=False, lineterminator="\n")
+
+    def source_line(self) -> str:
+        return " ".join(r.citation() for r in self.resources)
+
+    def _repr_html_(self) -> str:
+        ident = f"fig-{self.name}"
+        svg_text = self.svg()
+        size = re.search(r'<svg[^>]*?width="([\d.]+)"[^>]*?height="([\d.]+)"', svg_text)
+        width, height = (round(float(v)) for v in size.groups()) if size else (WIDTH, 320)
+        svg = base64.b64encode(svg_text.encode()).decode()
+        spec = json.dumps(self.spec, sort_keys=True, ensure_ascii=False).replace("</", "<\\/")
+        data_uri = "data:text/csv;charset=utf-8," + quote(self.csv())
+        e = html.escape
+        return (
+            f'<figure class="wpsr-chart" id="{ident}" aria-describedby="{ident}-desc">\n'
+            f'<figcaption class="wpsr-chart-title">{e(self.title)}</figcaption>\n'
+            f'<div class="wpsr-chart-view">'
+            f'<img class="wpsr-chart-static" src="data:image/svg+xml;base64,{svg}" '
+            f'alt="Chart: {e(self.title)}. Described below." width="{width}" height="{height}"></div>\n'
+            f'<script type="application/json" class="wpsr-chart-spec">{spec}</script>\n'
+            f'<p class="wpsr-chart-description" id="{ident}-desc">{e(self.description)}</p>\n'
+            f'<p class="wpsr-source">Source: {e(self.source_line())}</p>\n'
+            f'<p class="wpsr-download"><a download="{self.name}.csv" href="{data_uri}">'
+            f"Download the data of this chart (CSV)</a></p>\n"
+            f"</figure>"
+        )
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        return {"text/html": self._repr_html_()}
+
+
+def figure(chart: alt.TopLevelMixin, *, title: str, description: str,
+           sources: str | Sequence[str], name: str | None = None) -> Figure:
+    """Wrap an Altair chart with its title, text description and datasets it draws on."""
+    return Figure(chart, title=title, description=description,
+                  sources=[sources] if isinstance(sources, str) else sources, name=name)
+
+
+# --- house chart types: every series is told apart by more than its colour --------
+
+def bars(frame: pd.DataFrame, *, value: str, category: str, value_title: str,
+         group: str | None = None, number_format: str = ".1f") -> alt.LayerChart:
+    """Horizontal bars, each labelled with its value (and its group, when grouped)."""
+    labels = frame[value].map(f"{{:{number_format}}}".format)
+    if group:
+        labels += " (" + frame[group].astype(str) + ")"
+    enc: dict = {"y": alt.Y(f"{category}:N", title=None, sort=None),
+                 "x": alt.X(f"{value}:Q", title=value_title),
+                 "tooltip": [c for c in (category, group) if c] + [alt.Tooltip(value, format=number_format)]}
+    if group:
+        enc |= {"yOffset": alt.YOffset(f"{group}:N"), "color": alt.Color(f"{group}:N", title=None)}
+    base = alt.Chart().encode(**enc)
+    return alt.layer(base.mark_bar(),
+                     base.mark_text(align="left", dx=4, color=INK).encode(text="label:N", color=alt.value(INK)),
+                     data=frame.assign(label=labels))
+
+
+def lines(frame: pd.DataFrame, *, x: str, y: str, series: str, y_title: str,
+          x_title: str | None = None, number_format: str = ".1f") -> alt.LayerChart:
+    """Lines told apart by colour, dash and point shape, each named at its end."""
+    color = alt.Color(f"{series}:N", legend=None)  # each line is named at its end instead
+    base = alt.Chart().encode(
+        x=alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(format="d")),
+        y=alt.Y(f"{y}:Q", title=y_title),
+        tooltip=[series, alt.Tooltip(f"{x}:Q", format="d"), alt.Tooltip(y, format=number_format)])
+    return alt.layer(
+        base.mark_line().encode(color=color, strokeDash=alt.StrokeDash(f"{series}:N", legend=None)),
+        base.mark_point(size=30, filled=True).encode(color=color, shape=alt.Shape(f"{series}:N", legend=None)),
+        base.mark_text(align="left", dx=6).encode(text=f"{series}:N")
+        .transform_filter(alt.datum[x] == int(frame[x].max())),
+        data=frame,
+    )
+
+
+def dumbbell(frame: pd.DataFrame, *, value: str, category: str, period: str, value_title: str,
+             number_format: str = ".1f") -> alt.LayerChart:
+    """Two periods per category joined by a rule; periods differ in colour and shape."""
+    base = alt.Chart().encode(y=alt.Y(f"{category}:N", title=None, sort="-x"))
+    points = base.mark_point(size=110, filled=True).encode(
+        x=alt.X(f"{value}:Q", title=value_title),
+        color=alt.Color(f"{period}:N", title=None), shape=alt.Shape(f"{period}:N", title=None),
+        tooltip=[category, period, alt.Tooltip(value, format=number_format)])
+    rule = base.mark_rule(color="#9aa5b1").encode(x=f"min({value}):Q", x2=f"max({value}):Q")
+    return alt.layer(rule, points, data=frame)

@@ -1,0 +1,398 @@
+"""Datasets: the Frictionless Data Package in ``data/``, validated on every load.
+
+Each CSV is described once in ``data/datapackage.json`` (fields, types, constraints,
+source, licence). :func:`load` reads a resource, checks every cell against its Table
+Schema and returns a typed DataFrame; any problem raises :class:`DataError` whose
+lines read ``path:line: field: what is wrong — how to fix it``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from wpsr.book import book_root
+
+DESCRIPTOR = "datapackage.json"
+# Set by the Sphinx extension while a notebook executes: each load() appends the
+# files it read, so the build knows which notebooks a changed dataset affects.
+DEPENDENCY_LOG_ENV = "WPSR_DEPENDENCY_LOG"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a dataset, located as precisely as possible."""
+
+    path: Path
+    line: int | None
+    message: str
+    hint: str
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else str(self.path)
+        what = f"{self.field}: {self.message}" if self.field else self.message
+        return f"{where}: {what} — {self.hint}"
+
+
+class DataError(Exception):
+    """A dataset or its descriptor breaks the rules; ``str()`` lists every problem."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(map(str, problems)))
+
+
+# --- cell types -------------------------------------------------------------------
+
+def _parse_integer(text: str) -> int:
+    if not re.fullmatch(r"[+-]?\d+", text):
+        raise ValueError
+    return int(text)
+
+
+def _parse_number(text: str) -> float:
+    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", text):
+        raise ValueError
+    return float(text)
+
+
+def _parse_boolean(text: str) -> bool:
+    if text not in ("true", "false"):
+        raise ValueError
+    return text == "true"
+
+
+def _parse_time(text: str) -> str:
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", text):
+        raise ValueError
+    return text
+
+
+_PARSERS: dict[str, tuple[Callable[[str], Any], str]] = {
+    "string": (str, "text"),
+    "integer": (_parse_integer, "a whole number such as 2023"),
+    "number": (_parse_number, "a number such as 12.5 (a dot for decimals, no thousands separator)"),
+    "year": (_parse_integer, "a four-digit year such as 2023"),
+    "date": (dt.date.fromisoformat, "a date written YYYY-MM-DD"),
+    "time": (_parse_time, "a time written HH:MM"),
+    "boolean": (_parse_boolean, "true or false"),
+}
+_PANDAS_DTYPES = {"integer": "Int64", "year": "Int64", "number": "Float64", "boolean": "boolean",
+                  "string": "string", "time": "string"}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of a Table Schema."""
+
+    name: str
+    type: str
+    title: str
+    description: str
+    constraints: dict[str, Any]
+
+    @property
+    def required(self) -> bool:
+        return bool(self.constraints.get("required"))
+
+    def check(self, text: str) -> tuple[Any, str | None]:
+        """Return the typed value of one cell and, if it breaks a rule, what to fix."""
+        if text == "":
+            return None, ("a value is required here — fill it in" if self.required else None)
+        parse, expected = _PARSERS[self.type]
+        try:
+            value = parse(text)
+        except ValueError:
+            return None, f"{text!r} is not {expected} — correct the value"
+        c = self.constraints
+        if "enum" in c and value not in c["enum"]:
+            allowed = ", ".join(map(str, c["enum"]))
+            return value, f"{text!r} is not an allowed value — use one of: {allowed}"
+        if "minimum" in c and value < _bound(self.type, c["minimum"]):
+            return value, f"{text} is below the minimum {c['minimum']} — correct the value"
+        if "maximum" in c and value > _bound(self.type, c["maximum"]):
+            return value, f"{text} is above the maximum {c['maximum']} — correct the value"
+        if "pattern" in c and not re.fullmatch(c["pattern"], text):
+            return value, f"{text!r} does not match the pattern {c['pattern']} — correct the value"
+        if "maxLength" in c and len(text) > c["maxLength"]:
+            return value, f"is {len(text)} characters long, over {c['maxLength']} — shorten it"
+        return value, None
+
+
+def _bound(field_type: str, bound: Any) -> Any:
+    return dt.date.fromisoformat(bound) if field_type == "date" else bound
+
+
+# --- resources --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Resource:
+    """A CSV described in the data package."""
+
+    package: DataPackage
+    descriptor: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.descriptor["name"]
+
+    @property
+    def title(self) -> str:
+        return self.descriptor.get("title", self.name)
+
+    @property
+    def path(self) -> Path:
+        return self.package.directory / self.descriptor["path"]
+
+    @property
+    def display_path(self) -> Path:
+        """The CSV's path relative to the book, as error messages show it."""
+        return _display(self.path)
+
+    @cached_property
+    def fields(self) -> list[Field]:
+        return [
+            Field(f["name"], f.get("type", "string"), f.get("title", f["name"]),
+                  f.get("description", ""), f.get("constraints", {}))
+            for f in self.descriptor["schema"]["fields"]
+        ]
+
+    @property
+    def sources(self) -> list[dict[str, Any]]:
+        return self.descriptor.get("sources", [])
+
+    @property
+    def licenses(self) -> list[dict[str, Any]]:
+        return self.descriptor.get("licenses", [])
+
+    def citation(self) -> str:
+        """A one-line source note, as printed under a chart or table."""
+        parts = []
+        for s in self.sources:
+            text = f"{s.get('publisher', '')} ({s.get('year', 'n.d.')}). {s['title']}"
+            if s.get("locator"):
+                text += f", {s['locator']}"
+            parts.append(text.strip() + ".")
+        return " ".join(parts)
+
+    def rows(self) -> Iterator[tuple[int, list[str]]]:
+        """Yield (line number, cells) for every data row; raises DataError on bad bytes."""
+        raw = self.path.read_bytes() if self.path.exists() else None
+        if raw is None:
+            raise DataError([Problem(self.display_path, None, "the file does not exist",
+                                     f"create it or correct resource {self.name!r} in {DESCRIPTOR}")])
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as err:
+            line = raw.count(b"\n", 0, err.start) + 1
+            raise DataError([Problem(self.display_path, line,
+                                     f"byte {raw[err.start]:#04x} is not valid UTF-8",
+                                     "save the file as UTF-8")]) from None
+        reader = csv.reader(io.StringIO(text, newline=""))
+        for cells in reader:
+            yield reader.line_num, cells
+
+    def validate(self) -> tuple[pd.DataFrame | None, list[Problem]]:
+        """Check every cell; return the typed table (None if any problem) and the problems."""
+        problems: list[Problem] = []
+        where = self.display_path
+
+        def problem(line: int | None, message: str, field: str | None = None) -> None:
+            text, _, hint = message.partition(" — ")
+            problems.append(Problem(where, line, text, hint, field))
+
+        rows = self.rows()
+        header_line, header = next(rows, (1, []))
+        expected = [f.name for f in self.fields]
+        if header != expected:
+            missing = [n for n in expected if n not in header]
+            extra = [n for n in header if n not in expected]
+            detail = "; ".join(filter(None, [
+                missing and f"missing column(s) {', '.join(missing)}",
+                extra and f"unexpected column(s) {', '.join(extra)}",
+                not (missing or extra) and "columns are out of order",
+            ]))
+            problem(header_line, f"the header does not match the schema ({detail}) — "
+                                 f"the header must be: {','.join(expected)}")
+            return None, problems
+
+        columns: list[list[Any]] = [[] for _ in self.fields]
+        unique = {f.name: {} for f in self.fields if f.constraints.get("unique")}
+        key_fields = self.descriptor["schema"].get("primaryKey", [])
+        key_fields = [key_fields] if isinstance(key_fields, str) else key_fields
+        keys: dict[tuple, int] = {}
+        for line, cells in rows:
+            if not cells:
+                continue
+            if len(cells) != len(self.fields):
+                problem(line, f"has {len(cells)} cells, the header has {len(self.fields)} — "
+                              "check for a missing or extra comma, or quote text containing commas")
+                continue
+            record = {}
+            for field, text, column in zip(self.fields, cells, columns, strict=True):
+                value, error = field.check(text)
+                if error:
+                    problem(line, error, field.name)
+                if field.name in unique and value is not None:
+                    first = unique[field.name].setdefault(value, line)
+                    if first != line:
+                        problem(line, f"{text!r} repeats line {first} — values must be unique", field.name)
+                record[field.name] = value
+                column.append(value)
+            if key_fields:
+                key = tuple(record[k] for k in key_fields)
+                first = keys.setdefault(key, line)
+                if first != line:
+                    problem(line, f"the key ({', '.join(key_fields)}) repeats line {first} — "
+                                  "each row needs a distinct key")
+        if problems:
+            return None, problems
+        frame = pd.DataFrame({
+            f.name: pd.Series(col, dtype=_PANDAS_DTYPES.get(f.type, "object"))
+            for f, col in zip(self.fields, columns, strict=True)
+        })
+        for f in self.fields:
+            if f.type == "date":
+                frame[f.name] = pd.to_datetime(frame[f.name])
+        return frame, []
+
+    def load(self) -> pd.DataFrame:
+        """Return the validated table; raise DataError if anything is wrong."""
+        _log_dependency(self.path, self.package.path)
+        frame, problems = self.validate()
+        if problems:
+            raise DataError(problems)
+        frame.attrs["wpsr_resource"] = self.name
+        return frame
+
+
+# --- the package ------------------------------------------------------------------
+
+_REQUIRED_RESOURCE_KEYS = ("name", "path", "title", "schema", "sources", "licenses")
+_REQUIRED_SOURCE_KEYS = ("title", "publisher", "year", "path")
+
+
+@dataclass(frozen=True)
+class DataPackage:
+    """The descriptor ``data/datapackage.json`` and the resources it lists."""
+
+    path: Path
+    descriptor: dict[str, Any]
+
+    @classmethod
+    def read(cls, directory: Path | None = None) -> DataPackage:
+        """Read and check the descriptor (not yet the CSVs)."""
+        path = (directory or book_root() / "data") / DESCRIPTOR
+        shown = _display(path)
+        try:
+            descriptor = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise DataError([Problem(shown, None, "the data package descriptor is missing",
+                                     "create it (see the README, 'Adding a dataset')")]) from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            line = getattr(err, "lineno", None)
+            msg = getattr(err, "msg", str(err))
+            raise DataError([Problem(shown, line, f"is not valid JSON ({msg})",
+                                     "fix the syntax, e.g. a missing comma or quote")]) from None
+        package = cls(path, descriptor)
+        problems = package._check_descriptor()
+        if problems:
+            raise DataError(problems)
+        return package
+
+    @property
+    def directory(self) -> Path:
+        return self.path.parent
+
+    @cached_property
+    def resources(self) -> dict[str, Resource]:
+        return {r["name"]: Resource(self, r) for r in self.descriptor["resources"]}
+
+    def resource(self, name: str) -> Resource:
+        try:
+            return self.resources[name]
+        except KeyError:
+            known = ", ".join(sorted(self.resources))
+            raise DataError([Problem(_display(self.path), None, f"no resource named {name!r}",
+                                     f"use one of: {known}")]) from None
+
+    def validate(self) -> list[Problem]:
+        """Check every resource; return all problems found."""
+        problems: list[Problem] = []
+        for resource in self.resources.values():
+            try:
+                problems += resource.validate()[1]
+            except DataError as err:
+                problems += err.problems
+        return problems
+
+    def _check_descriptor(self) -> list[Problem]:
+        shown = _display(self.path)
+        problems = []
+
+        def bad(where: str, message: str, hint: str) -> None:
+            problems.append(Problem(shown, None, message, hint, where))
+
+        resources = self.descriptor.get("resources")
+        if not isinstance(resources, list) or not resources:
+            bad("resources", "no resources are listed", "list each CSV under 'resources'")
+            return problems
+        names = set()
+        for i, r in enumerate(resources):
+            where = f"resources[{i}]"
+            missing = [k for k in _REQUIRED_RESOURCE_KEYS if k not in r]
+            if missing:
+                bad(where, f"is missing {', '.join(missing)}", "describe every resource fully")
+                continue
+            where = f"resources[{r['name']}]"
+            if r["name"] in names:
+                bad(where, "the name is used twice", "give each resource its own name")
+            names.add(r["name"])
+            if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", r["name"]):
+                bad(where, "the name is not lower-case letters, digits, '-', '.' or '_'", "rename it")
+            for j, s in enumerate(r["sources"]):
+                lacks = [k for k in _REQUIRED_SOURCE_KEYS if not s.get(k)]
+                if lacks:
+                    bad(f"{where}.sources[{j}]", f"is missing {', '.join(lacks)}",
+                        "cite publisher, title, year and URL (path) of every source")
+            for k, f in enumerate(r["schema"].get("fields", [])):
+                if f.get("type", "string") not in _PARSERS:
+                    bad(f"{where}.schema.fields[{k}]", f"unknown type {f.get('type')!r}",
+                        f"use one of: {', '.join(_PARSERS)}")
+        return problems
+
+
+def _display(path: Path) -> Path:
+    try:
+        return path.resolve().relative_to(book_root())
+    except ValueError:
+        return path
+
+
+def _log_dependency(*paths: Path) -> None:
+    log = os.environ.get(DEPENDENCY_LOG_ENV)
+    if log:
+        with open(log, "a", encoding="utf-8") as out:
+            out.writelines(f"{p.resolve()}\n" for p in paths)
+
+
+def package() -> DataPackage:
+    """The book's data package."""
+    return DataPackage.read()
+
+
+def load(name: str) -> pd.DataFrame:
+    """Load and validate one dataset by its resource name."""
+    return package().resource(name).load()

@@ -1,0 +1,317 @@
+"""The Sphinx side of wpsr: a thin adapter over the data, chart and edition modules.
+
+- validates the data package before anything is read, so a broken CSV stops the build
+  with ``path:line: field: what — how`` and nothing else;
+- re-executes exactly the notebooks whose datasets or whose ``wpsr`` code changed
+  (jupyter-cache alone hashes only code cells, and would publish stale figures);
+- serves the chart runtime (vega, vega-lite, vega-embed from ``node_modules``) from the
+  site itself, and only on pages that have charts;
+- renders tables of ``data/`` into pages (``wpsr-table``), lists every dataset
+  (``wpsr-datasets``) and the citation of the edition (``wpsr-citation``);
+- copies ``data/`` into the site so every dataset can be downloaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.application import Sphinx
+from sphinx.errors import SphinxError
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+from sphinx.util.osutil import relative_uri
+
+from wpsr import data
+from wpsr.book import BOOK_ROOT_ENV
+from wpsr.editions import current_edition
+
+logger = logging.getLogger(__name__)
+PACKAGE_DIR = Path(__file__).parent
+VENDOR_FILES = {  # served as _static/wpsr-vendor/NAME, loaded in this order
+    "vega.min.js": "vega/build/vega.min.js",
+    "vega-lite.min.js": "vega-lite/build/vega-lite.min.js",
+    "vega-embed.min.js": "vega-embed/build/vega-embed.min.js",
+}
+STATE_FILE = "wpsr-dependencies.json"
+
+
+class DataPackageError(SphinxError):
+    category = "Invalid data"
+
+
+# --- setup: paths, data validation, vendor files -----------------------------------
+
+def _configure(app: Sphinx, config: Any) -> None:
+    os.environ[BOOK_ROOT_ENV] = str(Path(app.srcdir).resolve())
+    staging = Path(app.outdir).parent / ".wpsr-static"
+    vendor = staging / "wpsr-vendor"
+    vendor.mkdir(parents=True, exist_ok=True)
+    modules = Path(app.srcdir) / "node_modules"
+    for name, relative in VENDOR_FILES.items():
+        source = modules / relative
+        if not source.is_file():
+            raise DataPackageError(f"{source} is missing — run `npm ci` in {app.srcdir} "
+                                   "(`make html` does this)")
+        if not (vendor / name).is_file() or (vendor / name).read_bytes() != source.read_bytes():
+            shutil.copyfile(source, vendor / name)
+    config.html_static_path = [*config.html_static_path, str(PACKAGE_DIR / "static"), str(staging)]
+    edition = current_edition()
+    config.myst_substitutions = {**config.myst_substitutions, "edition": edition.id,
+                                 "edition_date": edition.date.isoformat(),
+                                 "edition_status": edition.status}
+
+
+def _validate_data(app: Sphinx) -> None:
+    try:
+        problems = data.package().validate()
+    except data.DataError as err:
+        problems = err.problems
+    if problems:
+        raise DataPackageError("the data in data/ breaks its schema:\n" + "\n".join(map(str, problems)))
+
+
+# --- notebooks re-run when what they read changes -----------------------------------
+
+def _digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _package_files() -> list[Path]:
+    return sorted(PACKAGE_DIR.rglob("*.py"))
+
+
+class DependencyTracker:
+    """Which files each executed notebook read, and whether they changed since."""
+
+    def __init__(self, app: Sphinx):
+        self.cache_dir = Path(app.config.nb_execution_cache_path or Path(app.outdir).parent / ".jupyter_cache")
+        self.logs = self.cache_dir / "wpsr-logs"
+        self.state_path = self.cache_dir / STATE_FILE
+        try:
+            self.state: dict[str, dict] = json.loads(self.state_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.state = {}
+        self.started: dict[str, float] = {}
+        self.stale = [doc for doc, rec in self.state.items()
+                      if any(_digest(Path(p)) != h for p, h in rec["files"].items())]
+        if self.stale:
+            self._forget_cached([self.state[doc]["source"] for doc in self.stale])
+            logger.info(f"[wpsr] data or wpsr changed: re-executing {', '.join(sorted(self.stale))}")
+
+    def _forget_cached(self, sources: list[str]) -> None:
+        if not (self.cache_dir / "global.db").exists():
+            return
+        from jupyter_cache import get_cache
+
+        cache = get_cache(self.cache_dir)
+        wanted = {str(Path(s).resolve()) for s in sources}
+        for record in cache.list_cache_records():
+            if str(Path(record.uri).resolve()) in wanted:
+                cache.remove_cache(record.pk)
+
+    def log_path(self, docname: str) -> Path:
+        return self.logs / (docname.replace("/", "__") + ".log")
+
+    def before_read(self, docname: str) -> None:
+        log = self.log_path(docname)
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.unlink(missing_ok=True)
+        os.environ[data.DEPENDENCY_LOG_ENV] = str(log)
+        self.started[docname] = time.time()
+
+    def after_read(self, env: Any, docname: str) -> None:
+        from myst_nb.sphinx_ import NbMetadataCollector
+
+        os.environ.pop(data.DEPENDENCY_LOG_ENV, None)
+        exec_data = NbMetadataCollector.get_exec_data(env, docname)
+        log = self.log_path(docname)
+        if not exec_data or exec_data.get("mtime", 0) < self.started.get(docname, 0) - 1:
+            return  # not a notebook, or its outputs came from the cache
+        files = set(log.read_text(encoding="utf-8").split()) if log.exists() else set()
+        if files:
+            files |= {str(p) for p in _package_files()}
+        self.state[docname] = {"source": str(env.doc2path(docname)),
+                               "files": {p: _digest(Path(p)) for p in sorted(files)}}
+
+    def save(self) -> None:
+        self.state_path.parent.mkdir(parents=True, exist_ok=True)
+        self.state_path.write_text(json.dumps(self.state, indent=1, sort_keys=True), encoding="utf-8")
+
+
+def _start_tracking(app: Sphinx) -> None:
+    app.wpsr_tracker = DependencyTracker(app)
+
+
+def _outdated(app: Sphinx, env: Any, added: set, changed: set, removed: set) -> list[str]:
+    return [doc for doc in app.wpsr_tracker.stale if doc in env.all_docs]
+
+
+def _source_read(app: Sphinx, docname: str, source: list[str]) -> None:
+    app.wpsr_tracker.before_read(docname)
+
+
+def _doctree_read(app: Sphinx, doctree: nodes.document) -> None:
+    app.wpsr_tracker.after_read(app.env, app.env.docname)
+
+
+# --- pages ------------------------------------------------------------------------
+
+def _page_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    """Load the chart runtime only where there is a chart to draw."""
+    if 'class="wpsr-chart"' not in (context.get("body") or ""):
+        return
+    for i, name in enumerate([*VENDOR_FILES, None]):
+        path = f"wpsr-vendor/{name}" if name else "wpsr-charts.js"
+        app.add_js_file(path, priority=900 + i, loading_method="defer")
+
+
+def _finish(app: Sphinx, exception: Exception | None) -> None:
+    if hasattr(app, "wpsr_tracker"):
+        app.wpsr_tracker.save()
+    if exception is None and app.builder.format == "html":
+        package = data.package()
+        target = Path(app.outdir) / "data"
+        target.mkdir(exist_ok=True)
+        for path in [package.path, *(r.path for r in package.resources.values())]:
+            shutil.copyfile(path, target / path.name)
+
+
+# --- directives -------------------------------------------------------------------
+
+def _download_uri(directive: SphinxDirective, resource: data.Resource) -> str:
+    page = directive.env.app.builder.get_target_uri(directive.env.docname)
+    return relative_uri(page, f"data/{resource.path.name}")
+
+
+def _paragraph(*parts: nodes.Node | str) -> nodes.paragraph:
+    para = nodes.paragraph()
+    para += [nodes.Text(p) if isinstance(p, str) else p for p in parts]
+    return para
+
+
+def _link(text: str, uri: str) -> nodes.reference:
+    return nodes.reference(text, text, refuri=uri)
+
+
+class _DataDirective(SphinxDirective):
+    def resource(self, name: str) -> data.Resource:
+        resource = data.package().resource(name)
+        self.env.note_dependency(str(resource.path))
+        self.env.note_dependency(str(resource.package.path))
+        return resource
+
+
+class TableDirective(_DataDirective):
+    """A table of data/ as a page table: ``wpsr-table RESOURCE`` with
+    ``:columns: a, b``, ``:where: column=value`` and ``:caption:``."""
+
+    required_arguments = 1
+    option_spec = {"columns": directives.unchanged, "where": directives.unchanged,
+                   "caption": directives.unchanged}
+
+    def run(self) -> list[nodes.Node]:
+        resource = self.resource(self.arguments[0])
+        frame = resource.load()
+        if "where" in self.options:
+            column, _, value = self.options["where"].partition("=")
+            frame = frame[frame[column.strip()].astype("string") == value.strip()]
+        columns = [c.strip() for c in self.options.get("columns", ",".join(frame.columns)).split(",")]
+        titles = {f.name: f.title for f in resource.fields}
+        table = nodes.table(classes=["wpsr-data-table"])
+        table += nodes.title(text=self.options.get("caption", resource.title))
+        group = nodes.tgroup(cols=len(columns))
+        table += group
+        group += [nodes.colspec(colwidth=1) for _ in columns]
+        group += nodes.thead("", self._row([titles.get(c, c).replace("_", " ").capitalize()
+                                            for c in columns]))
+        body = nodes.tbody()
+        for record in frame[columns].itertuples(index=False):
+            body += self._row(["" if pd.isna(v) else _text(v) for v in record])
+        group += body
+        note = _paragraph(f"Source: {resource.citation()} ",
+                          _link(f"Download the dataset ({resource.path.name})", _download_uri(self, resource)))
+        note["classes"] = ["wpsr-source"]
+        return [table, note]
+
+    @staticmethod
+    def _row(values: list[str]) -> nodes.row:
+        row = nodes.row()
+        for value in values:
+            row += nodes.entry("", nodes.paragraph(text=value))
+        return row
+
+
+def _text(value: Any) -> str:
+    return value.date().isoformat() if hasattr(value, "date") and hasattr(value, "hour") else str(value)
+
+
+class DatasetsDirective(_DataDirective):
+    """Every dataset of the data package with its source, licence, provenance and a download."""
+
+    def run(self) -> list[nodes.Node]:
+        out: list[nodes.Node] = []
+        for name in data.package().resources:
+            resource = self.resource(name)
+            out.append(nodes.rubric(text=resource.title, ids=[f"dataset-{name}"]))
+            fields = nodes.field_list()
+            items = [
+                ("Download", [_link(resource.path.name, _download_uri(self, resource)),
+                              f" (CSV, {resource.path.stat().st_size:,} bytes)"]),
+                ("Description", [resource.descriptor.get("description", "")]),
+                *[("Source", [f"{s['publisher']} ({s['year']}). {s['title']}"
+                              + (f", {s['locator']}" if s.get("locator") else "") + ". ",
+                              _link(s["path"], s["path"])]) for s in resource.sources],
+                *[("Licence", [_link(lic.get("title", lic["name"]), lic["path"])])
+                  for lic in resource.licenses],
+                ("How obtained", [resource.descriptor.get("wpsr:obtained", "")]),
+                ("Columns", [", ".join(f"{f.name} ({f.type})" for f in resource.fields)]),
+            ]
+            derived = resource.descriptor.get("wpsr:derivedFrom")
+            if derived:
+                items.append(("Derived from", [f"{derived['package']} {derived['version']} "
+                                               f"(rerun with {derived['command']})"]))
+            for label, parts in items:
+                field = nodes.field()
+                field += nodes.field_name(text=label)
+                field += nodes.field_body("", _paragraph(*parts))
+                fields += field
+            out.append(fields)
+        return out
+
+
+class CitationDirective(SphinxDirective):
+    """How to cite the edition being built."""
+
+    def run(self) -> list[nodes.Node]:
+        self.env.note_dependency(str(Path(self.env.srcdir) / "editions.yaml"))
+        block = nodes.literal_block(text=current_edition().citation(), classes=["wpsr-citation"])
+        block["language"] = "text"
+        return [block]
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("config-inited", _configure)
+    app.connect("builder-inited", _validate_data)
+    app.connect("builder-inited", _start_tracking)
+    app.connect("env-get-outdated", _outdated)
+    app.connect("source-read", _source_read)
+    app.connect("doctree-read", _doctree_read)
+    app.connect("html-page-context", _page_scripts)
+    app.connect("build-finished", _finish)
+    app.add_css_file("wpsr.css")
+    app.add_directive("wpsr-table", TableDirective)
+    app.add_directive("wpsr-datasets", DatasetsDirective)
+    app.add_directive("wpsr-citation", CitationDirective)
+    return {"version": "0.1", "parallel_read_safe": False, "parallel_write_safe": True}

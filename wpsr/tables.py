@@ -1,0 +1,46 @@
+"""Tables: a captioned, accessible HTML table with its source and its data as CSV."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from urllib.parse import quote
+
+import pandas as pd
+
+from wpsr.data import package
+
+
+class Table:
+    """A table ready for the page; notebooks display it."""
+
+    def __init__(self, frame: pd.DataFrame, *, caption: str, sources: Sequence[str], name: str):
+        self.frame = frame
+        self.caption = caption
+        self.name = name
+        self.resources = [package().resource(s) for s in sources]
+
+    def _repr_html_(self) -> str:
+        e = html.escape
+        cells = lambda row, tag, scope: "".join(  # noqa: E731
+            f'<{tag}{scope}>{e("" if pd.isna(v) else str(v))}</{tag}>' for v in row)
+        head = "<tr>" + cells(self.frame.columns, "th", ' scope="col"') + "</tr>"
+        body = "\n".join("<tr>" + cells(row, "td", "") + "</tr>"
+                         for row in self.frame.itertuples(index=False))
+        csv = self.frame.to_csv(index=False, lineterminator="\n")
+        source = " ".join(r.citation() for r in self.resources)
+        return (
+            f'<div class="wpsr-table" id="table-{self.name}">\n'
+            f'<table class="table"><caption>{e(self.caption)}</caption>\n'
+            f"<thead>{head}</thead>\n<tbody>\n{body}\n</tbody></table>\n"
+            f'<p class="wpsr-source">Source: {e(source)}</p>\n'
+            f'<p class="wpsr-download"><a download="{self.name}.csv" '
+            f'href="data:text/csv;charset=utf-8,{quote(csv)}">Download this table (CSV)</a></p>\n'
+            f"</div>"
+        )
+
+
+def table(frame: pd.DataFrame, *, caption: str, sources: str | Sequence[str], name: str) -> Table:
+    """Show a DataFrame as a captioned table citing the datasets it comes from."""
+    return Table(frame, caption=caption, name=name,
+                 sources=[sources] if isinstance(sources, str) else sources)
