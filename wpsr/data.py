@@ -14,6 +14,7 @@ import io
 import json
 import os
 import re
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -382,10 +383,13 @@ def _display(path: Path) -> Path:
 
 
 def _log_dependency(*paths: Path) -> None:
+    """Note, for the build, the files this notebook's output depends on: data and wpsr code."""
     log = os.environ.get(DEPENDENCY_LOG_ENV)
     if log:
+        modules = [Path(m.__file__) for name, m in list(sys.modules.items())
+                   if name.split(".")[0] == "wpsr" and getattr(m, "__file__", None)]
         with open(log, "a", encoding="utf-8") as out:
-            out.writelines(f"{p.resolve()}\n" for p in paths)
+            out.writelines(f"{p.resolve()}\n" for p in [*paths, *modules])
 
 
 def package() -> DataPackage:

@@ -88,10 +88,6 @@ def _digest(path: Path) -> str | None:
         return None
 
 
-def _package_files() -> list[Path]:
-    return sorted(PACKAGE_DIR.rglob("*.py"))
-
-
 class DependencyTracker:
     """Which files each executed notebook read, and whether they changed since."""
 
@@ -140,8 +136,6 @@ class DependencyTracker:
         if not exec_data or exec_data.get("mtime", 0) < self.started.get(docname, 0) - 1:
             return  # not a notebook, or its outputs came from the cache
         files = set(log.read_text(encoding="utf-8").split()) if log.exists() else set()
-        if files:
-            files |= {str(p) for p in _package_files()}
         self.state[docname] = {"source": str(env.doc2path(docname)),
                                "files": {p: _digest(Path(p)) for p in sorted(files)}}
 
@@ -180,6 +174,10 @@ def _page_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, 
 def _finish(app: Sphinx, exception: Exception | None) -> None:
     if hasattr(app, "wpsr_tracker"):
         app.wpsr_tracker.save()
+    if exception is not None or app._warncount:
+        # Sphinx would not re-read a page whose warning failed this build, and the next
+        # incremental build would pass: forget the environment so every page is read again.
+        (Path(app.doctreedir) / "environment.pickle").unlink(missing_ok=True)
     if exception is None and app.builder.format == "html":
         package = data.package()
         target = Path(app.outdir) / "data"

@@ -1,0 +1,160 @@
+"""The ``wpsr`` command line: build, serve, validate and derive.
+
+Run ``wpsr --help`` (or ``python -m wpsr --help``) for the list of commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from wpsr import data
+from wpsr.book import book_root
+from wpsr.derive import DERIVATIONS, derive
+
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+PROGRESS = re.compile(r"(reading sources|writing output)\.\.\. \[\s*\d+%\] (\S+)")
+
+
+def _validate() -> list[data.Problem]:
+    try:
+        return data.package().validate()
+    except data.DataError as err:
+        return err.problems
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check every dataset against data/datapackage.json."""
+    problems = _validate()
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problem(s) in data/.", file=sys.stderr)
+        return 1
+    print(f"data/: {len(data.package().resources)} datasets valid.")
+    return 0
+
+
+def _failed_cell(output: str, root: Path) -> str | None:
+    """From a failed build's output, say which notebook cell raised: path:line and the error."""
+    match = re.search(r"ExecutionError: (\S+)", output)
+    if not match:
+        return None
+    path = Path(match.group(1))
+    shown = path.relative_to(root) if path.is_relative_to(root) else path
+    cell = re.search(r"following cell:\n-+\n(.*?)\n-+\n", output, re.S)
+    errors = re.findall(r"^(\w+(?:Error|Exception|Warning)\b.*)$", output, re.M)
+    error = next((e for e in reversed(errors) if not e.startswith(("ExecutionError", "RuntimeError"))),
+                 "an error")
+    line, number = "?", "?"
+    if cell and path.is_file():
+        text = path.read_text(encoding="utf-8")
+        at = text.find(cell.group(1).splitlines()[0])
+        if at >= 0:
+            line = str(text.count("\n", 0, at) + 1)
+            number = str(text.count("```{code-cell}", 0, at))
+    return (f"{shown}:{line}: code cell {number} raised {error} — fix the cell, or the data it reads; "
+            "the full traceback is above")
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """Build the book strictly into _build/html."""
+    root = book_root()
+    problems = _validate()
+    if problems:
+        print("The build stopped before it started: data/ breaks its schema.", file=sys.stderr)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        return 1
+    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(root), "--builder", "html",
+               "-W", "-n", "--keep-going"] + (["--all"] if args.all else [])
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               cwd=root)
+    lines = []
+    for raw in process.stdout:
+        line = ANSI.sub("", raw.rstrip("\n"))
+        lines.append(line)
+        if args.verbose:
+            print(line)
+        elif (m := PROGRESS.search(line)) and m.group(1) == "reading sources":
+            print(f"  reading {m.group(2)}", flush=True)
+        elif "IPKernelApp" in line:
+            continue  # the kernel's own notice about local TCP, not a problem of the book
+        elif "WARNING" in line or "ERROR" in line or "Executing notebook" in line:
+            print(f"  {line}", flush=True)
+    code = process.wait()
+    output = "\n".join(lines)
+    seconds = time.perf_counter() - started
+    if code == 0:
+        print(f"Built in {seconds:.1f} s: {root / '_build' / 'html' / 'index.html'}")
+        return 0
+    if not args.verbose:
+        print("\n".join(lines[-60:]), file=sys.stderr)
+    cell = _failed_cell(output, root)
+    data_error = re.search(r"Invalid data:(.*?)(?:\n\S|\Z)", output, re.S)
+    print("\nBuild failed.", file=sys.stderr)
+    if cell:
+        print(cell, file=sys.stderr)
+    elif data_error:
+        print(data_error.group(1).strip(), file=sys.stderr)
+    warnings = [ln for ln in lines if ("WARNING" in ln or "ERROR" in ln) and "IPKernelApp" not in ln]
+    if warnings:
+        print(f"{len(warnings)} warning(s) or error(s), each fatal in a strict build:", file=sys.stderr)
+        print("\n".join(warnings), file=sys.stderr)
+    return 1
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the built site on http://127.0.0.1:PORT."""
+    site = book_root() / "_build" / "html"
+    if not (site / "index.html").is_file():
+        print(f"{site} has no site yet — run `wpsr build` first", file=sys.stderr)
+        return 1
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as server:
+        print(f"Serving {site} on http://127.0.0.1:{args.port}/ (Ctrl+C to stop)", flush=True)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+def cmd_derive(args: argparse.Namespace) -> int:
+    """Rebuild a dataset derived from a registry package."""
+    path = derive(args.name)
+    print(f"Wrote {path} and recorded its provenance in data/{data.DESCRIPTOR}.")
+    return cmd_validate(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="wpsr", description="Tools for the WPSR living report.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    build = commands.add_parser("build", help=cmd_build.__doc__)
+    build.add_argument("--all", action="store_true", help="re-read every page (a clean, full build)")
+    build.add_argument("-v", "--verbose", action="store_true", help="show the whole Sphinx log")
+    build.set_defaults(func=cmd_build)
+    serve = commands.add_parser("serve", help=cmd_serve.__doc__)
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(func=cmd_serve)
+    commands.add_parser("validate", help=cmd_validate.__doc__).set_defaults(func=cmd_validate)
+    derive_cmd = commands.add_parser("derive", help=cmd_derive.__doc__)
+    derive_cmd.add_argument("name", choices=sorted(DERIVATIONS))
+    derive_cmd.set_defaults(func=cmd_derive)
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (FileNotFoundError, data.DataError) as err:
+        print(err, file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
