@@ -131,7 +131,9 @@ def bars(frame: pd.DataFrame, *, value: str, category: str, value_title: str,
                  "x": alt.X(f"{value}:Q", title=value_title),
                  "tooltip": [c for c in (category, group) if c] + [alt.Tooltip(value, format=number_format)]}
     if group:
-        enc |= {"yOffset": alt.YOffset(f"{group}:N"), "color": alt.Color(f"{group}:N", title=None)}
+        enc["color"] = alt.Color(f"{group}:N", title=None)
+        if frame.groupby(category)[group].nunique().max() > 1:  # side by side within a category
+            enc["yOffset"] = alt.YOffset(f"{group}:N")
     base = alt.Chart().encode(**enc)
     return alt.layer(base.mark_bar(),
                      base.mark_text(align="left", dx=4, color=INK).encode(text="label:N", color=alt.value(INK)),

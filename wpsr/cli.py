@@ -43,7 +43,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def _failed_cell(output: str, root: Path) -> str | None:
     """From a failed build's output, say which notebook cell raised: path:line and the error."""
-    match = re.search(r"ExecutionError: (\S+)", output)
+    match = re.search(r"(?<![A-Za-z])ExecutionError: (\S+)", output)
     if not match:
         return None
     path = Path(match.group(1))

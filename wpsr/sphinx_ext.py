@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -64,6 +65,8 @@ def _configure(app: Sphinx, config: Any) -> None:
         if not (vendor / name).is_file() or (vendor / name).read_bytes() != source.read_bytes():
             shutil.copyfile(source, vendor / name)
     config.html_static_path = [*config.html_static_path, str(PACKAGE_DIR / "static"), str(staging)]
+    config.html_favicon = config.html_favicon or str(PACKAGE_DIR / "static" / "favicon.svg")
+    config.html_context = {"default_mode": "light", **config.html_context}
     edition = current_edition()
     config.myst_substitutions = {**config.myst_substitutions, "edition": edition.id,
                                  "edition_date": edition.date.isoformat(),
@@ -92,6 +95,7 @@ class DependencyTracker:
     """Which files each executed notebook read, and whether they changed since."""
 
     def __init__(self, app: Sphinx):
+        self.root = Path(app.srcdir).resolve()
         self.cache_dir = Path(app.config.nb_execution_cache_path or Path(app.outdir).parent / ".jupyter_cache")
         self.logs = self.cache_dir / "wpsr-logs"
         self.state_path = self.cache_dir / STATE_FILE
@@ -101,21 +105,26 @@ class DependencyTracker:
             self.state = {}
         self.started: dict[str, float] = {}
         self.stale = [doc for doc, rec in self.state.items()
-                      if any(_digest(Path(p)) != h for p, h in rec["files"].items())]
+                      if any(_digest(self.root / p) != h for p, h in rec["files"].items())]
         if self.stale:
-            self._forget_cached([self.state[doc]["source"] for doc in self.stale])
+            self._forget_cached([str(self.root / self.state[doc]["source"]) for doc in self.stale])
             logger.info(f"[wpsr] data or wpsr changed: re-executing {', '.join(sorted(self.stale))}")
 
     def _forget_cached(self, sources: list[str]) -> None:
+        """Drop these notebooks' cached outputs, matched by path or by their code."""
         if not (self.cache_dir / "global.db").exists():
             return
+        import jupytext
         from jupyter_cache import get_cache
 
         cache = get_cache(self.cache_dir)
         wanted = {str(Path(s).resolve()) for s in sources}
-        for record in cache.list_cache_records():
-            if str(Path(record.uri).resolve()) in wanted:
-                cache.remove_cache(record.pk)
+        stale = {r.pk for r in cache.list_cache_records() if str(Path(r.uri).resolve()) in wanted}
+        for source in sources:
+            with contextlib.suppress(KeyError, OSError, ValueError):
+                stale.add(cache.match_cache_notebook(jupytext.read(source)).pk)
+        for pk in stale:
+            cache.remove_cache(pk)
 
     def log_path(self, docname: str) -> Path:
         return self.logs / (docname.replace("/", "__") + ".log")
@@ -135,9 +144,14 @@ class DependencyTracker:
         log = self.log_path(docname)
         if not exec_data or exec_data.get("mtime", 0) < self.started.get(docname, 0) - 1:
             return  # not a notebook, or its outputs came from the cache
-        files = set(log.read_text(encoding="utf-8").split()) if log.exists() else set()
-        self.state[docname] = {"source": str(env.doc2path(docname)),
-                               "files": {p: _digest(Path(p)) for p in sorted(files)}}
+        files = {self._relative(p) for p in log.read_text(encoding="utf-8").split()} if log.exists() else set()
+        self.state[docname] = {"source": self._relative(env.doc2path(docname)),
+                               "files": {p: _digest(self.root / p) for p in sorted(files)}}
+
+    def _relative(self, path: str | Path) -> str:
+        """Paths inside the book are kept relative to it, so a copied book stays correct."""
+        path = Path(path).resolve()
+        return str(path.relative_to(self.root)) if path.is_relative_to(self.root) else str(path)
 
     def save(self) -> None:
         self.state_path.parent.mkdir(parents=True, exist_ok=True)

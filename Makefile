@@ -1,0 +1,30 @@
+# Two commands on a fresh machine: `make serve` (build and serve) and `make test`.
+VENV := .venv
+BIN := $(VENV)/bin
+READY := $(VENV)/.ready
+
+.PHONY: html serve test lint bench clean
+
+$(READY): requirements.txt constraints.txt pyproject.toml package.json package-lock.json
+	python3 -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	npm ci --silent --no-audit --no-fund
+	touch $@
+
+html: $(READY)          ## strict build into _build/html
+	$(BIN)/wpsr build
+
+serve: html             ## build, then serve on http://127.0.0.1:8000
+	$(BIN)/wpsr serve --port 8000
+
+test: $(READY)          ## the whole test suite, as CI runs it
+	$(BIN)/ruff check wpsr tests benchmarks
+	$(BIN)/pytest
+
+bench: $(READY)         ## build-speed figures for the README
+	$(BIN)/python benchmarks/build_speed.py
+
+clean:
+	rm -rf _build

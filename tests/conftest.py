@@ -1,0 +1,96 @@
+"""Shared fixtures: a temporary copy of the book, one real build of it, a local server, Chromium."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+WPSR = [sys.executable, "-m", "wpsr"]
+BOOK_FILES = ["_config.yml", "_toc.yml", "editions.yaml", "index.md", "chapters", "annexes", "data"]
+
+
+def copy_book(target: Path, build_from: Path | None = None) -> Path:
+    """Copy the book's sources (and optionally an earlier build, cache included) to target."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in BOOK_FILES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, target / name)
+        else:
+            shutil.copy2(source, target / name)
+    (target / "node_modules").symlink_to(ROOT / "node_modules")
+    if build_from is not None:
+        shutil.copytree(build_from / "_build", target / "_build", symlinks=True)
+    return target
+
+
+def run_wpsr(book: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WPSR_")}
+    return subprocess.run([*WPSR, *args], cwd=book, env=env, capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the book built from cold by the real, strict build."""
+    book = copy_book(tmp_path_factory.mktemp("book"))
+    result = run_wpsr(book, "build", "--all")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return book
+
+
+@pytest.fixture(scope="session")
+def site(built_book: Path) -> Path:
+    return built_book / "_build" / "html"
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def server(site: Path) -> Iterator[str]:
+    """The built site served on a free local port."""
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def find_chromium() -> str | None:
+    """$CHROMIUM, Debian's /usr/bin/chromium, or Playwright's own browser."""
+    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    try:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as p:
+            path = p.chromium.executable_path
+        return path if Path(path).is_file() else None
+    except Exception:
+        return None
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    path = find_chromium()
+    if path is None:
+        message = ("no Chromium found: install one (Debian: `apt-get install chromium`) "
+                   "or set CHROMIUM to its path")
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path

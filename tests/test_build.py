@@ -1,0 +1,164 @@
+"""The real, strict Jupyter Book build, and the HTML it publishes."""
+
+from __future__ import annotations
+
+import filecmp
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT, copy_book, run_wpsr
+
+pytestmark = pytest.mark.build
+CHAPTERS = ["relationships-with-society", "priorities-and-trade-offs", "assets-and-innovations"]
+
+
+def toc_pages() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    return [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
+
+
+class Loads(HTMLParser):
+    """Everything a page makes the browser load, and every local link."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loads: list[str] = []
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag in ("script", "img", "iframe", "source", "audio", "video", "embed") and a.get("src"):
+            self.loads.append(a["src"])
+        if tag == "link" and a.get("href") and a.get("rel") not in ("canonical", "next", "prev", "index", "search"):
+            self.loads.append(a["href"])
+        if tag == "object" and a.get("data"):
+            self.loads.append(a["data"])
+        if tag == "a" and a.get("href"):
+            self.links.append(a["href"])
+
+
+def parse(page: Path) -> Loads:
+    parser = Loads()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser
+
+
+def site_pages(site: Path) -> list[Path]:
+    """The published pages (not the theme's template fragments under _static)."""
+    return [p for p in site.rglob("*.html") if "_static" not in p.relative_to(site).parts]
+
+
+def is_other_origin(url: str) -> bool:
+    return bool(re.match(r"^(https?:)?//", url))
+
+
+def test_every_page_of_the_toc_is_published(site: Path) -> None:
+    for page in toc_pages():
+        assert (site / f"{page}.html").is_file(), page
+
+
+def test_no_page_loads_anything_from_another_origin(site: Path) -> None:
+    pages = site_pages(site)
+    assert len(pages) >= len(toc_pages())
+    for page in pages:
+        others = [url for url in parse(page).loads if is_other_origin(url)]
+        assert others == [], f"{page.relative_to(site)} loads {others}"
+    for css in site.rglob("*.css"):
+        text = css.read_text(encoding="utf-8", errors="replace")
+        assert not re.search(r"(url\(\s*['\"]?|@import\s+['\"])(https?:)?//", text), css
+
+
+def test_local_links_and_loads_resolve(site: Path) -> None:
+    for page in site_pages(site):
+        found = parse(page)
+        for url in found.loads + found.links:
+            if is_other_origin(url) or url.startswith(("data:", "mailto:", "#", "javascript:")):
+                continue
+            target = (page.parent / url.split("#")[0].split("?")[0]).resolve()
+            assert target.exists(), f"{page.relative_to(site)} -> {url}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_charts_carry_fallback_description_csv_and_source(site: Path, chapter: str) -> None:
+    html = (site / "chapters" / f"{chapter}.html").read_text(encoding="utf-8")
+    figures = re.findall(r'<figure class="wpsr-chart".*?</figure>', html, re.S)
+    assert len(figures) >= 2
+    for figure in figures:
+        assert re.search(r'<img class="wpsr-chart-static" src="data:image/svg\+xml;base64,[^"]+" alt="[^"]+"', figure)
+        assert re.search(r'<p class="wpsr-chart-description" id="[^"]+">[^<]{20,}</p>', figure)
+        assert re.search(r'<p class="wpsr-source">Source: [^<]+\(\d{4}\)', figure)
+        assert 'href="data:text/csv;charset=utf-8,' in figure
+    assert '<div class="wpsr-table"' in html
+    assert "_static/wpsr-vendor/vega.min.js" in html
+
+
+def test_pages_without_charts_do_not_load_the_chart_runtime(site: Path) -> None:
+    assert "vega" not in (site / "annexes" / "inception-meeting.html").read_text(encoding="utf-8")
+
+
+def test_annexes_are_rendered_from_data(site: Path) -> None:
+    meeting = (site / "annexes" / "inception-meeting.html").read_text(encoding="utf-8")
+    assert "Gogontlejang Phaladi" in meeting and "c3-g2-10" in meeting
+    sources = (site / "annexes" / "data-and-sources.html").read_text(encoding="utf-8")
+    for csv in (ROOT / "data").glob("*.csv"):
+        assert f'href="../data/{csv.name}"' in sources
+        assert (site / "data" / csv.name).read_bytes() == csv.read_bytes()
+    assert "bokeh-sampledata 2026.1" in sources
+
+
+def test_same_commit_builds_the_same_html(built_book: Path, tmp_path: Path) -> None:
+    again = copy_book(tmp_path / "again")
+    result = run_wpsr(again, "build", "--all")
+    assert result.returncode == 0, result.stderr
+    first, second = built_book / "_build" / "html", again / "_build" / "html"
+    pages = sorted(p.relative_to(first) for p in site_pages(first))
+    assert pages == sorted(p.relative_to(second) for p in site_pages(second))
+    _, mismatch, errors = filecmp.cmpfiles(first, second, [str(p) for p in pages], shallow=False)
+    assert mismatch == [] and errors == []
+
+
+def test_editing_a_csv_changes_the_published_figure(built_book: Path, tmp_path: Path) -> None:
+    book = copy_book(tmp_path / "book", build_from=built_book)
+    csv = book / "data" / "civic_space.csv"
+    csv.write_text(csv.read_text().replace("2020,Repressed,43.4", "2020,Repressed,47.9"))
+    result = run_wpsr(book, "build")
+    assert result.returncode == 0, result.stderr
+    page = (book / "_build" / "html" / "chapters" / "relationships-with-society.html").read_text()
+    assert "Repressed 47.9% in 2020" in page and "Repressed 43.4% in 2020" not in page
+    executed = re.findall(r"(\S+\.md): Executing notebook", result.stdout)
+    assert [Path(p).name for p in executed] == ["relationships-with-society.md"]
+
+
+def test_a_cell_that_raises_fails_the_build_naming_notebook_line_and_error(built_book: Path, tmp_path: Path) -> None:
+    book = copy_book(tmp_path / "book", build_from=built_book)
+    page = book / "chapters" / "assets-and-innovations.md"
+    page.write_text(page.read_text() + "\n```{code-cell} ipython3\nshare = 1 / 0\n```\n")
+    line = page.read_text().splitlines().index("share = 1 / 0") + 1
+    result = run_wpsr(book, "build")
+    assert result.returncode == 1
+    assert f"chapters/assets-and-innovations.md:{line}: code cell" in result.stderr
+    assert "raised ZeroDivisionError: division by zero" in result.stderr
+
+
+def test_a_broken_csv_stops_the_build_before_it_starts(built_book: Path, tmp_path: Path) -> None:
+    book = copy_book(tmp_path / "book")
+    csv = book / "data" / "internet_use.csv"
+    csv.write_text(csv.read_text().replace("2023,ITU region,Africa,37.1", "2023,ITU region,Africa,137.1"))
+    result = run_wpsr(book, "build")
+    assert result.returncode == 1
+    assert "data/internet_use.csv:3: share_pct: 137.1 is above the maximum 100 — correct the value" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_warning_fails_every_build_until_it_is_fixed(built_book: Path, tmp_path: Path) -> None:
+    book = copy_book(tmp_path / "book", build_from=built_book)
+    index = book / "index.md"
+    index.write_text(index.read_text() + "\nSee [a missing page](chapters/missing.md).\n")
+    for _ in range(2):
+        result = run_wpsr(book, "build")
+        assert result.returncode == 1
+        assert "index.md:" in result.stderr and "missing.md" in result.stderr

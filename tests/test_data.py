@@ -1,0 +1,141 @@
+"""The data package: every resource validates; broken CSVs give one clear line each."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, run_wpsr
+from wpsr.data import DataError, DataPackage
+
+SCHEMA = {
+    "fields": [
+        {"name": "country", "type": "string", "constraints": {"required": True}},
+        {"name": "year", "type": "year", "constraints": {"minimum": 2000, "maximum": 2030}},
+        {"name": "share_pct", "type": "number", "constraints": {"minimum": 0, "maximum": 100}},
+        {"name": "rating", "type": "string", "constraints": {"enum": ["open", "closed"]}},
+    ],
+    "primaryKey": ["country", "year"],
+}
+GOOD = "country,year,share_pct,rating\nMalawi,2021,12.5,open\nMexico,2021,40,closed\n"
+
+
+@pytest.fixture
+def book(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A one-dataset book."""
+    (tmp_path / "_config.yml").write_text("title: test\n")
+    (tmp_path / "data").mkdir()
+    descriptor = {"resources": [{
+        "name": "shares", "path": "shares.csv", "title": "Shares", "schema": SCHEMA,
+        "sources": [{"title": "A report", "publisher": "A publisher", "year": 2022,
+                     "path": "https://example.org/report"}],
+        "licenses": [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/"}],
+    }]}
+    (tmp_path / "data" / "datapackage.json").write_text(json.dumps(descriptor, indent=2))
+    (tmp_path / "data" / "shares.csv").write_text(GOOD)
+    monkeypatch.setenv("WPSR_BOOK_ROOT", str(tmp_path))
+    return tmp_path
+
+
+def problems_for(book: Path, csv: str | bytes) -> list[str]:
+    path = book / "data" / "shares.csv"
+    path.write_bytes(csv if isinstance(csv, bytes) else csv.encode())
+    with pytest.raises(DataError) as caught:
+        DataPackage.read().resource("shares").load()
+    return [str(p) for p in caught.value.problems]
+
+
+def test_every_resource_of_the_report_validates() -> None:
+    package = DataPackage.read(ROOT / "data")
+    assert package.validate() == []
+    assert len(package.resources) >= 7
+
+
+def test_load_returns_typed_columns(book: Path) -> None:
+    frame = DataPackage.read().resource("shares").load()
+    assert frame["year"].tolist() == [2021, 2021]
+    assert frame["share_pct"].tolist() == [12.5, 40.0]
+    assert str(frame["year"].dtype) == "Int64"
+
+
+@pytest.mark.parametrize(("csv", "expected"), [
+    (GOOD.replace("12.5", "twelve"),
+     "data/shares.csv:2: share_pct: 'twelve' is not a number such as 12.5 (a dot for decimals, "
+     "no thousands separator) — correct the value"),
+    (GOOD.replace("12.5", "112.5"), "data/shares.csv:2: share_pct: 112.5 is above the maximum 100 — correct the value"),
+    (GOOD.replace("2021,40", "1999,40"), "data/shares.csv:3: year: 1999 is below the minimum 2000 — correct the value"),
+    (GOOD.replace("closed", "shut"), "data/shares.csv:3: rating: 'shut' is not an allowed value — use one of: open, closed"),
+    (GOOD.replace("Mexico", ""), "data/shares.csv:3: country: a value is required here — fill it in"),
+    (GOOD + "Malawi,2021,3,open\n", "data/shares.csv:4: the key (country, year) repeats line 2 — each row needs a distinct key"),
+    (GOOD + "Peru,2021,3\n", "data/shares.csv:4: has 3 cells, the header has 4 — check for a missing or extra comma, "
+     "or quote text containing commas"),
+])
+def test_a_broken_cell_is_named_by_file_line_field_and_rule(book: Path, csv: str, expected: str) -> None:
+    assert problems_for(book, csv) == [expected]
+
+
+def test_a_missing_column_is_reported_on_the_header(book: Path) -> None:
+    [problem] = problems_for(book, "country,year,share_pct\nMalawi,2021,12.5\n")
+    assert problem == ("data/shares.csv:1: the header does not match the schema (missing column(s) rating) — "
+                       "the header must be: country,year,share_pct,rating")
+
+
+def test_non_utf8_bytes_are_located(book: Path) -> None:
+    [problem] = problems_for(book, GOOD.encode() + "Côte d'Ivoire,2021,1,open\n".encode("latin-1"))
+    assert problem == "data/shares.csv:4: byte 0xf4 is not valid UTF-8 — save the file as UTF-8"
+
+
+def test_every_problem_is_reported_not_just_the_first(book: Path) -> None:
+    problems = problems_for(book, GOOD.replace("12.5", "x").replace("closed", "shut"))
+    assert [p.split(":")[1] for p in problems] == ["2", "3"]
+
+
+def test_invalid_descriptor_json_names_the_line(book: Path) -> None:
+    (book / "data" / "datapackage.json").write_text('{\n  "resources": [\n  }\n')
+    with pytest.raises(DataError) as caught:
+        DataPackage.read()
+    assert str(caught.value).startswith("data/datapackage.json:3: is not valid JSON")
+
+
+def test_a_source_without_citation_fields_is_refused(book: Path) -> None:
+    path = book / "data" / "datapackage.json"
+    descriptor = json.loads(path.read_text())
+    del descriptor["resources"][0]["sources"][0]["publisher"]
+    path.write_text(json.dumps(descriptor))
+    with pytest.raises(DataError, match=r"resources\[shares\]\.sources\[0\]: is missing publisher"):
+        DataPackage.read()
+
+
+def test_unknown_dataset_lists_the_known_ones(book: Path) -> None:
+    with pytest.raises(DataError, match="no resource named 'sharez' — use one of: shares"):
+        DataPackage.read().resource("sharez")
+
+
+def test_cli_validate_prints_the_problem_without_a_traceback(book: Path) -> None:
+    (book / "data" / "shares.csv").write_text(GOOD.replace("12.5", "112.5"))
+    result = run_wpsr(book, "validate")
+    assert result.returncode == 1
+    assert "data/shares.csv:2: share_pct: 112.5 is above the maximum 100" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_cli_validate_passes_on_the_report(tmp_path: Path) -> None:
+    result = run_wpsr(ROOT, "validate")
+    assert result.returncode == 0, result.stderr
+    assert "datasets valid" in result.stdout
+
+
+def test_population_derivation_is_reproducible(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rerunning the derivation from the registry package gives the committed CSV byte for byte."""
+    from tests.conftest import copy_book
+    from wpsr.derive import derive
+
+    book = copy_book(tmp_path / "book")
+    monkeypatch.setenv("WPSR_BOOK_ROOT", str(book))
+    path = derive("population")
+    assert path.read_bytes() == (ROOT / "data" / "population_broad_age.csv").read_bytes()
+    descriptor = json.loads((book / "data" / "datapackage.json").read_text())
+    [entry] = [r for r in descriptor["resources"] if r["name"] == "population-broad-age"]
+    assert entry["wpsr:derivedFrom"]["package"] == "bokeh-sampledata"
