@@ -177,7 +177,11 @@ def _doctree_read(app: Sphinx, doctree: nodes.document) -> None:
 # --- pages ------------------------------------------------------------------------
 
 def _page_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
-    """Load the chart runtime only where there is a chart to draw."""
+    """Drop thebe (off in this book; its inline config names a CDN and is added twice);
+    load the chart runtime only where there is a chart to draw."""
+    scripts = context.get("script_files", [])
+    scripts[:] = [js for js in scripts if "thebe" not in (getattr(js, "filename", None) or "")
+                  and "THEBE" not in getattr(js, "attributes", {}).get("body", "")]
     if 'class="wpsr-chart"' not in (context.get("body") or ""):
         return
     for i, name in enumerate([*VENDOR_FILES, None]):

@@ -1,0 +1,77 @@
+"""Headless Chromium: every chapter draws its charts with no error and no request elsewhere."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, sync_playwright
+
+from tests.test_build import CHAPTERS
+
+pytestmark = pytest.mark.browser
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: str) -> Iterator[Browser]:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_draws_every_chart_without_errors(browser: Browser, server: str, chapter: str) -> None:
+    page = browser.new_page()
+    errors, failed, elsewhere = [], [], []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("requestfailed", lambda r: failed.append(r.url))
+    page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.status} {r.url}"))
+    page.on("request", lambda r: not r.url.startswith((server, "data:")) and elsewhere.append(r.url))
+    page.goto(f"{server}/chapters/{chapter}.html")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('figure.wpsr-chart')].every(f => f.dataset.state)")
+    states = page.eval_on_selector_all("figure.wpsr-chart", "fs => fs.map(f => f.dataset.state)")
+    assert len(states) >= 2 and set(states) == {"drawn"}
+    assert page.eval_on_selector_all("figure.wpsr-chart svg[role=img]", "s => s.length") == len(states)
+    assert page.eval_on_selector_all("img.wpsr-chart-static:not([hidden])", "s => s.length") == 0
+    page.wait_for_load_state("networkidle")
+    assert (errors, failed, elsewhere) == ([], [], [])
+    page.close()
+
+
+def test_tooltip_appears_on_hover(browser: Browser, server: str) -> None:
+    page = browser.new_page()
+    page.goto(f"{server}/chapters/assets-and-innovations.html")
+    page.wait_for_selector("figure.wpsr-chart[data-state=drawn] svg path[aria-roledescription=bar]")
+    page.hover("figure.wpsr-chart svg path[aria-roledescription=bar]")
+    tooltip = page.wait_for_selector("#vg-tooltip-element.visible")
+    assert "%" in tooltip.inner_text() or "." in tooltip.inner_text()
+    page.close()
+
+
+def test_without_javascript_every_chart_is_an_image(browser: Browser, server: str) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{server}/chapters/priorities-and-trade-offs.html")
+    visible = page.eval_on_selector_all(
+        "figure.wpsr-chart img.wpsr-chart-static",
+        "imgs => imgs.filter(i => i.complete && i.naturalWidth > 0 && !i.hidden).length")
+    assert visible == page.eval_on_selector_all("figure.wpsr-chart", "f => f.length") >= 2
+    context.close()
+
+
+def test_keyboard_reaches_the_chart_data_download(browser: Browser, server: str) -> None:
+    page = browser.new_page()
+    page.goto(f"{server}/chapters/relationships-with-society.html")
+    for _ in range(200):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("document.activeElement.textContent")
+        if "Download the data of this chart" in focused:
+            break
+    else:
+        pytest.fail("Tab never reached a chart's data download link")
+    page.close()
