@@ -66,9 +66,11 @@ def test_load_returns_typed_columns(book: Path) -> None:
      "no thousands separator) — correct the value"),
     (GOOD.replace("12.5", "112.5"), "data/shares.csv:2: share_pct: 112.5 is above the maximum 100 — correct the value"),
     (GOOD.replace("2021,40", "1999,40"), "data/shares.csv:3: year: 1999 is below the minimum 2000 — correct the value"),
-    (GOOD.replace("closed", "shut"), "data/shares.csv:3: rating: 'shut' is not an allowed value — use one of: open, closed"),
+    (GOOD.replace("closed", "shut"),
+     "data/shares.csv:3: rating: 'shut' is not an allowed value — use one of: open, closed"),
     (GOOD.replace("Mexico", ""), "data/shares.csv:3: country: a value is required here — fill it in"),
-    (GOOD + "Malawi,2021,3,open\n", "data/shares.csv:4: the key (country, year) repeats line 2 — each row needs a distinct key"),
+    (GOOD + "Malawi,2021,3,open\n",
+     "data/shares.csv:4: the key (country, year) repeats line 2 — each row needs a distinct key"),
     (GOOD + "Peru,2021,3\n", "data/shares.csv:4: has 3 cells, the header has 4 — check for a missing or extra comma, "
      "or quote text containing commas"),
 ])

@@ -20,7 +20,7 @@ import os
 import shutil
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 from docutils import nodes
@@ -234,7 +234,7 @@ class TableDirective(_DataDirective):
     ``:columns: a, b``, ``:where: column=value`` and ``:caption:``."""
 
     required_arguments = 1
-    option_spec = {"columns": directives.unchanged, "where": directives.unchanged,
+    option_spec: ClassVar[dict[str, Any]] = {"columns": directives.unchanged, "where": directives.unchanged,
                    "caption": directives.unchanged}
 
     def run(self) -> list[nodes.Node]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from urllib.parse import quote
 
 import pandas as pd
@@ -22,8 +22,10 @@ class Table:
 
     def _repr_html_(self) -> str:
         e = html.escape
-        cells = lambda row, tag, scope: "".join(  # noqa: E731
-            f'<{tag}{scope}>{e("" if pd.isna(v) else str(v))}</{tag}>' for v in row)
+
+        def cells(row: Iterable[object], tag: str, scope: str) -> str:
+            return "".join(f'<{tag}{scope}>{e("" if pd.isna(v) else str(v))}</{tag}>' for v in row)
+
         head = "<tr>" + cells(self.frame.columns, "th", ' scope="col"') + "</tr>"
         body = "\n".join("<tr>" + cells(row, "td", "") + "</tr>"
                          for row in self.frame.itertuples(index=False))
