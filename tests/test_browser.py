@@ -75,3 +75,24 @@ def test_keyboard_reaches_the_chart_data_download(browser: Browser, server: str)
     else:
         pytest.fail("Tab never reached a chart's data download link")
     page.close()
+
+
+def test_search_finds_a_chapter(browser: Browser, server: str) -> None:
+    page = browser.new_page()
+    page.goto(f"{server}/search.html?q=CIVICUS")
+    page.wait_for_function("document.querySelector('#search-results .search-summary')?.textContent.length > 0")
+    hrefs = page.eval_on_selector_all("#search-results ul.search li a", "as => as.map(a => a.getAttribute('href'))")
+    assert any("chapters/relationships-with-society" in h for h in hrefs), hrefs
+    page.close()
+
+
+@pytest.mark.parametrize("path", ["index.html", "chapters/priorities-and-trade-offs.html"])
+def test_pages_fit_a_phone_screen(browser: Browser, server: str, path: str) -> None:
+    page = browser.new_page(viewport={"width": 375, "height": 740}, is_mobile=True)
+    page.goto(f"{server}/{path}")
+    page.wait_for_load_state("networkidle")
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0
+    figure_widths = page.eval_on_selector_all(".wpsr-chart-view", "vs => vs.map(v => v.getBoundingClientRect().width)")
+    assert all(w <= 375 for w in figure_widths)
+    page.close()
