@@ -21,7 +21,7 @@ import altair as alt
 import pandas as pd
 import vl_convert as vlc
 
-from wpsr.data import package
+from wpsr.data import source_line
 
 # Okabe & Ito's palette, distinguishable with the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -69,7 +69,7 @@ class Figure:
         self.title = title
         self.description = description
         self.name = name or _slug(title)
-        self.resources = [package().resource(s) for s in sources]
+        self.source = source_line(sources)
 
     @property
     def spec(self) -> dict:
@@ -81,9 +81,6 @@ class Figure:
 
     def csv(self) -> str:
         return self.chart.data.to_csv(index=False, lineterminator="\n")
-
-    def source_line(self) -> str:
-        return " ".join(r.citation() for r in self.resources)
 
     def _repr_html_(self) -> str:
         ident = f"fig-{self.name}"
@@ -102,7 +99,7 @@ class Figure:
             f'alt="Chart: {e(self.title)}. Described below." width="{width}" height="{height}"></div>\n'
             f'<script type="application/json" class="wpsr-chart-spec">{spec}</script>\n'
             f'<p class="wpsr-chart-description" id="{ident}-desc">{e(self.description)}</p>\n'
-            f'<p class="wpsr-source">Source: {e(self.source_line())}</p>\n'
+            f'<p class="wpsr-source">Source: {e(self.source)}</p>\n'
             f'<p class="wpsr-download"><a download="{self.name}.csv" href="{data_uri}">'
             f"Download the data of this chart (CSV)</a></p>\n"
             f"</figure>"

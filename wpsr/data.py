@@ -15,7 +15,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -400,3 +400,9 @@ def package() -> DataPackage:
 def load(name: str) -> pd.DataFrame:
     """Load and validate one dataset by its resource name."""
     return package().resource(name).load()
+
+
+def source_line(names: Sequence[str]) -> str:
+    """The citations of these datasets, as printed under a chart or table."""
+    resources = package()
+    return " ".join(resources.resource(name).citation() for name in names)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from wpsr.data import DESCRIPTOR, DataPackage
+from wpsr.data import DataPackage
 
 # UN M49 codes: the World, the six continental regions, and the countries the
 # inception meeting cited as examples.
@@ -72,5 +72,3 @@ def derive(name: str, package: DataPackage | None = None) -> Path:
                             encoding="utf-8")
     return resource.path
 
-
-__all__ = ["DERIVATIONS", "DESCRIPTOR", "derive"]

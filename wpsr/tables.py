@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from wpsr.data import package
+from wpsr.data import source_line
 
 
 class Table:
@@ -18,7 +18,7 @@ class Table:
         self.frame = frame
         self.caption = caption
         self.name = name
-        self.resources = [package().resource(s) for s in sources]
+        self.source = source_line(sources)
 
     def _repr_html_(self) -> str:
         e = html.escape
@@ -30,12 +30,11 @@ class Table:
         body = "\n".join("<tr>" + cells(row, "td", "") + "</tr>"
                          for row in self.frame.itertuples(index=False))
         csv = self.frame.to_csv(index=False, lineterminator="\n")
-        source = " ".join(r.citation() for r in self.resources)
         return (
             f'<div class="wpsr-table" id="table-{self.name}">\n'
             f'<table class="table"><caption>{e(self.caption)}</caption>\n'
             f"<thead>{head}</thead>\n<tbody>\n{body}\n</tbody></table>\n"
-            f'<p class="wpsr-source">Source: {e(source)}</p>\n'
+            f'<p class="wpsr-source">Source: {e(self.source)}</p>\n'
             f'<p class="wpsr-download"><a download="{self.name}.csv" '
             f'href="data:text/csv;charset=utf-8,{quote(csv)}">Download this table (CSV)</a></p>\n'
             f"</div>"
