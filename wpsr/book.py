@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 BOOK_ROOT_ENV = "WPSR_BOOK_ROOT"
 
@@ -19,3 +22,31 @@ def book_root() -> Path:
     raise FileNotFoundError(
         f"no book found at or above {here} — run from inside the book, or set {BOOK_ROOT_ENV}"
     )
+
+
+def toc_path() -> Path:
+    return book_root() / "_toc.yml"
+
+
+def chapters() -> list[dict[str, Any]]:
+    """The report's chapters in _toc.yml order: number, file and the contributions listed under it.
+
+    The table of contents is the one list of what is published: chapter N is the Nth entry
+    under ``chapters/``, and its contributions are that entry's sections.
+    """
+    toc = yaml.safe_load(toc_path().read_text(encoding="utf-8")) or {}
+    entries = [entry for part in toc.get("parts", []) for entry in part.get("chapters", [])]
+    found = [e for e in entries if str(e.get("file", "")).startswith("chapters/")]
+    return [{"number": number, "file": entry["file"],
+             "sections": [s["file"] for s in entry.get("sections", []) if "file" in s]}
+            for number, entry in enumerate(found, start=1)]
+
+
+def page_title(docname: str) -> str:
+    """A page's title: its first level-1 heading."""
+    path = book_root() / f"{docname}.md"
+    text = path.read_text(encoding="utf-8")
+    for line in text.splitlines():
+        if line.startswith("# "):
+            return line[2:].strip()
+    return docname

@@ -1,4 +1,4 @@
-"""The ``wpsr`` command line: build, serve, validate and derive.
+"""The ``wpsr`` command line: build, serve, check, new, validate and derive.
 
 Run ``wpsr --help`` (or ``python -m wpsr --help``) for the list of commands.
 """
@@ -112,6 +112,53 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 1
 
 
+def run_check(paths: list[Path] | None = None) -> tuple[int, int]:
+    """Print every problem with the contributions; return (errors, warnings)."""
+    from wpsr.checker import check
+
+    findings = check(paths)
+    for finding in findings:
+        print(finding, file=sys.stderr)
+    errors = sum(f.severity == "error" for f in findings)
+    return errors, len(findings) - errors
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Check contributions against the specification (all of them, or the files named)."""
+    from wpsr.contributions import files
+
+    started = time.perf_counter()
+    errors, warnings = run_check([Path(p) for p in args.files] or None)
+    count = len(args.files) or len(files())
+    verdict = "failed" if errors else "passed"
+    print(f"Checked {count} contribution(s) in {time.perf_counter() - started:.1f} s: {verdict}, "
+          f"{errors} error(s), {warnings} warning(s).", file=sys.stderr if errors else sys.stdout)
+    return 1 if errors else 0
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    """Start a contribution from the template (or from an .ipynb) and list it in _toc.yml."""
+    from wpsr.checker import Context
+    from wpsr.template import TemplateError, create, parse_author
+
+    try:
+        if args.subtopic not in Context().subtopics:
+            raise TemplateError(f"--subtopic {args.subtopic!r} is not in data/subtopics.csv — use an id such as "
+                                "c1-g1-04 (the annex 'Sub-topics and contributions' lists them)")
+        path = create(chapter=args.chapter, subtopic=args.subtopic, title=args.title, slug=args.slug,
+                      authors=[parse_author(a) for a in args.author],
+                      source=Path(args.source) if args.source else None)
+    except TemplateError as err:
+        print(f"wpsr new: {err}", file=sys.stderr)
+        return 2
+    shown = path.relative_to(book_root())
+    print(f"Wrote {shown} and listed it under chapter {args.chapter} in _toc.yml. Next:\n"
+          f"  1. Fill in the metadata at the top and replace every TODO (comments starting % are guidance).\n"
+          f"  2. Run `wpsr check {shown}`: it lists what is still missing, with line numbers.\n"
+          f"  3. Run `make html` and `make serve` to preview the page.")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the built site on http://127.0.0.1:PORT."""
     site = book_root() / "_build" / "html"
@@ -143,6 +190,19 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("serve", help=cmd_serve.__doc__)
     serve.add_argument("--port", type=int, default=8000)
     serve.set_defaults(func=cmd_serve)
+    check = commands.add_parser("check", help=cmd_check.__doc__)
+    check.add_argument("files", nargs="*", help="contribution files (default: every one)")
+    check.set_defaults(func=cmd_check)
+    new = commands.add_parser("new", help=cmd_new.__doc__)
+    new.add_argument("--chapter", type=int, required=True, help="chapter number: 1, 2 or 3")
+    new.add_argument("--subtopic", required=True, help="sub-topic id from data/subtopics.csv, e.g. c1-g1-04")
+    new.add_argument("--author", action="append", required=True,
+                     help='"Name; Affiliation; ISO country code[; ORCID][; email]" (repeat for co-authors)')
+    new.add_argument("--title", help="the contribution's title (default: the notebook's first heading)")
+    new.add_argument("--slug", help="file name without .md (default: from the title)")
+    new.add_argument("--from", dest="source", metavar="FILE.ipynb",
+                     help="convert a Jupyter notebook, keeping its cells")
+    new.set_defaults(func=cmd_new)
     commands.add_parser("validate", help=cmd_validate.__doc__).set_defaults(func=cmd_validate)
     derive_cmd = commands.add_parser("derive", help=cmd_derive.__doc__)
     derive_cmd.add_argument("name", choices=sorted(DERIVATIONS))

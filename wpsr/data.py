@@ -271,7 +271,7 @@ class Resource:
 
     def load(self) -> pd.DataFrame:
         """Return the validated table; raise DataError if anything is wrong."""
-        _log_dependency(self.path, self.package.path)
+        log_dependency(self.path, self.package.path)
         frame, problems = self.validate()
         if problems:
             raise DataError(problems)
@@ -382,7 +382,7 @@ def _display(path: Path) -> Path:
         return path
 
 
-def _log_dependency(*paths: Path) -> None:
+def log_dependency(*paths: Path) -> None:
     """Note, for the build, the files this notebook's output depends on: data and wpsr code."""
     log = os.environ.get(DEPENDENCY_LOG_ENV)
     if log:

@@ -31,7 +31,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.osutil import relative_uri
 
-from wpsr import data
+from wpsr import contributions, data, pages
 from wpsr.book import BOOK_ROOT_ENV
 from wpsr.editions import current_edition
 
@@ -47,6 +47,10 @@ STATE_FILE = "wpsr-dependencies.json"
 
 class DataPackageError(SphinxError):
     category = "Invalid data"
+
+
+class ContributionError(SphinxError):
+    category = "Contributions break the specification"
 
 
 # --- setup: paths, data validation, vendor files -----------------------------------
@@ -80,6 +84,18 @@ def _validate_data(app: Sphinx) -> None:
         problems = err.problems
     if problems:
         raise DataPackageError("the data in data/ breaks its schema:\n" + "\n".join(map(str, problems)))
+
+
+def _check_contributions(app: Sphinx) -> None:
+    from wpsr.checker import check
+
+    findings = check()
+    for finding in findings:
+        if finding.severity == "warning":
+            logger.info(f"[wpsr check] {finding}")  # advice: it does not fail the strict build
+    errors = [str(f) for f in findings if f.severity == "error"]
+    if errors:
+        raise ContributionError("run `wpsr check` after fixing:\n" + "\n".join(errors))
 
 
 # --- notebooks re-run when what they read changes -----------------------------------
@@ -197,11 +213,40 @@ def _finish(app: Sphinx, exception: Exception | None) -> None:
         # incremental build would pass: forget the environment so every page is read again.
         (Path(app.doctreedir) / "environment.pickle").unlink(missing_ok=True)
     if exception is None and app.builder.format == "html":
+        _publish_contribution_files(app)
         package = data.package()
         target = Path(app.outdir) / "data"
         target.mkdir(exist_ok=True)
         for path in [package.path, *(r.path for r in package.resources.values())]:
             shutil.copyfile(path, target / path.name)
+
+
+def _publish_contribution_files(app: Sphinx) -> None:
+    """Each contribution's notebook (with its outputs), source and BibTeX entry, without private fields."""
+    import jupytext
+
+    edition = current_edition()
+    target = Path(app.outdir) / pages.DOWNLOADS
+    target.mkdir(exist_ok=True)
+    for c in contributions.published():
+        text = c.public_text()
+        (target / f"{c.slug}.md").write_text(text, encoding="utf-8")
+        copied = Path(app.outdir) / "_sources" / f"{c.docname}.md"
+        if copied.exists():
+            copied.write_text(text, encoding="utf-8")  # the theme's download button serves this copy
+        notebook = _with_outputs(app, jupytext.reads(text, fmt="md:myst"))
+        jupytext.write(notebook, target / f"{c.slug}.ipynb", fmt="ipynb")
+        url = pages.contribution_url(app, c.docname)
+        (target / f"{c.slug}.bib").write_text(contributions.bibtex(c, edition, url) + "\n", encoding="utf-8")
+
+
+def _with_outputs(app: Sphinx, notebook: Any) -> Any:
+    """The notebook with the outputs of its last execution, from the execution cache."""
+    from jupyter_cache import get_cache
+
+    with contextlib.suppress(KeyError, OSError, ValueError):
+        return get_cache(app.wpsr_tracker.cache_dir).merge_match_into_notebook(notebook)[1]
+    return notebook
 
 
 # --- directives -------------------------------------------------------------------
@@ -320,14 +365,16 @@ class CitationDirective(SphinxDirective):
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", _configure)
     app.connect("builder-inited", _validate_data)
+    app.connect("builder-inited", _check_contributions)
     app.connect("builder-inited", _start_tracking)
     app.connect("env-get-outdated", _outdated)
     app.connect("source-read", _source_read)
-    app.connect("doctree-read", _doctree_read)
+    app.connect("doctree-read", _doctree_read, priority=300)
     app.connect("html-page-context", _page_scripts)
     app.connect("build-finished", _finish)
     app.add_css_file("wpsr.css")
     app.add_directive("wpsr-table", TableDirective)
     app.add_directive("wpsr-datasets", DatasetsDirective)
     app.add_directive("wpsr-citation", CitationDirective)
+    pages.setup(app)
     return {"version": "0.1", "parallel_read_safe": False, "parallel_write_safe": True}

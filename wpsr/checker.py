@@ -1,0 +1,451 @@
+"""``wpsr check``: every contribution against the specification, without executing anything.
+
+Each problem reads ``path:line: what is wrong — how to fix it``. Errors fail the check (and
+the build); warnings are advice. In a draft, the rules about length and placeholders warn
+instead of failing, so a work in progress can be previewed.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pycountry
+
+from wpsr.book import book_root, chapters
+from wpsr.contributions import FOLDER, NOTEBOOK_KEYS, Contribution, display, files, read, specification
+from wpsr.data import Problem
+
+ORCID = re.compile(r"\d{4}-\d{4}-\d{4}-\d{3}[\dX]")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+URL = re.compile(r"https?://[^\s/$.?#].\S*")
+FENCE = re.compile(r"^(\s*)(`{3,}|~{3,}|:{3,})\s*(\{([\w:-]+)\})?")
+TABLE_DIRECTIVES = {"table", "list-table", "csv-table"}
+NOT_PROSE = TABLE_DIRECTIVES | {"code-cell", "code", "code-block", "math", "raw", "glue:figure", "mermaid"}
+LINK = re.compile(r"(?<!!)\[([^\]]*)\]\(([^)\s]+)\)")
+ROLE = re.compile(r"\{(doc|ref)\}`([^`]*)`")
+
+
+@dataclass(frozen=True)
+class Finding(Problem):
+    """A problem with a contribution: an error, or a warning that does not fail the check."""
+
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else str(self.path)
+        label = "warning: " if self.severity == "warning" else ""
+        return f"{where}: {label}{self.message} — {self.hint}"
+
+
+# --- the body, split into what the rules look at --------------------------------------
+
+@dataclass
+class Block:
+    kind: str  # "prose", "code" (an executable cell), "table" or "other"
+    start: int  # line number of its first line
+    lines: list[str]
+
+
+def blocks(contribution: Contribution) -> list[Block]:
+    """The body as prose lines, code cells, tables and other fenced blocks, with line numbers."""
+    out: list[Block] = []
+    fence: tuple[str, str] | None = None  # (closing marker, kind)
+    for number, line in enumerate(contribution.body, start=contribution.body_start):
+        if fence:
+            if line.strip() == fence[0]:
+                fence = None
+            else:
+                out[-1].lines.append(line)
+            continue
+        match = FENCE.match(line)
+        if match:
+            name = match.group(4) or ""
+            kind = "code" if name == "code-cell" else "table" if name in TABLE_DIRECTIVES else \
+                "other" if name in NOT_PROSE or not name else "prose"
+            fence = (match.group(2), kind)
+            out.append(Block(kind, number + 1, []))
+            continue
+        kind = "table" if line.lstrip().startswith("|") else "prose"
+        if not out or out[-1].kind != kind or out[-1].start + len(out[-1].lines) != number:
+            out.append(Block(kind, number, []))
+        out[-1].lines.append(line)
+    return out
+
+
+def headings(contribution: Contribution) -> list[tuple[int, int, str]]:
+    """(level, line, text) of every Markdown heading in prose."""
+    found = []
+    for block in blocks(contribution):
+        if block.kind == "prose":
+            for offset, line in enumerate(block.lines):
+                if m := re.match(r"(#{1,6})\s+(.*?)\s*#*\s*$", line):
+                    found.append((len(m.group(1)), block.start + offset, m.group(2)))
+    return found
+
+
+def prose_words(lines: list[str]) -> int:
+    """Words a reader reads: no headings, comments, labels, directive options or link targets."""
+    count = 0
+    in_comment = False
+    for line in lines:
+        stripped = line.strip()
+        if in_comment or stripped.startswith("<!--"):
+            in_comment = "-->" not in stripped
+            continue
+        if stripped.startswith(("%", "#", "(")) and (not stripped.startswith("(") or stripped.endswith(")=")):
+            continue
+        if re.match(r":\w[\w-]*:", stripped):  # a directive option
+            continue
+        text = LINK.sub(r"\1", stripped)
+        count += sum(1 for token in text.split() if re.search(r"\w", token))
+    return count
+
+
+def word_count(contribution: Contribution) -> int:
+    return sum(prose_words(b.lines) for b in blocks(contribution) if b.kind == "prose")
+
+
+# --- metadata ---------------------------------------------------------------------------
+
+class Context:
+    """What the rules compare against: sub-topics, chapters, countries, labels."""
+
+    def __init__(self) -> None:
+        root = book_root()
+        with open(root / "data" / "subtopics.csv", encoding="utf-8", newline="") as handle:
+            self.subtopics = {row["id"]: row for row in csv.DictReader(handle)}
+        self.chapters = chapters()
+        self.countries = {c.alpha_3 for c in pycountry.countries}
+        self.labels: set[str] | None = None
+
+    def all_labels(self) -> set[str]:
+        if self.labels is None:
+            root = book_root()
+            pages = [p for folder in ("chapters", "annexes", FOLDER) for p in (root / folder).glob("*.md")]
+            self.labels = {m for p in [*pages, root / "index.md"] if p.is_file()
+                           for m in re.findall(r"^\(([^)\s]+)\)=\s*$", p.read_text(encoding="utf-8",
+                                                                             errors="replace"), re.M)}
+        return self.labels
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+class MetadataRules:
+    """Front matter against the specification's ``fields``."""
+
+    def __init__(self, contribution: Contribution, context: Context, report: Callable[..., None]):
+        self.c = contribution
+        self.context = context
+        self.report = report
+
+    def check(self) -> None:
+        fields = specification()["fields"]
+        self.check_object(self.c.meta, fields, ())
+        known = set(fields) | set(NOTEBOOK_KEYS)
+        for key in self.c.meta:
+            if key not in known:
+                close = difflib.get_close_matches(str(key), list(fields), n=1)
+                self.report(self.c.line(key), f"unknown field '{key}'",
+                            f"did you mean '{close[0]}'?" if close else "remove it, or see `wpsr new` for the "
+                            "fields a contribution has", severity="warning")
+
+    def check_object(self, value: dict, fields: dict[str, Any], path: tuple) -> None:
+        for name, rule in fields.items():
+            where = ".".join(map(str, (*path, name)))
+            if name not in value or value[name] is None or value[name] == "":
+                if rule.get("required"):
+                    self.report(self.c.line(*path), f"missing field '{where}'",
+                                f"add `{name}:` with {rule['help']}")
+                continue
+            self.check_value(value[name], rule, (*path, name))
+
+    def check_value(self, value: Any, rule: dict[str, Any], path: tuple) -> None:
+        where = ".".join(map(str, path))
+        line = self.c.line(*path)
+        kind = rule["type"]
+
+        def bad(what: str) -> None:
+            self.report(line, f"'{where}' {what}", f"it should be {rule['help']}" if "help" in rule else
+                        "see the specification", soft=" words" in what)  # length: a draft may be short
+
+        if kind == "list":
+            if not isinstance(value, list):
+                return bad("is not a list")
+            if len(value) < rule.get("min_items", 0):
+                return bad(f"has {len(value)} item(s), fewer than {rule['min_items']}")
+            if len(value) > rule.get("max_items", len(value)):
+                return bad(f"has {len(value)} items, more than {rule['max_items']}")
+            for index, item in enumerate(value):
+                self.check_value(item, {**rule["items"], "help": rule["items"].get("help", rule.get("help"))},
+                                 (*path, index))
+            return None
+        if kind == "object":
+            if not isinstance(value, dict):
+                return bad("is not a set of `key: value` fields")
+            self.check_object(value, rule["fields"], path)
+            for key in value:
+                if key not in rule["fields"]:
+                    self.report(self.c.line(*path, key), f"unknown field '{where}.{key}'",
+                                "known fields here: " + ", ".join(rule["fields"]))
+            return None
+        check = getattr(self, f"is_{kind}")
+        problem = check(value, rule)
+        if problem:
+            bad(problem)
+        return None
+
+    def is_string(self, value: Any, rule: dict) -> str | None:
+        if not isinstance(value, str) or not value.strip():
+            return "is not text"
+        if len(value) > rule.get("max_length", len(value)):
+            return f"is {len(value)} characters long, more than {rule['max_length']}"
+        if _words(value) < rule.get("min_words", 0):
+            return f"has {_words(value)} words, fewer than {rule['min_words']}"
+        if _words(value) > rule.get("max_words", _words(value)):
+            return f"has {_words(value)} words, more than {rule['max_words']}"
+        return None
+
+    def is_country(self, value: Any, rule: dict) -> str | None:
+        if str(value).upper() in self.context.countries and str(value) == str(value).upper():
+            return None
+        close = difflib.get_close_matches(str(value).upper(), sorted(self.context.countries), n=1)
+        return f"is not an ISO 3166-1 alpha-3 country code ({value!r})" + (f"; did you mean {close[0]}?"
+                                                                             if close else "")
+
+    def is_sdg(self, value: Any, rule: dict) -> str | None:
+        goals = specification()["sdgs"]
+        return None if isinstance(value, int) and value in goals else f"is not an SDG number from 1 to 17 ({value!r})"
+
+    def is_chapter(self, value: Any, rule: dict) -> str | None:
+        numbers = [c["number"] for c in self.context.chapters]
+        return None if isinstance(value, int) and value in numbers else f"is not a chapter number ({value!r})"
+
+    def is_status(self, value: Any, rule: dict) -> str | None:
+        statuses = specification()["statuses"]
+        return None if value in statuses else f"is {value!r}, not one of: {', '.join(statuses)}"
+
+    def is_year(self, value: Any, rule: dict) -> str | None:
+        return None if isinstance(value, int) and 1900 <= value <= 2100 else f"is not a four-digit year ({value!r})"
+
+    def is_url(self, value: Any, rule: dict) -> str | None:
+        return None if isinstance(value, str) and URL.fullmatch(value) else f"is not a web address ({value!r})"
+
+    def is_email(self, value: Any, rule: dict) -> str | None:
+        return None if isinstance(value, str) and EMAIL.fullmatch(value) else f"is not an email address ({value!r})"
+
+    def is_orcid(self, value: Any, rule: dict) -> str | None:
+        text = str(value).removeprefix("https://orcid.org/")
+        if not ORCID.fullmatch(text):
+            return f"is not an ORCID iD of the form 0000-0000-0000-0000 ({value!r})"
+        total = 0
+        for digit in text.replace("-", "")[:-1]:
+            total = (total + int(digit)) * 2
+        check = (12 - total % 11) % 11
+        return None if text[-1] == ("X" if check == 10 else str(check)) else f"has a wrong check digit ({value!r})"
+
+    def is_subtopic(self, value: Any, rule: dict) -> str | None:
+        row = self.context.subtopics.get(str(value))
+        if row is None:
+            close = difflib.get_close_matches(str(value), list(self.context.subtopics), n=1)
+            return f"names no sub-topic in data/subtopics.csv ({value!r})" + (f"; did you mean {close[0]}?"
+                                                                               if close else "")
+        chapter = self.c.meta.get("chapter")
+        if isinstance(chapter, int) and int(row["chapter"]) != chapter:
+            return f"is a sub-topic of chapter {row['chapter']}, not of chapter {chapter}"
+        return None
+
+
+# --- the whole check -------------------------------------------------------------------
+
+def check_contribution(contribution: Contribution, context: Context) -> list[Finding]:
+    """Every rule of the specification for one readable contribution."""
+    spec = specification()
+    found: list[Finding] = []
+    lenient = contribution.meta.get("status") in spec["lenient_statuses"]
+
+    def report(line: int, message: str, hint: str, severity: str = "error", soft: bool = False) -> None:
+        found.append(Finding(display(contribution.path), line, message, hint,
+                             severity="warning" if soft and lenient else severity))
+
+    MetadataRules(contribution, context, report).check()
+    parts = blocks(contribution)
+    _check_sections(contribution, parts, report)
+    _check_words(contribution, report)
+    _check_code(contribution, parts, report)
+    _check_references(contribution, parts, context, report)
+    placeholder = spec["placeholder"]
+    left = [number for number, line in enumerate(contribution.text.splitlines(), start=1)
+            if re.search(rf"\b{placeholder}\b", line) and not line.lstrip().startswith("%")]
+    if left:
+        shown = ", ".join(map(str, left[:12])) + (", …" if len(left) > 12 else "")
+        report(left[0], f"placeholder '{placeholder}' left on {len(left)} line(s): {shown}",
+               "replace each with your own words (and delete the `# TODO` comments once done)", soft=True)
+    return found
+
+
+def _check_sections(c: Contribution, parts: list[Block], report: Callable[..., None]) -> None:
+    sections = specification()["sections"]
+    wanted = [s["title"] for s in sections]
+    key = _heading_key
+    found = headings(c)
+    for level, line, text in found:
+        if level == 1:
+            report(line, f"a level-1 heading ('# {text}')",
+                   "the page title comes from the front matter's `title`: remove this line, or make it `##`")
+    seconds = [(line, text) for level, line, text in found if level == 2]
+    keys = [key(text) for _, text in seconds]
+    for line, text in seconds:
+        if key(text) not in map(key, wanted):
+            close = difflib.get_close_matches(text, wanted, n=1)
+            report(line, f"'## {text}' is not a section of the specification",
+                   f"did you mean '## {close[0]}'?" if close else "make it a `###` heading inside a section",
+                   severity="warning")
+    last_line = c.body_start
+    position = -1
+    for index, title in enumerate(wanted):
+        if key(title) not in keys:
+            report(last_line, f"missing section '## {title}'",
+                   f"add it {'after the section ' + repr(wanted[index - 1]) if index else 'first'}; "
+                   f"it covers: {sections[index]['guidance']}")
+            continue
+        at = keys.index(key(title))
+        line = seconds[at][0]
+        if at < position:
+            report(line, f"section '## {title}' is out of order",
+                   "the sections go in this order: " + "; ".join(wanted))
+        position = max(position, at)
+        last_line = line
+    for section in sections:
+        if section.get("table") and key(section["title"]) in keys:
+            start, end = _section_range(c, seconds, keys.index(key(section["title"])))
+            inside = [b for b in parts if start <= b.start <= end]
+            if not any(b.kind == "table" or (b.kind == "code" and "table(" in "\n".join(b.lines)) for b in inside):
+                report(start, f"the section '{section['title']}' has no table",
+                       "add a Markdown table, a list-table, or a code cell that calls wpsr.table(...)")
+
+
+def _heading_key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+def _section_range(c: Contribution, seconds: list[tuple[int, str]], index: int) -> tuple[int, int]:
+    start = seconds[index][0]
+    end = seconds[index + 1][0] - 1 if index + 1 < len(seconds) else c.body_start + len(c.body)
+    return start, end
+
+
+def _check_words(c: Contribution, report: Callable[..., None]) -> None:
+    words = specification()["words"]
+    count = word_count(c)
+    (low, high), (aim_low, aim_high) = words["error"], words["warning"]
+    if not low <= count <= high:
+        report(c.body_start, f"{count:,} words of prose, outside {low:,}–{high:,}",
+               "aim for about 1,500 words (code, tables and comments are not counted)", soft=True)
+    elif not aim_low <= count <= aim_high:
+        report(c.body_start, f"{count:,} words of prose, outside the {aim_low:,}–{aim_high:,} aimed for",
+               "aim for about 1,500 words", severity="warning")
+
+
+def _check_code(c: Contribution, parts: list[Block], report: Callable[..., None]) -> None:
+    cells = [b for b in parts if b.kind == "code"]
+    if not any(re.search(r"\bload\(", "\n".join(b.lines)) for b in cells):
+        report(c.body_start, "no data cell",
+               'add a code cell that reads a cited dataset, e.g. `wpsr.load("internet-use")`; '
+               "datasets are listed in data/datapackage.json")
+    for number, cell in enumerate(cells, start=1):
+        source = "\n".join(_cell_code(cell.lines))
+        try:
+            tree = ast.parse(source)
+        except SyntaxError as err:
+            report(cell.start + (err.lineno or 1) - 1, f"code cell {number} is not valid Python: {err.msg}",
+                   "fix the code")
+            continue
+        for call in ast.walk(tree):
+            if isinstance(call, ast.Call) and getattr(call.func, "id", getattr(call.func, "attr", None)) == "figure":
+                given = {k.arg: k.value for k in call.keywords}
+                description = given.get("description")
+                if description is None or (isinstance(description, ast.Constant) and not str(description.value)
+                                           .strip()):
+                    report(cell.start + call.lineno - 1, "a chart without a description",
+                           "pass description=\"…\" to wpsr.figure: say in words what the chart shows")
+
+
+def _cell_code(lines: list[str]) -> list[str]:
+    """A code cell's code, its `:option:` lines and `---` options block blanked (line numbers kept)."""
+    end = -1
+    if lines and lines[0].strip() == "---":
+        end = next((i for i, line in enumerate(lines[1:], 1) if line.strip() == "---"), -1)
+    return ["" if i <= end or line.startswith(":") else line for i, line in enumerate(lines)]
+
+
+def _check_references(c: Contribution, parts: list[Block], context: Context,
+                      report: Callable[..., None]) -> None:
+    root = book_root()
+    for block in parts:
+        if block.kind not in ("prose", "table"):
+            continue
+        for offset, line in enumerate(block.lines):
+            number = block.start + offset
+            for _, target in LINK.findall(line):
+                if re.match(r"[a-z]+:|#|mailto:", target):
+                    continue
+                path = target.split("#")[0]
+                base = root if path.startswith("/") else c.path.parent
+                if not any((base / path.lstrip("/")).with_suffix(s).exists() or (base / path.lstrip("/")).exists()
+                           for s in (".md", ".ipynb")):
+                    report(number, f"broken link to '{target}'", "point it at a file that exists, relative to "
+                           "this one (e.g. ../chapters/assets-and-innovations.md)")
+            for role, target in ROLE.findall(line):
+                target = re.sub(r".*<(.*)>", r"\1", target).strip()
+                if role == "ref" and target not in context.all_labels():
+                    report(number, f"broken cross-reference {{ref}}`{target}`",
+                           "no page defines the label `(" + target + ")=`: fix the name or add the label")
+                if role == "doc":
+                    base = root if target.startswith("/") else c.path.parent
+                    if not (base / (target.lstrip("/") + ".md")).exists():
+                        report(number, f"broken cross-reference {{doc}}`{target}`",
+                               "name a page without its extension, e.g. /chapters/assets-and-innovations")
+
+
+def check(paths: list[Path] | None = None) -> list[Finding]:
+    """Check the named contributions, or every file in contributions/, and their place in _toc.yml."""
+    context = Context()
+    everything = files()
+    targets = [Path(p).resolve() for p in paths] if paths else everything
+    found: list[Finding] = []
+    in_toc = {doc: chapter["number"] for chapter in context.chapters for doc in chapter["sections"]}
+    stems: dict[str, Path] = {}
+    for path in everything:
+        other = stems.setdefault(path.stem.lower(), path)
+        if other != path and (path.resolve() in targets or other.resolve() in targets):
+            found.append(Finding(display(path), 1, f"duplicate slug '{path.stem}': {display(other)} has it too",
+                                 "rename one file; the file name is the contribution's address"))
+    for path in targets:
+        if not path.is_file():
+            found.append(Finding(display(path), None, "no such file", "check the path"))
+            continue
+        contribution, problems = read(path)
+        found += [Finding(p.path, p.line, p.message, p.hint) for p in problems]
+        if contribution is None:
+            continue
+        found += check_contribution(contribution, context)
+        docname = f"{FOLDER}/{path.stem}"
+        chapter = contribution.chapter
+        if docname not in in_toc:
+            where = next((ch["file"] for ch in context.chapters if ch["number"] == chapter), "its chapter")
+            found.append(Finding(display(path), 1, "not in _toc.yml, so it is not published",
+                                 f"add `- file: {docname}` under the sections of {where}"))
+        elif chapter is not None and in_toc[docname] != chapter:
+            found.append(Finding(display(path), contribution.line("chapter"),
+                                 f"listed under chapter {in_toc[docname]} in _toc.yml but says chapter {chapter}",
+                                 "move its _toc.yml entry or correct `chapter:`"))
+    return sorted(found, key=lambda f: (str(f.path), f.line or 0))

@@ -1,0 +1,230 @@
+"""Expert contributions: MyST notebooks in ``contributions/`` whose front matter is their metadata.
+
+The specification (``specification.yaml`` beside this file) says what a contribution holds;
+this module reads contributions, lists them in table-of-contents order and derives what the
+pages show from their metadata: citations, BibTeX and related contributions.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from wpsr.book import book_root, chapters
+from wpsr.data import Problem, log_dependency
+
+SPECIFICATION = Path(__file__).with_name("specification.yaml")
+FOLDER = "contributions"
+NOTEBOOK_KEYS = ("jupytext", "kernelspec")  # front matter that belongs to Jupytext, not to us
+
+
+@functools.cache
+def specification() -> dict[str, Any]:
+    """The specification for expert contributions."""
+    return yaml.safe_load(SPECIFICATION.read_text(encoding="utf-8"))
+
+
+def private_fields() -> set[str]:
+    """Author fields never shown or published (e.g. email)."""
+    spec = specification()["fields"]["authors"]["items"]["fields"]
+    return {name for name, rule in spec.items() if rule.get("private")}
+
+
+@dataclass
+class Contribution:
+    """One contribution: its file, its metadata and its body, with line numbers for messages."""
+
+    path: Path
+    text: str
+    meta: dict[str, Any]
+    body_start: int  # line number of the first body line
+    lines: dict[tuple, int] = field(default_factory=dict)  # metadata key path -> line number
+
+    @property
+    def slug(self) -> str:
+        return self.path.stem
+
+    @property
+    def docname(self) -> str:
+        return f"{FOLDER}/{self.slug}"
+
+    @property
+    def title(self) -> str:
+        return str(self.meta.get("title", self.slug))
+
+    @property
+    def chapter(self) -> int | None:
+        value = self.meta.get("chapter")
+        return value if isinstance(value, int) else None
+
+    @property
+    def authors(self) -> list[dict[str, Any]]:
+        authors = self.meta.get("authors")
+        return [a for a in authors if isinstance(a, dict)] if isinstance(authors, list) else []
+
+    def listed(self, key: str) -> list[Any]:
+        value = self.meta.get(key)
+        return value if isinstance(value, list) else []
+
+    @property
+    def body(self) -> list[str]:
+        return self.text.splitlines()[self.body_start - 1:]
+
+    def line(self, *path: str | int) -> int:
+        """The line of a metadata key (or of its nearest enclosing key that exists)."""
+        for end in range(len(path), 0, -1):
+            if path[:end] in self.lines:
+                return self.lines[path[:end]]
+        return 1
+
+    def public_text(self) -> str:
+        """The source with private author fields (e.g. email) removed, for publishing."""
+        hidden = private_fields()
+        lines = self.text.splitlines(keepends=True)
+        drop = {self.lines[key] - 1 for key in self.lines
+                if len(key) == 3 and key[0] == "authors" and key[2] in hidden}
+        alone = re.compile(r"\s*(" + "|".join(hidden) + r")\s*:[^{}\[\],]*")
+        if all(alone.fullmatch(lines[i].rstrip("\n")) for i in drop):  # each on a line of its own
+            return "".join(line for i, line in enumerate(lines) if i not in drop)
+        # Flow-style authors ({name: …, email: …} on one line): write the front matter anew.
+        meta = {**self.meta, "authors": [{k: v for k, v in a.items() if k not in hidden} for a in self.authors]}
+        front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True)
+        return "---\n" + front + "---\n" + "".join(lines[self.body_start - 1:])
+
+
+def _key_lines(node: yaml.Node, prefix: tuple, offset: int, out: dict[tuple, int]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            path = (*prefix, key.value)
+            out[path] = key.start_mark.line + offset
+            _key_lines(value, path, offset, out)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            out[(*prefix, index)] = item.start_mark.line + offset
+            _key_lines(item, (*prefix, index), offset, out)
+
+
+def read(path: Path) -> tuple[Contribution | None, list[Problem]]:
+    """Read a contribution; on input that cannot be read, one clear problem instead."""
+    def fail(line: int, message: str, hint: str) -> tuple[None, list[Problem]]:
+        return None, [Problem(display(path), line, message, hint)]
+
+    if path.suffix == ".ipynb":
+        return fail(1, "a Jupyter notebook (.ipynb) cannot be published as it is",
+                    f"convert it with `wpsr new --from {display(path)}`, then delete the .ipynb")
+    raw = path.read_bytes()
+    if not raw.strip():
+        return fail(1, "the file is empty", "start from the template: `wpsr new --help`")
+    try:
+        if b"\0" in raw:
+            raise UnicodeDecodeError("utf-8", raw, raw.index(b"\0"), raw.index(b"\0") + 1, "NUL byte")
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        return fail(raw.count(b"\n", 0, err.start) + 1, "not a UTF-8 text file (binary or another encoding)",
+                    "a contribution is a MyST Markdown notebook: save it as UTF-8 text")
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "---":
+        return fail(1, "no front matter", "the file must start with a `---` line, the metadata, and a "
+                    "closing `---` line; `wpsr new` writes them for you")
+    end = next((i for i, line in enumerate(lines[1:], start=1) if line.strip() == "---"), None)
+    if end is None:
+        return fail(1, "the front matter is never closed", "add a `---` line after the metadata")
+    header = "\n".join(lines[1:end])
+    try:
+        meta = yaml.safe_load(header)
+        node = yaml.compose(header)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        return fail((mark.line + 2) if mark else 2, f"the front matter is not valid YAML: {problem}",
+                    "check the indentation and quote values that contain ':' or start with '['")
+    if not isinstance(meta, dict):
+        return fail(2, "the front matter is not a set of `key: value` lines", "see the template from `wpsr new`")
+    key_lines: dict[tuple, int] = {}
+    _key_lines(node, (), 2, key_lines)
+    return Contribution(path, text, meta, end + 2, key_lines), []
+
+
+def display(path: Path) -> Path:
+    try:
+        return path.resolve().relative_to(book_root())
+    except ValueError:
+        return path
+
+
+def files() -> list[Path]:
+    """Every file in contributions/ (hidden files and checkpoints aside)."""
+    folder = book_root() / FOLDER
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith((".", "_")))
+
+
+def published() -> list[Contribution]:
+    """The contributions the table of contents publishes, chapter by chapter, that can be read."""
+    out = []
+    log_dependency(book_root() / "_toc.yml")  # a notebook that lists contributions depends on the list
+    for chapter in chapters():
+        for docname in chapter["sections"]:
+            path = book_root() / f"{docname}.md"
+            if docname.startswith(f"{FOLDER}/") and path.is_file():
+                log_dependency(path)
+                contribution, problems = read(path)
+                if contribution and not problems:
+                    out.append(contribution)
+    return out
+
+
+# --- what the pages show ------------------------------------------------------------
+
+def author_names(contribution: Contribution) -> str:
+    names = [str(a.get("name", "")) for a in contribution.authors]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def citation(contribution: Contribution, edition: Any, url: str) -> str:
+    """A formatted reference to the contribution in this edition."""
+    return (f"{author_names(contribution)} ({edition.date.year}). {contribution.title}. "
+            f"In United Nations Department of Economic and Social Affairs, {edition.title}, "
+            f"chapter {contribution.chapter}, living report edition {edition.id}. {url}")
+
+
+def _bibtex_escape(text: str) -> str:
+    return re.sub(r"([&%$#_{}])", r"\\\1", text)
+
+
+def bibtex(contribution: Contribution, edition: Any, url: str) -> str:
+    """The contribution as a BibTeX @incollection entry."""
+    authors = " and ".join("{" + _bibtex_escape(str(a.get("name", ""))) + "}"
+                           if str(a.get("name", "")).lower().startswith("the ")
+                           else _bibtex_escape(str(a.get("name", ""))) for a in contribution.authors)
+    fields = {
+        "author": authors,
+        "title": "{" + _bibtex_escape(contribution.title) + "}",
+        "booktitle": _bibtex_escape(edition.title),
+        "chapter": str(contribution.chapter),
+        "publisher": "{United Nations Department of Economic and Social Affairs}",
+        "address": "New York",
+        "year": str(edition.date.year),
+        "edition": f"Living report edition {_bibtex_escape(edition.id)}",
+        "url": url,
+    }
+    key = re.sub(r"\W", "", f"wpsr{edition.id}{contribution.slug}")
+    return f"@incollection{{{key},\n" + ",\n".join(f"  {k} = {{{v}}}" for k, v in fields.items()) + "\n}"
+
+
+def related(contribution: Contribution, others: list[Contribution], limit: int = 3) -> list[Contribution]:
+    """The contributions sharing most with this one: sub-topic, SDGs, countries, keywords."""
+    def shared(other: Contribution) -> int:
+        same_subtopic = 3 * (other.meta.get("subtopic") == contribution.meta.get("subtopic"))
+        return same_subtopic + sum(
+            len({str(v).lower() for v in contribution.listed(key)} & {str(v).lower() for v in other.listed(key)})
+            for key in ("sdgs", "countries", "keywords"))
+
+    scored = [(shared(o), o.slug, o) for o in others if o.slug != contribution.slug]
+    return [o for score, _, o in sorted(scored, key=lambda s: (-s[0], s[1])) if score > 0][:limit]
