@@ -21,6 +21,7 @@ serve: html             ## build, then serve on http://127.0.0.1:8000
 
 test: $(READY)          ## the whole test suite, as CI runs it
 	$(BIN)/ruff check wpsr tests benchmarks
+	$(BIN)/wpsr check
 	$(BIN)/pytest
 
 bench: $(READY)         ## build-speed figures for the README

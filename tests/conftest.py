@@ -16,7 +16,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 WPSR = [sys.executable, "-m", "wpsr"]
-BOOK_FILES = ["_config.yml", "_toc.yml", "editions.yaml", "index.md", "chapters", "annexes", "data"]
+BOOK_FILES = ["_config.yml", "_toc.yml", "editions.yaml", "index.md", "key-messages.md", "chapters",
+              "contributions", "annexes", "data"]
 
 
 def copy_book(target: Path, build_from: Path | None = None) -> Path:

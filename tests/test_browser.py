@@ -1,4 +1,4 @@
-"""Headless Chromium: every chapter draws its charts with no error and no request elsewhere."""
+"""Headless Chromium: every page with charts draws them with no error and no request elsewhere."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
+from tests.conftest import ROOT
 from tests.test_build import CHAPTERS
 
 pytestmark = pytest.mark.browser
@@ -22,8 +23,12 @@ def browser(chromium: str) -> Iterator[Browser]:
         browser.close()
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS)
-def test_chapter_draws_every_chart_without_errors(browser: Browser, server: str, chapter: str) -> None:
+CHART_PAGES = [f"chapters/{c}" for c in CHAPTERS] + ["annexes/subtopics"] + sorted(
+    f"contributions/{p.stem}" for p in (ROOT / "contributions").glob("*.md"))
+
+
+@pytest.mark.parametrize("path", CHART_PAGES)
+def test_page_draws_every_chart_without_errors(browser: Browser, server: str, path: str) -> None:
     page = browser.new_page()
     errors, failed, elsewhere = [], [], []
     page.on("console", lambda m: m.type == "error" and errors.append(m.text))
@@ -31,11 +36,11 @@ def test_chapter_draws_every_chart_without_errors(browser: Browser, server: str,
     page.on("requestfailed", lambda r: failed.append(r.url))
     page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.status} {r.url}"))
     page.on("request", lambda r: not r.url.startswith((server, "data:")) and elsewhere.append(r.url))
-    page.goto(f"{server}/chapters/{chapter}.html")
+    page.goto(f"{server}/{path}.html")
     page.wait_for_function(
         "() => [...document.querySelectorAll('figure.wpsr-chart')].every(f => f.dataset.state)")
     states = page.eval_on_selector_all("figure.wpsr-chart", "fs => fs.map(f => f.dataset.state)")
-    assert len(states) >= 2 and set(states) == {"drawn"}
+    assert len(states) >= 1 and set(states) == {"drawn"}
     assert page.eval_on_selector_all("figure.wpsr-chart svg[role=img]", "s => s.length") == len(states)
     assert page.eval_on_selector_all("img.wpsr-chart-static:not([hidden])", "s => s.length") == 0
     page.wait_for_load_state("networkidle")
@@ -86,7 +91,22 @@ def test_search_finds_a_chapter(browser: Browser, server: str) -> None:
     page.close()
 
 
-@pytest.mark.parametrize("path", ["index.html", "chapters/priorities-and-trade-offs.html"])
+def test_keyboard_reaches_a_contribution_card_and_opens_it(browser: Browser, server: str) -> None:
+    page = browser.new_page()
+    page.goto(f"{server}/chapters/assets-and-innovations.html")
+    for _ in range(300):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.closest('.wpsr-card') !== null"):
+            break
+    else:
+        pytest.fail("Tab never reached a contribution card")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/contributions/closing-the-digital-divide.html")
+    page.close()
+
+
+@pytest.mark.parametrize("path", ["index.html", "chapters/priorities-and-trade-offs.html",
+                                  "contributions/budgets-that-show-their-trade-offs.html"])
 def test_pages_fit_a_phone_screen(browser: Browser, server: str, path: str) -> None:
     page = browser.new_page(viewport={"width": 375, "height": 740}, is_mobile=True)
     page.goto(f"{server}/{path}")

@@ -38,7 +38,7 @@ def chapters() -> list[dict[str, Any]]:
     entries = [entry for part in toc.get("parts", []) for entry in part.get("chapters", [])]
     found = [e for e in entries if str(e.get("file", "")).startswith("chapters/")]
     return [{"number": number, "file": entry["file"],
-             "sections": [s["file"] for s in entry.get("sections", []) if "file" in s]}
+             "sections": [s["file"] for s in entry.get("sections") or [] if "file" in s]}
             for number, entry in enumerate(found, start=1)]
 
 

@@ -73,6 +73,11 @@ def cmd_build(args: argparse.Namespace) -> int:
         for problem in problems:
             print(problem, file=sys.stderr)
         return 1
+    errors, _ = run_check()
+    if errors:
+        print("The build stopped before it started: contributions break the specification (above).",
+              file=sys.stderr)
+        return 1
     command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(root), "--builder", "html",
                "-W", "-n", "--keep-going"] + (["--all"] if args.all else [])
     started = time.perf_counter()

@@ -158,7 +158,7 @@ def notebook_cells(path: Path) -> tuple[str | None, str]:
         cell.metadata = {k: v for k, v in cell.metadata.items() if k == "tags"}
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-    notebook.metadata = {}
+    notebook.metadata = {**NOTEBOOK_HEADER, "language_info": {"name": "python", "pygments_lexer": "ipython3"}}
     text = jupytext.writes(notebook, fmt="md:myst")
     text = re.sub(r"\A---\n.*?\n---\n", "", text, flags=re.S)  # our own header replaces Jupytext's
     return title, text.strip() + "\n"

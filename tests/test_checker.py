@@ -1,0 +1,194 @@
+"""`wpsr check`: every rule of the specification, on good and bad contributions, and bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, copy_book, run_wpsr
+from wpsr.checker import Finding, check
+
+GOOD = "civic-space-under-pressure"
+GOOD_TEXT = (ROOT / "contributions" / f"{GOOD}.md").read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def book(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    book = copy_book(tmp_path / "book")
+    monkeypatch.setenv("WPSR_BOOK_ROOT", str(book))
+    return book
+
+
+def check_text(book: Path, text: str, slug: str = GOOD) -> list[Finding]:
+    path = book / "contributions" / f"{slug}.md"
+    path.write_text(text, encoding="utf-8")
+    return check([path])
+
+
+def line_of(text: str, fragment: str) -> int:
+    return next(n for n, line in enumerate(text.splitlines(), 1) if fragment in line)
+
+
+def only(findings: list[Finding], fragment: str) -> Finding:
+    matching = [f for f in findings if fragment in f.message]
+    assert len(matching) == 1, "\n".join(map(str, findings))
+    return matching[0]
+
+
+def test_the_worked_examples_pass_with_no_warning(book: Path) -> None:
+    assert check() == []
+    assert len(list((book / "contributions").glob("*.md"))) == 3
+
+
+# (what to replace, its replacement, message fragment, line holding this fragment, severity)
+METADATA_CASES = [
+    ("chapter: 1\n", "", "missing field 'chapter'", "---", "error"),
+    ("sdgs: [16, 17, 10]", "sdgs: [16, 18]", "'sdgs.1' is not an SDG number", "sdgs:", "error"),
+    ("countries: []", "countries: [KEN, XKZ]", "'countries.1' is not an ISO 3166-1 alpha-3", "countries:", "error"),
+    ("countries: []", "countries: [Kenya]", "'countries.0' is not an ISO 3166-1 alpha-3", "countries:", "error"),
+    ("    country: USA\n", "    country: USA\n    orcid: 0000-0002-1825-0098\n", "wrong check digit", "orcid:",
+     "error"),
+    ("    country: USA\n", "    country: USA\n    orcid: 12345\n", "not an ORCID iD", "orcid:", "error"),
+    ("    country: USA\n", "    country: USA\n    email: nobody\n", "not an email address", "email:", "error"),
+    ('subtopic: "c1-g1-05"', 'subtopic: "c1-g1-99"', "names no sub-topic", "subtopic:", "error"),
+    ('subtopic: "c1-g1-05"', 'subtopic: "c2-g1-01"', "is a sub-topic of chapter 2, not of chapter 1", "subtopic:",
+     "error"),
+    ("status: published", "status: final", "'status' is 'final', not one of", "status:", "error"),
+    ("    year: 2021\n", "    year: twenty\n", "'resources.1.year' is not a four-digit year", "year: twenty", "error"),
+    ("    url: https://findings2021.monitor.civicus.org/", "    url: findings2021.monitor.civicus.org",
+     "'resources.1.url' is not a web address", "url: findings2021", "error"),
+    ("keywords: [civic space, civil society, trust, misinformation, participation]", "keywords: [civic space]",
+     "'keywords' has 1 item(s), fewer than 2", "keywords:", "error"),
+    ("title: \"Civic space under pressure: keeping the door open after the pandemic\"", "title: [a, b]",
+     "'title' is not text", "title:", "error"),
+    ("    audience: national governments\n", "    audience: national governments\n    priority: high\n",
+     "unknown field 'recommendations.0.priority'", "priority:", "error"),
+    ("keywords:", "keyword:", "unknown field 'keyword'", "keyword:", "warning"),
+    ("  - text: Keep civil society", "  - text: " + "very " * 50 + "Keep civil society",
+     "'recommendations.0.text' has", "very very", "error"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "message", "at", "severity"), METADATA_CASES,
+                         ids=[c[2][:40] for c in METADATA_CASES])
+def test_metadata_rules(book: Path, old: str, new: str, message: str, at: str, severity: str) -> None:
+    assert old in GOOD_TEXT
+    text = GOOD_TEXT.replace(old, new, 1)
+    finding = only(check_text(book, text), message)
+    assert finding.severity == severity
+    assert finding.line == line_of(text, at)
+    assert str(finding).startswith(f"contributions/{GOOD}.md:{finding.line}: ")
+    assert " — " in str(finding)  # and says how to fix it
+
+
+BODY_CASES = [
+    ("## Background and policy context\n", "", "missing section '## Background and policy context'", "error"),
+    ("## The sub-topic and why it matters now\n", "# Civic space\n\n## The sub-topic and why it matters now\n",
+     "a level-1 heading", "error"),
+    ("## Policy recommendations\n", "## Further thoughts\n\n## Policy recommendations\n",
+     "'## Further thoughts' is not a section of the specification", "warning"),
+    ('civic = wpsr.load("civic-space")', 'civic = wpsr.datasets["civic-space"]', "no data cell", "error"),
+    ("    description=\"Share of", "    alt=\"Share of", "a chart without a description", "error"),
+    ("both_years = civic[", "both_years = = civic[", "code cell 1 is not valid Python", "error"),
+    ("(../annexes/inception-meeting.md)", "(../annexes/nowhere.md)", "broken link to '../annexes/nowhere.md'",
+     "error"),
+    ("## Results and trends", "See {ref}`no-such-label`.\n\n## Results and trends",
+     "broken cross-reference {ref}`no-such-label`", "error"),
+    ("## Results and trends", "See {doc}`/chapters/nowhere`.\n\n## Results and trends",
+     "broken cross-reference {doc}`/chapters/nowhere`", "error"),
+    ("## Results and trends", "TODO: add more.\n\n## Results and trends", "placeholder 'TODO' left on 1 line",
+     "error"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "message", "severity"), BODY_CASES, ids=[c[2][:40] for c in BODY_CASES])
+def test_body_rules(book: Path, old: str, new: str, message: str, severity: str) -> None:
+    assert old in GOOD_TEXT
+    text = GOOD_TEXT.replace(old, new, 1)
+    finding = only(check_text(book, text), message)
+    assert finding.severity == severity
+    assert finding.line is not None and finding.line > 1
+
+
+def test_sections_out_of_order(book: Path) -> None:
+    first, second = "## The sub-topic and why it matters now", "## Background and policy context"
+    text = GOOD_TEXT.replace(first, "@@").replace(second, first).replace("@@", second)
+    finding = only(check_text(book, text), "section '## Background and policy context' is out of order")
+    assert finding.line == line_of(text, second)
+
+
+def test_the_examples_section_needs_a_table(book: Path) -> None:
+    text = "\n".join(line for line in GOOD_TEXT.splitlines() if not line.startswith("|"))
+    finding = only(check_text(book, text), "has no table")
+    assert finding.line == line_of(text, "## What changed: examples")
+
+
+def test_a_draft_may_be_short_and_unfinished_but_a_published_contribution_may_not(book: Path) -> None:
+    head, _, _ = GOOD_TEXT.partition("## Background and policy context")
+    short = head + "TODO\n\n" + "\n".join(f"## {t}\n\nText.\n" for t in [
+        "Background and policy context", "What changed: examples", "Results and trends, strengths and challenges",
+        "Prospects for sustaining what works", "Policy recommendations"])
+    published = check_text(book, short)
+    words = only(published, "words of prose, outside 1,000–2,000")
+    assert words.severity == "error"
+    assert only(published, "placeholder").severity == "error"
+    draft = check_text(book, short.replace("status: published", "status: draft"))
+    assert {f.severity for f in draft if "words of prose" in f.message or "placeholder" in f.message} == {"warning"}
+
+
+def test_a_length_between_the_limits_and_the_aim_only_warns(book: Path) -> None:
+    cut = GOOD_TEXT.index("The meeting was equally clear about what works")
+    end = GOOD_TEXT.index("## Prospects for sustaining what works")
+    finding = only(check_text(book, GOOD_TEXT[:cut] + GOOD_TEXT[end:]), "outside the 1,300–1,700 aimed for")
+    assert finding.severity == "warning"
+
+
+@pytest.mark.parametrize(("content", "message", "line"), [
+    (b"", "the file is empty", 1),
+    (b"---\ntitle: x\n\xff\xfe\x00\x01binary", "not a UTF-8 text file", 3),
+    (b"# A title\n\nSome text.\n", "no front matter", 1),
+    (b"---\ntitle: x\nchapter: 1\n", "the front matter is never closed", 1),
+    (b"---\ntitle: ok\nauthors: [unclosed\nchapter: 1\n---\n", "the front matter is not valid YAML", 4),
+    (b"---\n- a\n- b\n---\n", "not a set of `key: value` lines", 2),
+])
+def test_bad_input_gets_one_clear_message(book: Path, content: bytes, message: str, line: int) -> None:
+    path = book / "contributions" / f"{GOOD}.md"
+    path.write_bytes(content)
+    findings = check([path])
+    assert len(findings) == 1, "\n".join(map(str, findings))
+    assert message in findings[0].message and findings[0].line == line
+
+
+def test_a_notebook_in_contributions_must_be_converted(book: Path) -> None:
+    path = book / "contributions" / "draft.ipynb"
+    path.write_text("{}", encoding="utf-8")
+    finding = only(check(), "cannot be published as it is")
+    assert "wpsr new --from contributions/draft.ipynb" in finding.hint
+
+
+def test_duplicate_slugs(book: Path) -> None:
+    (book / "contributions" / f"{GOOD.upper()}.md").write_text(GOOD_TEXT, encoding="utf-8")
+    assert only(check(), "duplicate slug").severity == "error"
+
+
+def test_a_contribution_must_be_listed_under_its_own_chapter(book: Path) -> None:
+    toc = book / "_toc.yml"
+    toc.write_text(toc.read_text().replace(f"          - file: contributions/{GOOD}\n", ""))
+    assert "add `- file: contributions/civic-space-under-pressure` under the sections of chapters/" \
+           "relationships-with-society" in only(check(), "not in _toc.yml").hint
+    moved = toc.read_text().replace("      - file: chapters/priorities-and-trade-offs\n        sections:\n",
+                                    "      - file: chapters/priorities-and-trade-offs\n        sections:\n"
+                                    f"          - file: contributions/{GOOD}\n")
+    toc.write_text(moved)
+    assert only(check(), "listed under chapter 2 in _toc.yml but says chapter 1")
+
+
+def test_the_command_exits_non_zero_on_errors_and_names_file_and_line(book: Path) -> None:
+    assert run_wpsr(book, "check").returncode == 0
+    path = book / "contributions" / f"{GOOD}.md"
+    path.write_text(GOOD_TEXT.replace("sdgs: [16, 17, 10]", "sdgs: [16, 99]"), encoding="utf-8")
+    result = run_wpsr(book, "check", f"contributions/{GOOD}.md")
+    assert result.returncode == 1
+    assert f"contributions/{GOOD}.md:{line_of(GOOD_TEXT, 'sdgs:')}: 'sdgs.1' is not an SDG number" in result.stderr
+    assert "1 error(s)" in result.stderr

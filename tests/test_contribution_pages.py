@@ -1,0 +1,124 @@
+"""Contribution pages, cards, key messages and the sub-topics annex in the built HTML."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, copy_book, run_wpsr
+from wpsr.contributions import read
+
+pytestmark = pytest.mark.build
+SLUGS = sorted(p.stem for p in (ROOT / "contributions").glob("*.md"))
+
+
+def meta(slug: str) -> dict:
+    contribution, _ = read(ROOT / "contributions" / f"{slug}.md")
+    assert contribution is not None
+    return contribution.meta
+
+
+def page(site: Path, path: str) -> str:
+    return html.unescape((site / path).read_text(encoding="utf-8"))
+
+
+def text_of(markup: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", markup))
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_the_header_is_built_from_the_front_matter(site: Path, slug: str) -> None:
+    m = meta(slug)
+    markup = page(site, f"contributions/{slug}.html")
+    header = re.search(r'<div class="wpsr-contribution-header.*?<p class="rubric">Abstract</p>', markup, re.S)
+    assert header, "no header"
+    words = text_of(header.group(0))
+    assert m["authors"][0]["name"] in words and m["authors"][0]["affiliations"][0] in words
+    assert f"Chapter {m['chapter']}:" in words
+    for goal in m["sdgs"]:
+        assert f"SDG {goal}:" in words
+    assert f"Status: {m['status']}" in words
+    abstract = " ".join(m["abstract"].split())
+    assert text_of(markup).count(abstract[:80]) == 1  # docutils' own abstract block is gone
+    assert re.search(r"<h1>" + re.escape(m["title"]), markup)
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_each_contribution_ends_with_citation_resources_downloads_and_related(site: Path, slug: str) -> None:
+    m = meta(slug)
+    markup = page(site, f"contributions/{slug}.html")
+    words = text_of(markup)
+    assert f"The report team (2026). {m['title']}. In United Nations Department of Economic and Social Affairs" \
+        in words
+    assert f"@incollection{{wpsr2023{slug.replace('-', '')}," in markup
+    bib = (site / "downloads" / f"{slug}.bib").read_text()
+    assert bib.startswith(f"@incollection{{wpsr2023{slug.replace('-', '')},") and m["title"] in bib
+    for resource in m["resources"]:
+        assert f'href="{resource["url"]}"' in markup
+    for name in (f"{slug}.ipynb", f"{slug}.md", f"{slug}.bib"):
+        assert f'href="../downloads/{name}"' in markup
+    notebook = json.loads((site / "downloads" / f"{slug}.ipynb").read_text())
+    code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
+    assert code and any(c["outputs"] for c in code)  # the notebook comes with its outputs
+    assert re.search(r'href="\.\./data/\w+\.csv">Data: ', markup)
+    related = re.search(r'id="related-contributions".*?</section>', markup, re.S).group(0)
+    others = [s for s in SLUGS if s != slug]
+    assert any(f'href="{other}.html"' in related for other in others)
+    recommendations = re.search(r'<ol class="[^"]*wpsr-recommendations.*?</ol>', markup, re.S).group(0)
+    for rec in m["recommendations"]:
+        assert rec["text"] in text_of(recommendations)
+
+
+def test_chapter_overviews_list_their_contributions_as_cards(site: Path) -> None:
+    for slug in SLUGS:
+        m = meta(slug)
+        cards = {p.name: re.findall(r'<div class="wpsr-card.*?</div>', page(site, f"chapters/{p.name}"), re.S)
+                 for p in (site / "chapters").glob("*.html")}
+        holding = [name for name, found in cards.items() if any(f'href="../contributions/{slug}.html"' in c
+                                                                 for c in found)]
+        assert len(holding) == 1, (slug, holding)
+        assert f"Chapter {m['chapter']}:" in page(site, f"contributions/{slug}.html")
+
+
+def test_key_messages_gather_every_recommendation_with_a_link_back(site: Path) -> None:
+    markup = page(site, "key-messages.html")
+    items = re.findall(r"<li>(.*?)</li>", markup, re.S)
+    for slug in SLUGS:
+        for rec in meta(slug)["recommendations"]:
+            item = next(i for i in items if rec["text"] in text_of(i))
+            assert f'href="contributions/{slug}.html"' in item and rec["audience"] in item
+
+
+def test_the_subtopics_annex_shows_who_answers_what(site: Path) -> None:
+    markup = page(site, "annexes/subtopics.html")
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", markup, re.S)
+    for slug in SLUGS:
+        m = meta(slug)
+        row = next(r for r in rows if f">{m['subtopic']}<" in r)
+        assert f'href="../contributions/{slug}.html"' in row and f"({m['status']})" in row
+    assert len([r for r in rows if "None yet" in r]) == 58 - len(SLUGS)
+    assert "contributions answer 1 of 23 in chapter 1; 1 of 12 in chapter 2; 1 of 23 in chapter 3." in markup
+
+
+def test_the_specification_page_is_generated_from_the_specification(site: Path) -> None:
+    words = text_of(page(site, "annexes/specification.html"))
+    for title in ("The sub-topic and why it matters now", "Prospects for sustaining what works", "recommendations"):
+        assert title in words
+
+
+def test_editing_a_contribution_updates_every_page_built_from_it(built_book: Path, tmp_path: Path) -> None:
+    book = copy_book(tmp_path / "book", build_from=built_book)
+    path = book / "contributions" / "civic-space-under-pressure.md"
+    path.write_text(path.read_text().replace("status: published", "status: in review")
+                    .replace("  - text: Keep civil society representatives", "  - text: Keep, by law, civil society "
+                             "representatives"))
+    result = run_wpsr(book, "build")
+    assert result.returncode == 0, result.stdout + result.stderr
+    site = book / "_build" / "html"
+    assert "Keep, by law, civil society representatives" in page(site, "key-messages.html")
+    assert "(in review)" in page(site, "annexes/subtopics.html")
+    assert "Status: in review" in page(site, "chapters/relationships-with-society.html")
