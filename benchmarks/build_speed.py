@@ -1,7 +1,7 @@
-"""Build-speed figures for the README: cold build, no-op rebuild, prose edit, code-cell edit.
+"""Speed figures for the README: cold build, no-op rebuild, prose and code edits, `wpsr check`.
 
-Runs the real `wpsr build` in a fresh copy of the book and prints four figures with
-their targets. Run with `make bench`.
+Runs the real `wpsr build` and `wpsr check` in a fresh copy of the book and prints each
+figure with its target. Run with `make bench`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.conftest import copy_book, run_wpsr
 
-TARGETS = {"cold build, whole edition": 90, "no-op rebuild": 3, "prose edit, one page": 4}
+TARGETS = {"cold build, whole edition": 90, "no-op rebuild": 3, "prose edit, one page": 4,
+           "prose edit, a contribution": 4, "wpsr check, whole report": 2}
 
 
 def timed_build(book: Path, *args: str) -> tuple[float, list[str]]:
@@ -39,6 +40,13 @@ def main() -> None:
         figures["prose edit, one page"] = timed_build(book)
         page.write_text(page.read_text().replace('cited = ["Argentina",', 'cited = ["Argentina", "India",'))
         figures["code-cell edit, one page"] = timed_build(book)
+        contribution = book / "contributions" / "closing-the-digital-divide.md"
+        contribution.write_text(contribution.read_text().replace("The divide is large.", "The divide is wide."))
+        figures["prose edit, a contribution"] = timed_build(book)
+        started = time.perf_counter()
+        if run_wpsr(book, "check").returncode != 0:
+            sys.exit("wpsr check failed")
+        figures["wpsr check, whole report"] = (time.perf_counter() - started, [])
     for name, (seconds, executed) in figures.items():
         target = f"target <= {TARGETS[name]} s" if name in TARGETS else "target: only that notebook re-runs"
         ran = ", ".join(executed) or "none"

@@ -192,3 +192,10 @@ def test_the_command_exits_non_zero_on_errors_and_names_file_and_line(book: Path
     assert result.returncode == 1
     assert f"contributions/{GOOD}.md:{line_of(GOOD_TEXT, 'sdgs:')}: 'sdgs.1' is not an SDG number" in result.stderr
     assert "1 error(s)" in result.stderr
+
+
+def test_magics_are_not_python_errors_and_only_contributions_are_checked(book: Path) -> None:
+    text = GOOD_TEXT.replace("import wpsr\n", "%matplotlib inline\n!echo hello\nimport wpsr\n", 1)
+    assert check_text(book, text) == []
+    finding = only(check([book / "chapters" / "assets-and-innovations.md"]), "not a contribution")
+    assert "contributions/" in finding.hint

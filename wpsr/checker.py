@@ -380,11 +380,12 @@ def _check_code(c: Contribution, parts: list[Block], report: Callable[..., None]
 
 
 def _cell_code(lines: list[str]) -> list[str]:
-    """A code cell's code, its `:option:` lines and `---` options block blanked (line numbers kept)."""
+    """A code cell's code, its options and magics blanked (so line numbers are kept)."""
     end = -1
     if lines and lines[0].strip() == "---":
         end = next((i for i, line in enumerate(lines[1:], 1) if line.strip() == "---"), -1)
-    return ["" if i <= end or line.startswith(":") else line for i, line in enumerate(lines)]
+    return ["" if i <= end or line.startswith(":") or line.lstrip().startswith(("%", "!")) else line
+            for i, line in enumerate(lines)]  # options and IPython magics are not Python
 
 
 def _check_references(c: Contribution, parts: list[Block], context: Context,
@@ -432,6 +433,10 @@ def check(paths: list[Path] | None = None) -> list[Finding]:
     for path in targets:
         if not path.is_file():
             found.append(Finding(display(path), None, "no such file", "check the path"))
+            continue
+        if path.parent != book_root() / FOLDER:
+            found.append(Finding(display(path), None, "not a contribution",
+                                 f"contributions live in {FOLDER}/; `wpsr check` checks only those"))
             continue
         contribution, problems = read(path)
         found += [Finding(p.path, p.line, p.message, p.hint) for p in problems]

@@ -187,6 +187,12 @@ def author_names(contribution: Contribution) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
+def byline(contribution: Contribution) -> str:
+    """The authors as they read mid-sentence ("by the report team", "by A and B")."""
+    names = author_names(contribution)
+    return "the" + names[3:] if names.startswith("The ") else names
+
+
 def citation(contribution: Contribution, edition: Any, url: str) -> str:
     """A formatted reference to the contribution in this edition."""
     return (f"{author_names(contribution)} ({edition.date.year}). {contribution.title}. "

@@ -383,9 +383,13 @@ def _display(path: Path) -> Path:
 
 
 def log_dependency(*paths: Path) -> None:
-    """Note, for the build, the files this notebook's output depends on: data and wpsr code."""
-    log = os.environ.get(DEPENDENCY_LOG_ENV)
-    if log:
+    """Note, for the build, the files this notebook's output depends on: data and wpsr code.
+
+    The variable reads ``BUILD_PID:LOG_PATH``; only the notebook's kernel logs, not the
+    build process itself (its own reads, by directives, are tracked by Sphinx).
+    """
+    builder, _, log = os.environ.get(DEPENDENCY_LOG_ENV, "").partition(":")
+    if log and builder != str(os.getpid()):
         modules = [Path(m.__file__) for name, m in list(sys.modules.items())
                    if name.split(".")[0] == "wpsr" and getattr(m, "__file__", None)]
         with open(log, "a", encoding="utf-8") as out:

@@ -183,7 +183,7 @@ def closing_sections(app: Sphinx, c: contrib.Contribution, others: list[contrib.
     files = _section("Downloads", "downloads", _bullets(downloads))
     close = contrib.related(c, others)
     related = _section("Related contributions", "related-contributions",
-                       _bullets(_text(_doc_link(o.docname, o.title), f" by {contrib.author_names(o)}")
+                       _bullets(_text(_doc_link(o.docname, o.title), f" by {contrib.byline(o)}")
                                 for o in close) if close else
                        _text("No other contribution shares its sub-topic, SDGs, countries or keywords yet."))
     return [cite, resources, files, related]
@@ -260,7 +260,7 @@ class KeyMessagesDirective(SphinxDirective):
                 for rec in c.listed("recommendations"):
                     by_theme.setdefault(theme, []).append(_text(
                         f"{rec.get('text', '')} ", nodes.emphasis(text=f"For {rec.get('audience', '')}. "),
-                        "From ", _doc_link(c.docname, c.title), f", by {contrib.author_names(c)}."))
+                        "From ", _doc_link(c.docname, c.title), f", by {contrib.byline(c)}."))
             for theme in sorted(by_theme):
                 section += nodes.rubric(text=theme)
                 section += _bullets(by_theme[theme])
@@ -269,14 +269,18 @@ class KeyMessagesDirective(SphinxDirective):
 
 
 class SubtopicsDirective(SphinxDirective):
-    """Every sub-topic the experts proposed, with the contributions that answer it."""
+    """Every sub-topic the experts proposed, with the contributions that answer it, and a chart
+    of coverage by chapter (drawn here, at read time, so a contribution's edit re-runs no notebook)."""
 
     def run(self) -> list[nodes.Node]:
+        from wpsr import coverage
+
         _note_sources(self)
+        self.env.note_dependency(str(book_root() / "data" / "subtopics.csv"))
         answering: dict[str, list[contrib.Contribution]] = {}
         for c in contrib.published():
             answering.setdefault(str(c.meta.get("subtopic")), []).append(c)
-        out: list[nodes.Node] = []
+        out: list[nodes.Node] = [nodes.raw("", coverage.chart()._repr_html_(), format="html")]
         rows = list(subtopics().values())
         for chapter in chapters():
             mine = [r for r in rows if int(r["chapter"]) == chapter["number"]]

@@ -149,7 +149,7 @@ class DependencyTracker:
         log = self.log_path(docname)
         log.parent.mkdir(parents=True, exist_ok=True)
         log.unlink(missing_ok=True)
-        os.environ[data.DEPENDENCY_LOG_ENV] = str(log)
+        os.environ[data.DEPENDENCY_LOG_ENV] = f"{os.getpid()}:{log}"
         self.started[docname] = time.time()
 
     def after_read(self, env: Any, docname: str) -> None:
