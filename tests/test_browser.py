@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, sync_playwright
@@ -23,7 +24,7 @@ def browser(chromium: str) -> Iterator[Browser]:
         browser.close()
 
 
-CHART_PAGES = [f"chapters/{c}" for c in CHAPTERS] + ["annexes/subtopics"] + sorted(
+CHART_PAGES = [f"chapters/{c}" for c in CHAPTERS] + ["annexes/subtopics", "annexes/global-processes"] + sorted(
     f"contributions/{p.stem}" for p in (ROOT / "contributions").glob("*.md"))
 
 
@@ -106,7 +107,8 @@ def test_keyboard_reaches_a_contribution_card_and_opens_it(browser: Browser, ser
 
 
 @pytest.mark.parametrize("path", ["index.html", "chapters/priorities-and-trade-offs.html",
-                                  "contributions/budgets-that-show-their-trade-offs.html"])
+                                  "contributions/budgets-that-show-their-trade-offs.html",
+                                  "annexes/innovation-checklist.html", "annexes/global-processes.html"])
 def test_pages_fit_a_phone_screen(browser: Browser, server: str, path: str) -> None:
     page = browser.new_page(viewport={"width": 375, "height": 740}, is_mobile=True)
     page.goto(f"{server}/{path}")
@@ -115,4 +117,61 @@ def test_pages_fit_a_phone_screen(browser: Browser, server: str, path: str) -> N
     assert overflow <= 0
     figure_widths = page.eval_on_selector_all(".wpsr-chart-view", "vs => vs.map(v => v.getBoundingClientRect().width)")
     assert all(w <= 375 for w in figure_widths)
+    page.close()
+
+
+def test_the_checklist_remembers_summarizes_exports_and_forgets(browser: Browser, server: str) -> None:
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{server}/annexes/innovation-checklist.html")
+    summary = page.locator('.wpsr-checklist-summary li[data-dimension="Infrastructure"] .wpsr-summary-count')
+    assert summary.inner_text() == "0 of 3"
+    page.get_by_label("The people the innovation is meant for", exact=False).check()
+    page.locator("#check-inf-03").check()
+    page.fill("#notes-infrastructure", "Power cuts in the north")
+    assert summary.inner_text() == "2 of 3"
+    page.reload()
+    assert page.locator("#check-inf-01").is_checked() and page.locator("#check-inf-03").is_checked()
+    assert not page.locator("#check-inf-02").is_checked()
+    assert summary.inner_text() == "2 of 3"
+    assert page.input_value("#notes-infrastructure") == "Power cuts in the north"
+    with page.expect_download() as caught:
+        page.get_by_role("button", name="Download my answers (CSV)").click()
+    download = caught.value
+    assert download.suggested_filename == "innovation-checklist-answers.csv"
+    lines = Path(download.path()).read_text(encoding="utf-8").splitlines()
+    answers = {line.split(",")[0].strip('"'): line for line in lines[1:]}
+    assert len(answers) == 25  # 24 items and one note
+    assert answers["inf-01"].endswith('"in place"') and answers["inf-02"].endswith('"not yet"')
+    assert "Power cuts in the north" in answers["notes"]
+    page.get_by_role("button", name="Clear my answers").click()
+    assert summary.inner_text() == "0 of 3"
+    page.reload()
+    assert not page.locator("#check-inf-01").is_checked() and page.input_value("#notes-infrastructure") == ""
+    assert errors == []
+    context.close()
+
+
+def test_without_javascript_the_checklist_lists_every_item(browser: Browser, server: str) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{server}/annexes/innovation-checklist.html")
+    assert page.locator("input.wpsr-check").count() == 24
+    assert page.locator("label .wpsr-check-item").count() == 24
+    assert not page.locator(".wpsr-checklist-tools").is_visible()
+    context.close()
+
+
+def test_the_calendar_filters_by_type_and_text(browser: Browser, server: str) -> None:
+    page = browser.new_page()
+    page.goto(f"{server}/annexes/global-processes.html")
+    rows = page.locator("table.wpsr-calendar tbody tr")
+    page.select_option("#filter-type", "Climate conference")
+    assert page.locator("table.wpsr-calendar tbody tr:visible").count() == 4
+    assert page.inner_text(".wpsr-calendar-count") == f"4 of {rows.count()} meetings shown"
+    page.select_option("#filter-type", "")
+    page.fill("#filter-text", "summit of the future")
+    assert page.locator("table.wpsr-calendar tbody tr:visible").count() == 1
     page.close()

@@ -164,3 +164,19 @@ def dumbbell(frame: pd.DataFrame, *, value: str, category: str, period: str, val
         tooltip=[category, period, alt.Tooltip(value, format=number_format)])
     rule = base.mark_rule(color="#9aa5b1").encode(x=f"min({value}):Q", x2=f"max({value}):Q")
     return alt.layer(rule, points, data=frame)
+
+
+def timeline(frame: pd.DataFrame, *, start: str, end: str, lane: str, label: str,
+             tooltip: Sequence[str] = ()) -> alt.LayerChart:
+    """Events along a time axis, one lane per kind: a bar from start to end with a marker at the start.
+    Lanes differ by position and marker shape as well as colour."""
+    base = alt.Chart().encode(y=alt.Y(f"{lane}:N", title=None, sort=None),
+                              color=alt.Color(f"{lane}:N", legend=None),
+                              tooltip=[label, *tooltip])
+    return alt.layer(
+        base.mark_rule(strokeWidth=6).encode(x=alt.X(f"{start}:T", title=None, scale=alt.Scale(padding=14),
+                                                     axis=alt.Axis(format="%Y", tickCount="year")),
+                                             x2=f"{end}:T"),
+        base.mark_point(size=90, filled=True).encode(x=f"{start}:T", shape=alt.Shape(f"{lane}:N", legend=None)),
+        data=frame,
+    ).properties(height=alt.Step(44))

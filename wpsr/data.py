@@ -132,6 +132,32 @@ class Field:
         return value, None
 
 
+def _broken_row_rules(rules: list[dict[str, Any]], record: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """Rules across the cells of one row (``wpsr:rowRules`` in a schema): (field, message) per break.
+
+    ``{"field": "end", "notBefore": "start"}``; ``{"field": "start", "requiredWhen": {"dates_confirmed": true}}``;
+    ``{"field": "start", "emptyWhen": {"dates_confirmed": false}}``.
+    """
+    for rule in rules:
+        name, value = rule["field"], record.get(rule["field"])
+        other = rule.get("notBefore")
+        if other and value is not None and record.get(other) is not None and value < record[other]:
+            yield name, f"{_cell(value)} is before {other} {_cell(record[other])} — correct the dates"
+        for key, wanted in rule.get("requiredWhen", {}).items():
+            if record.get(key) == wanted and value is None:
+                yield name, (f"a value is required when {key} is {_cell(wanted)} — fill it in, "
+                             f"or set {key} to {_cell(not wanted)}")
+        for key, wanted in rule.get("emptyWhen", {}).items():
+            if record.get(key) == wanted and value is not None:
+                yield name, (f"{_cell(value)} is given but {key} is {_cell(wanted)} — remove the value, "
+                             f"or set {key} to {_cell(not wanted)} if it is confirmed")
+
+
+def _cell(value: Any) -> str:
+    """A value as it is written in the CSV."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
 def _bound(field_type: str, bound: Any) -> Any:
     return dt.date.fromisoformat(bound) if field_type == "date" else bound
 
@@ -252,6 +278,8 @@ class Resource:
                         problem(line, f"{text!r} repeats line {first} — values must be unique", field.name)
                 record[field.name] = value
                 column.append(value)
+            for field, message in _broken_row_rules(self.descriptor["schema"].get("wpsr:rowRules", []), record):
+                problem(line, message, field)
             if key_fields:
                 key = tuple(record[k] for k in key_fields)
                 first = keys.setdefault(key, line)

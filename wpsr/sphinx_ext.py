@@ -31,7 +31,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.osutil import relative_uri
 
-from wpsr import contributions, data, pages
+from wpsr import annexes, contributions, data, pages, processes
 from wpsr.book import BOOK_ROOT_ENV
 from wpsr.editions import current_edition
 
@@ -179,7 +179,10 @@ def _start_tracking(app: Sphinx) -> None:
 
 
 def _outdated(app: Sphinx, env: Any, added: set, changed: set, removed: set) -> list[str]:
-    return [doc for doc in app.wpsr_tracker.stale if doc in env.all_docs]
+    """Notebooks whose data changed, and pages that say what is next if the day has changed."""
+    dated = getattr(env, "wpsr_dated_pages", set()) if getattr(env, "wpsr_build_day", None) != \
+        processes.build_day() else set()
+    return [doc for doc in [*app.wpsr_tracker.stale, *sorted(dated)] if doc in env.all_docs]
 
 
 def _source_read(app: Sphinx, docname: str, source: list[str]) -> None:
@@ -198,7 +201,12 @@ def _page_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, 
     scripts = context.get("script_files", [])
     scripts[:] = [js for js in scripts if "thebe" not in (getattr(js, "filename", None) or "")
                   and "THEBE" not in getattr(js, "attributes", {}).get("body", "")]
-    if 'class="wpsr-chart"' not in (context.get("body") or ""):
+    body = context.get("body") or ""
+    scripts = {"wpsr-checklist-tools": "wpsr-checklist.js", "wpsr-calendar-filters": "wpsr-calendar.js"}
+    for marker, script in scripts.items():
+        if marker in body:
+            app.add_js_file(script, priority=950, loading_method="defer")
+    if 'class="wpsr-chart"' not in body:
         return
     for i, name in enumerate([*VENDOR_FILES, None]):
         path = f"wpsr-vendor/{name}" if name else "wpsr-charts.js"
@@ -214,6 +222,7 @@ def _finish(app: Sphinx, exception: Exception | None) -> None:
         (Path(app.doctreedir) / "environment.pickle").unlink(missing_ok=True)
     if exception is None and app.builder.format == "html":
         _publish_contribution_files(app)
+        annexes.ics_files(Path(app.outdir))
         package = data.package()
         target = Path(app.outdir) / "data"
         target.mkdir(exist_ok=True)
@@ -376,5 +385,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("wpsr-table", TableDirective)
     app.add_directive("wpsr-datasets", DatasetsDirective)
     app.add_directive("wpsr-citation", CitationDirective)
+    app.add_directive("wpsr-checklist", annexes.ChecklistDirective)
+    app.add_directive("wpsr-calendar", annexes.CalendarDirective)
     pages.setup(app)
     return {"version": "0.1", "parallel_read_safe": False, "parallel_write_safe": True}

@@ -1,0 +1,180 @@
+"""The two working annexes: the innovation checklist (a self-assessment) and the calendar of
+global processes (a filterable table, what is next, iCalendar files).
+
+Both render complete, printable HTML from ``data/``; a small script of our own
+(``wpsr-checklist.js``, ``wpsr-calendar.js``) adds the interactive parts, so without
+JavaScript nothing is lost but the interaction.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from docutils import nodes
+from sphinx.util.docutils import SphinxDirective
+from sphinx.util.osutil import relative_uri
+
+from wpsr import data, processes
+from wpsr.editions import current_edition
+
+CALENDAR_DIR = "calendar"
+e = html.escape
+
+
+def _anchor(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+class _DataDirective(SphinxDirective):
+    def resource(self, name: str) -> data.Resource:
+        resource = data.package().resource(name)
+        self.env.note_dependency(str(resource.path))
+        self.env.note_dependency(str(resource.package.path))
+        return resource
+
+    def site_uri(self, path: str) -> str:
+        return relative_uri(self.env.app.builder.get_target_uri(self.env.docname), path)
+
+
+# --- the checklist --------------------------------------------------------------------
+
+class ChecklistDirective(_DataDirective):
+    """The innovation checklist as a self-assessment: a section per dimension, a checkbox per item,
+    notes per dimension, and a summary, export and clear (added by wpsr-checklist.js)."""
+
+    def run(self) -> list[nodes.Node]:
+        resource = self.resource("innovation-checklist")
+        items = resource.load()
+        key = f"wpsr-checklist:{current_edition().id}"
+        dimensions = list(dict.fromkeys(items.dimension))
+        summary = "".join(
+            f'<li data-dimension="{e(d)}"><span class="wpsr-summary-name">{e(d)}</span> '
+            f'<span class="wpsr-summary-bar" aria-hidden="true"><span></span></span> '
+            f'<span class="wpsr-summary-count">0 of {int((items.dimension == d).sum())}</span></li>'
+            for d in dimensions)
+        tools = (
+            f'<div class="wpsr-checklist-tools" data-storage-key="{e(key)}" hidden>'
+            '<h2 id="where-you-stand">Where you stand</h2>'
+            '<p>Your answers are kept in this browser only, on this device; nothing is sent anywhere.</p>'
+            f'<ul class="wpsr-checklist-summary" aria-live="polite">{summary}</ul>'
+            '<p class="wpsr-checklist-buttons">'
+            '<button type="button" data-action="export">Download my answers (CSV)</button> '
+            '<button type="button" data-action="print">Print my answers</button> '
+            '<button type="button" data-action="clear">Clear my answers</button></p>'
+            '<p class="wpsr-checklist-status" role="status"></p></div>')
+        out: list[nodes.Node] = [nodes.raw("", tools, format="html")]
+        for dimension in dimensions:
+            rows = items[items.dimension == dimension]
+            section = nodes.section(ids=[f"dimension-{_anchor(dimension)}"], names=[nodes.fully_normalize_name(
+                dimension)])
+            section += nodes.title(dimension, dimension)
+            entries = "".join(
+                f'<li><input type="checkbox" class="wpsr-check" id="check-{e(r.id)}" name="{e(r.id)}" '
+                f'data-dimension="{e(dimension)}"> <label for="check-{e(r.id)}"><span class="wpsr-check-item">'
+                f'{e(r.item)}.</span> <span class="wpsr-check-question">{e(r.question)}</span></label> '
+                f'<span class="wpsr-check-source">(UN DESA, 2022, {e(r.source_section)})</span></li>'
+                for r in rows.itertuples())
+            notes = f"notes-{_anchor(dimension)}"
+            section += nodes.raw("", (
+                f'<ul class="wpsr-checklist" data-dimension="{e(dimension)}">{entries}</ul>'
+                f'<p class="wpsr-notes"><label for="{notes}">Your notes on {e(dimension.lower())}</label>'
+                f'<textarea id="{notes}" class="wpsr-note" data-dimension="{e(dimension)}" rows="3">'
+                '</textarea></p>'), format="html")
+            out.append(section)
+        source = nodes.paragraph(classes=["wpsr-source"])
+        source += nodes.Text(f"Source: {resource.citation()} ")
+        source += nodes.reference("", f"Download the checklist ({resource.path.name})",
+                                  refuri=self.site_uri(f"data/{resource.path.name}"))
+        out.append(source)
+        return out
+
+
+# --- the calendar -----------------------------------------------------------------------
+
+def ics_files(site: Path) -> None:
+    """Write the whole calendar and one file per meeting into the site's calendar/ folder."""
+    frame = processes.processes()
+    folder = site / CALENDAR_DIR
+    folder.mkdir(exist_ok=True)
+    (folder / "global-processes.ics").write_bytes(processes.ics(frame))
+    for index in frame[frame.dates_confirmed].index:
+        (folder / f"{frame.at[index, 'id']}.ics").write_bytes(processes.ics(frame.loc[[index]]))
+
+
+class CalendarDirective(_DataDirective):
+    """What is next, then every process in a table that wpsr-calendar.js can filter."""
+
+    def run(self) -> list[nodes.Node]:
+        resource = self.resource(processes.DATASET)
+        frame = processes.processes()
+        day = processes.build_day()
+        self.env.wpsr_dated_pages = {*getattr(self.env, "wpsr_dated_pages", set()), self.env.docname}
+        self.env.wpsr_build_day = day  # "what is next" is re-read when the day changes
+        return [nodes.raw("", self.next_up(frame, day) + self.downloads(resource) + self.filters(frame)
+                          + self.table(frame), format="html")]
+
+    def next_up(self, frame: pd.DataFrame, day: Any) -> str:
+        under_way, coming = processes.upcoming(frame, day)
+        undated = frame[(~frame.dates_confirmed) & (frame.year >= day.year)]
+
+        def listing(rows: pd.DataFrame) -> str:
+            return "".join(f"<li><strong>{e(r['name'])}</strong>: {e(processes.dates(r))}"
+                           + (f", {e(r.place)}" if isinstance(r.place, str) else "") + "</li>"
+                           for _, r in rows.iterrows())
+
+        parts = [f'<div class="wpsr-next"><h2 id="what-is-next">What is next</h2>'
+                 f"<p>As of {day.day} {day:%B %Y}, the day this edition was built:</p>"]
+        if len(under_way):
+            parts.append(f"<p>Under way:</p><ul>{listing(under_way)}</ul>")
+        if len(coming):
+            parts.append(f"<p>Next:</p><ul>{listing(coming)}</ul>")
+        if not len(under_way) and not len(coming):
+            parts.append("<p>No meeting in this calendar with confirmed dates is under way or still to come.</p>")
+        if len(undated):
+            parts.append(f"<p>Still to be dated:</p><ul>{listing(undated)}</ul>")
+        return "".join(parts) + "</div>"
+
+    def downloads(self, resource: data.Resource) -> str:
+        return ('<p class="wpsr-calendar-downloads">Download the whole calendar: '
+                f'<a href="{self.site_uri(f"{CALENDAR_DIR}/global-processes.ics")}" download>'
+                "for calendar programs (iCalendar, .ics)</a>, or "
+                f'<a href="{self.site_uri(f"data/{resource.path.name}")}">as data (CSV)</a>. '
+                "Meetings whose dates are not confirmed are not in the .ics file.</p>")
+
+    @staticmethod
+    def filters(frame: pd.DataFrame) -> str:
+        def select(name: str, label: str, values: list[str]) -> str:
+            options = "".join(f'<option value="{e(v)}">{e(v)}</option>' for v in values)
+            return (f'<label for="filter-{name}">{label}</label> <select id="filter-{name}" data-filter="{name}">'
+                    f'<option value="">All</option>{options}</select>')
+
+        chapters = sorted({c for value in frame.chapters for c in value.split(";")})
+        return ('<div class="wpsr-calendar-filters" hidden><h2 id="filter-the-calendar">Filter the calendar</h2>'
+                + select("type", "Type", list(dict.fromkeys(frame.type)))
+                + select("year", "Year", [str(y) for y in sorted(frame.year.unique())])
+                + select("chapter", "Chapter", chapters)
+                + '<label for="filter-text">Name contains</label> <input id="filter-text" type="search" '
+                  'data-filter="text"> <span class="wpsr-calendar-count" role="status"></span></div>')
+
+    def table(self, frame: pd.DataFrame) -> str:
+        rows = []
+        for _, r in frame.iterrows():
+            ics = (f'<a href="{self.site_uri(f"{CALENDAR_DIR}/{r.id}.ics")}" download>Add to calendar '
+                   f'<span class="wpsr-visually-hidden">({e(r["name"])})</span></a>' if r.dates_confirmed
+                   else "Dates not confirmed")
+            note = f'<br><span class="wpsr-note-text">{e(r.note)}</span>' if isinstance(r.note, str) else ""
+            rows.append(
+                f'<tr data-type="{e(r.type)}" data-year="{r.year}" data-chapters="{e(r.chapters)}">'
+                f"<td>{e(processes.dates(r))}</td>"
+                f'<th scope="row"><a href="{e(r.url)}">{e(r["name"])}</a>{note}</th>'
+                f"<td>{e(r.type)}</td><td>{e(r.place) if isinstance(r.place, str) else 'Not confirmed'}</td>"
+                f"<td>{e(r.organizer)}</td><td>{e(r.chapters.replace(';', ', '))}</td><td>{ics}</td></tr>")
+        return ('<div class="wpsr-table"><table class="wpsr-calendar"><caption>Main global processes, '
+                f"{frame.year.min()}-{frame.year.max()}</caption><thead><tr>"
+                + "".join(f'<th scope="col">{h}</th>' for h in
+                          ("Dates", "Meeting", "Type", "Place", "Organizer", "Chapters", "Calendar"))
+                + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table></div>")

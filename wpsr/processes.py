@@ -1,0 +1,89 @@
+"""The calendar of main global processes, 2023-2027: what is next, a timeline and iCalendar files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import icalendar
+import pandas as pd
+
+from wpsr.charts import Figure, figure, timeline
+from wpsr.data import load
+
+DATASET = "global-processes"
+PRODID = "-//UN DESA//World Public Sector Report 2023 living report//EN"
+
+
+def build_day() -> dt.date:
+    """The day the site is built: $SOURCE_DATE_EPOCH (for reproducible builds), else today."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date() if epoch else dt.date.today()
+
+
+def processes() -> pd.DataFrame:
+    """Every process, in date order (those without confirmed dates last within their year)."""
+    frame = load(DATASET)
+    return frame.sort_values(["year", "start"], na_position="last").reset_index(drop=True)
+
+
+def dates(row: pd.Series) -> str:
+    """'18-19 September 2023', '30 November - 12 December 2023', or 'dates not confirmed'."""
+    if not row.dates_confirmed:
+        return f"{row.year}, dates not confirmed"
+    start, end = row.start.date(), row.end.date()
+    if start == end:
+        return f"{start.day} {start:%B %Y}"
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start.day}-{end.day} {end:%B %Y}"
+    if start.year == end.year:
+        return f"{start.day} {start:%B} - {end.day} {end:%B %Y}"
+    return f"{start.day} {start:%B %Y} - {end.day} {end:%B %Y}"
+
+
+def upcoming(frame: pd.DataFrame, day: dt.date, count: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(under way on that day, the next `count` to start after it), among those with confirmed dates."""
+    known = frame[frame.dates_confirmed]
+    now = pd.Timestamp(day)
+    under_way = known[(known.start <= now) & (known.end >= now)]
+    return under_way, known[known.start > now].head(count)
+
+
+def chart() -> Figure:
+    """The processes with confirmed dates on a timeline, one lane per type."""
+    frame = processes()
+    known = frame[frame.dates_confirmed].assign(when=lambda f: f.apply(dates, axis=1))
+    later = frame[~frame.dates_confirmed]
+    by_type = known.groupby("type", sort=False).size()
+    return figure(
+        timeline(known, start="start", end="end", lane="type", label="name", tooltip=["when", "place"]),
+        title=f"Main global processes with confirmed dates, {known.year.min()}-{known.year.max()}",
+        description=f"{len(known)} meetings with confirmed dates, by type: "
+        + "; ".join(f"{t} {n}" for t, n in by_type.items())
+        + f". Not shown, as their dates are not yet confirmed: {', '.join(later.name)}.",
+        sources=DATASET,
+        name="global-processes-timeline",
+    )
+
+
+def ics(frame: pd.DataFrame, *, day: dt.date | None = None) -> bytes:
+    """The processes with confirmed dates as an RFC 5545 calendar of all-day events."""
+    stamp = dt.datetime.combine(day or build_day(), dt.time(), dt.UTC)
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", "World Public Sector Report 2023: main global processes")
+    for row in frame[frame.dates_confirmed].itertuples():
+        event = icalendar.Event()
+        event.add("uid", f"{row.id}@wpsr2023.living-report")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", row.start.date())
+        event.add("dtend", row.end.date() + dt.timedelta(days=1))  # all-day events end the day after
+        event.add("summary", row.name)
+        if isinstance(row.place, str):
+            event.add("location", row.place)
+        event.add("description", f"{row.type}, organized by {row.organizer}. Bears on chapter(s) "
+                  f"{row.chapters.replace(';', ', ')} of the World Public Sector Report 2023. {row.url}")
+        event.add("url", row.url)
+        calendar.add_component(event)
+    return calendar.to_ical()
