@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from wpsr.browser import find_chromium
+
 ROOT = Path(__file__).resolve().parents[1]
 WPSR = [sys.executable, "-m", "wpsr"]
 BOOK_FILES = ["_config.yml", "_toc.yml", "editions.yaml", "index.md", "key-messages.md", "chapters",
@@ -68,21 +70,6 @@ def server(site: Path) -> Iterator[str]:
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
-
-
-def find_chromium() -> str | None:
-    """$CHROMIUM, Debian's /usr/bin/chromium, or Playwright's own browser."""
-    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")):
-        if candidate and Path(candidate).is_file():
-            return candidate
-    try:
-        from playwright.sync_api import sync_playwright
-
-        with sync_playwright() as p:
-            path = p.chromium.executable_path
-        return path if Path(path).is_file() else None
-    except Exception:
-        return None
 
 
 @pytest.fixture(scope="session")

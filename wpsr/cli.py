@@ -18,6 +18,8 @@ from pathlib import Path
 from wpsr import data
 from wpsr.book import book_root
 from wpsr.derive import DERIVATIONS, derive
+from wpsr.editions import EditionError
+from wpsr.publish import PublishError
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 PROGRESS = re.compile(r"(reading sources|writing output)\.\.\. \[\s*\d+%\] (\S+)")
@@ -78,7 +80,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         print("The build stopped before it started: contributions break the specification (above).",
               file=sys.stderr)
         return 1
-    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(root), "--builder", "html",
+    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(root), "--builder", args.builder,
                "-W", "-n", "--keep-going"] + (["--all"] if args.all else [])
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -99,7 +101,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     output = "\n".join(lines)
     seconds = time.perf_counter() - started
     if code == 0:
-        print(f"Built in {seconds:.1f} s: {root / '_build' / 'html' / 'index.html'}")
+        print(f"Built in {seconds:.1f} s: {root / '_build' / args.builder / 'index.html'}")
         return 0
     if not args.verbose:
         print("\n".join(lines[-60:]), file=sys.stderr)
@@ -164,6 +166,39 @@ def cmd_new(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_publish(args: argparse.Namespace) -> int:
+    """Build an edition strictly and publish it into SITE/EDITION, leaving other editions untouched."""
+    from wpsr.publish import publish
+
+    publish(args.edition, Path(args.site), force=args.force, base_url=args.base_url,
+            progress=lambda line: print(line, flush=True))
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Check every edition in SITE against its manifest (files changed, added or missing)."""
+    from wpsr.publish import verify
+
+    problems = verify(Path(args.site))
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problem(s) in {args.site}.", file=sys.stderr)
+        return 1
+    print(f"{args.site}: every edition matches its manifest.")
+    return 0
+
+
+def cmd_cff(args: argparse.Namespace) -> int:
+    """Write CITATION.cff from editions.yaml."""
+    from wpsr.editions import citation_cff
+
+    path = book_root() / "CITATION.cff"
+    path.write_text(citation_cff(), encoding="utf-8")
+    print(f"Wrote {path}.")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the built site on http://127.0.0.1:PORT."""
     site = book_root() / "_build" / "html"
@@ -191,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     build = commands.add_parser("build", help=cmd_build.__doc__)
     build.add_argument("--all", action="store_true", help="re-read every page (a clean, full build)")
     build.add_argument("-v", "--verbose", action="store_true", help="show the whole Sphinx log")
+    build.add_argument("--builder", choices=["html", "singlehtml"], default="html",
+                       help="html (the site) or singlehtml (one page, which the PDF is printed from)")
     build.set_defaults(func=cmd_build)
     serve = commands.add_parser("serve", help=cmd_serve.__doc__)
     serve.add_argument("--port", type=int, default=8000)
@@ -208,6 +245,16 @@ def main(argv: list[str] | None = None) -> int:
     new.add_argument("--from", dest="source", metavar="FILE.ipynb",
                      help="convert a Jupyter notebook, keeping its cells")
     new.set_defaults(func=cmd_new)
+    publish = commands.add_parser("publish", help=cmd_publish.__doc__)
+    publish.add_argument("edition", help="an edition id from editions.yaml, e.g. 2023")
+    publish.add_argument("--site", required=True, help="the folder of the versioned site")
+    publish.add_argument("--force", action="store_true", help="replace an edition already published")
+    publish.add_argument("--base-url", help="the site's address, for citations and switcher.json")
+    publish.set_defaults(func=cmd_publish)
+    verify = commands.add_parser("verify", help=cmd_verify.__doc__)
+    verify.add_argument("--site", required=True, help="the folder of the versioned site")
+    verify.set_defaults(func=cmd_verify)
+    commands.add_parser("cff", help=cmd_cff.__doc__).set_defaults(func=cmd_cff)
     commands.add_parser("validate", help=cmd_validate.__doc__).set_defaults(func=cmd_validate)
     derive_cmd = commands.add_parser("derive", help=cmd_derive.__doc__)
     derive_cmd.add_argument("name", choices=sorted(DERIVATIONS))
@@ -215,8 +262,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (FileNotFoundError, data.DataError) as err:
+    except (FileNotFoundError, data.DataError, EditionError) as err:
         print(err, file=sys.stderr)
+        return 1
+    except PublishError as err:
+        print(f"\nNot published: {err}", file=sys.stderr)
         return 1
 
 

@@ -13,6 +13,9 @@ from wpsr.book import book_root
 EDITION_ENV = "WPSR_EDITION"
 
 
+STATUSES = ("draft", "published")
+
+
 @dataclass(frozen=True)
 class Edition:
     id: str
@@ -20,6 +23,7 @@ class Edition:
     date: dt.date
     status: str
     note: str
+    tag: str | None = None  # the git tag a published edition is built from
 
     def citation(self) -> str:
         """How to cite this edition of the whole report."""
@@ -28,22 +32,76 @@ class Edition:
                 "United Nations, New York.")
 
 
+class EditionError(ValueError):
+    """editions.yaml breaks a rule; the message says where and how to fix it."""
+
+
 def editions() -> list[Edition]:
     """Every edition, oldest first."""
     path = book_root() / "editions.yaml"
     entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    return [Edition(str(e["id"]), e["title"], e["date"], e["status"], e.get("note", "").strip())
-            for e in entries]
+    found = []
+    for index, e in enumerate(entries, start=1):
+        where = f"editions.yaml, edition {index} ({e.get('id', '?')})"
+        missing = [k for k in ("id", "title", "date", "status") if not e.get(k)]
+        if missing:
+            raise EditionError(f"{where}: missing {', '.join(missing)} — every edition needs id, title, date, status")
+        if e["status"] not in STATUSES:
+            raise EditionError(f"{where}: status {e['status']!r} — use draft or published")
+        if not isinstance(e["date"], dt.date):
+            raise EditionError(f"{where}: date {e['date']!r} is not a date — write it as YYYY-MM-DD")
+        if e["status"] == "published" and not e.get("tag"):
+            raise EditionError(f"{where}: a published edition needs the git tag it is built from — add `tag:`")
+        found.append(Edition(str(e["id"]), e["title"], e["date"], e["status"], (e.get("note") or "").strip(),
+                             e.get("tag")))
+    ids = [e.id for e in found]
+    if len(set(ids)) != len(ids):
+        raise EditionError("editions.yaml: an edition id is used twice — give each edition its own id")
+    return found
+
+
+def edition(edition_id: str) -> Edition:
+    """One edition by id, or a clear error listing the ids there are."""
+    known = editions()
+    for candidate in known:
+        if candidate.id == edition_id:
+            return candidate
+    raise EditionError(f"editions.yaml has no edition {edition_id!r} — use one of: " + ", ".join(e.id for e in known))
 
 
 def current_edition() -> Edition:
     """The edition being built: $WPSR_EDITION, else the newest."""
     wanted = os.environ.get(EDITION_ENV)
+    return edition(wanted) if wanted else editions()[-1]
+
+
+def previous(current: Edition) -> Edition | None:
+    """The published edition before this one, if any."""
     known = editions()
-    for edition in known:
-        if edition.id == wanted:
-            return edition
-    if wanted:
-        raise ValueError(f"editions.yaml has no edition {wanted!r} — use one of: "
-                         + ", ".join(e.id for e in known))
-    return known[-1]
+    index = next(i for i, e in enumerate(known) if e.id == current.id)
+    before = [e for e in known[:index] if e.status == "published"]
+    return before[-1] if before else None
+
+
+def citation_cff() -> str:
+    """CITATION.cff for the report: its latest published edition, else its newest draft."""
+    known = editions()
+    published = [e for e in known if e.status == "published"]
+    cited = published[-1] if published else known[-1]
+    author = {"name": "United Nations Department of Economic and Social Affairs"}
+    document = {
+        "cff-version": "1.2.0",
+        "message": "If you use the World Public Sector Report 2023 living report, please cite it as below.",
+        "title": f"{cited.title}: living report",
+        "authors": [author],
+        "version": cited.id,
+        "date-released": cited.date.isoformat(),
+        "abstract": cited.note,
+        "preferred-citation": {
+            "type": "report", "title": cited.title, "authors": [dict(author)],
+            "publisher": {"name": "United Nations", "city": "New York"},
+            "year": cited.date.year, "edition": f"living report edition {cited.id}",
+        },
+    }
+    header = "# Written by `wpsr cff` from editions.yaml: edit that file, not this one.\n"
+    return header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import html
 import json
 import os
 import shutil
@@ -31,7 +32,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.osutil import relative_uri
 
-from wpsr import annexes, contributions, data, pages, processes
+from wpsr import annexes, changes, contributions, data, pages, processes
 from wpsr.book import BOOK_ROOT_ENV
 from wpsr.editions import current_edition
 
@@ -72,6 +73,10 @@ def _configure(app: Sphinx, config: Any) -> None:
     config.html_favicon = config.html_favicon or str(PACKAGE_DIR / "static" / "favicon.svg")
     config.html_context = {"default_mode": "light", **config.html_context}
     edition = current_edition()
+    config.html_baseurl = os.environ.get("WPSR_BASE_URL", config.html_baseurl)
+    config.html_theme_options = {**config.html_theme_options, "extra_footer": html.escape(
+        f"This page is part of edition {edition.id} ({edition.date.isoformat()}, {edition.status}). Cite as: "
+        + edition.citation())}
     config.myst_substitutions = {**config.myst_substitutions, "edition": edition.id,
                                  "edition_date": edition.date.isoformat(),
                                  "edition_status": edition.status}
@@ -201,6 +206,12 @@ def _page_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, 
     scripts = context.get("script_files", [])
     scripts[:] = [js for js in scripts if "thebe" not in (getattr(js, "filename", None) or "")
                   and "THEBE" not in getattr(js, "attributes", {}).get("body", "")]
+    edition = current_edition()
+    context["metatags"] = context.get("metatags", "") + (
+        f'<meta name="wpsr-edition" content="{html.escape(edition.id)}" data-status="{edition.status}">')
+    if edition.status == "draft" and context.get("body"):
+        context["body"] = (f'<div class="wpsr-banner wpsr-banner-draft" role="note">This is a draft of edition '
+                           f'{html.escape(edition.id)}, not yet published.</div>') + context["body"]
     body = context.get("body") or ""
     scripts = {"wpsr-checklist-tools": "wpsr-checklist.js", "wpsr-calendar-filters": "wpsr-calendar.js"}
     for marker, script in scripts.items():
@@ -382,10 +393,12 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", _page_scripts)
     app.connect("build-finished", _finish)
     app.add_css_file("wpsr.css")
+    app.add_js_file("wpsr-editions.js", loading_method="defer")
     app.add_directive("wpsr-table", TableDirective)
     app.add_directive("wpsr-datasets", DatasetsDirective)
     app.add_directive("wpsr-citation", CitationDirective)
     app.add_directive("wpsr-checklist", annexes.ChecklistDirective)
+    app.add_directive("wpsr-changes", changes.ChangesDirective)
     app.add_directive("wpsr-calendar", annexes.CalendarDirective)
     pages.setup(app)
     return {"version": "0.1", "parallel_read_safe": False, "parallel_write_safe": True}

@@ -1,0 +1,66 @@
+"""The "What changed in this edition" page: this edition compared with the previous published one.
+
+The previous edition's contents come from its manifest in the published site (``wpsr publish``
+passes its path); this edition's are read from the sources being built.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from sphinx.util.docutils import SphinxDirective
+
+from wpsr.book import book_root
+from wpsr.editions import current_edition, previous
+from wpsr.publish import PREVIOUS_MANIFEST_ENV, content_digest
+
+
+def compare(before: dict[str, Any], now: dict[str, Any]) -> dict[str, list[str]]:
+    """Contributions and datasets added, updated (by content hash) or removed, as readable lines."""
+    out: dict[str, list[str]] = {}
+    for kind in ("contributions", "datasets"):
+        old, new = before.get(kind, {}), now.get(kind, {})
+        out[f"{kind} added"] = [new[k]["title"] for k in sorted(new.keys() - old.keys())]
+        out[f"{kind} removed"] = [old[k]["title"] for k in sorted(old.keys() - new.keys())]
+        changed = []
+        for key in sorted(old.keys() & new.keys()):
+            if old[key]["sha256"] != new[key]["sha256"]:
+                status = new[key].get("status")
+                moved = f" (now {status}, was {old[key].get('status')})" if status != old[key].get("status") else ""
+                changed.append(f"{new[key]['title']}{moved}")
+        out[f"{kind} updated"] = changed
+    return out
+
+
+class ChangesDirective(SphinxDirective):
+    """What changed in this edition, and the maintainers' note."""
+
+    def run(self) -> list[nodes.Node]:
+        self.env.note_dependency(str(book_root() / "editions.yaml"))
+        edition = current_edition()
+        before = previous(edition)
+        out: list[nodes.Node] = [nodes.paragraph(text=f"Edition {edition.id}, {edition.date.isoformat()} "
+                                                      f"({edition.status}).")]
+        note = nodes.paragraph(text=edition.note)
+        out.append(note)
+        if before is None:
+            out.append(nodes.paragraph(text="This is the first edition of the living report."))
+            return out
+        manifest = os.environ.get(PREVIOUS_MANIFEST_ENV)
+        if not manifest or not Path(manifest).is_file():
+            out.append(nodes.paragraph(text=f"The comparison with edition {before.id} is made when this edition is "
+                                            "published with `wpsr publish`."))
+            return out
+        previous_content = json.loads(Path(manifest).read_text(encoding="utf-8"))["content"]
+        differences = compare(previous_content, content_digest(book_root()))
+        out.append(nodes.paragraph(text=f"Compared with edition {before.id} ({before.date.isoformat()}):"))
+        listing = nodes.bullet_list()
+        for heading, items in differences.items():
+            text = f"{heading.capitalize()}: " + ("; ".join(items) if items else "none") + "."
+            listing += nodes.list_item("", nodes.paragraph(text=text))
+        out.append(listing)
+        return out

@@ -1,0 +1,264 @@
+"""Editions as a versioned website: ``wpsr publish EDITION --site DIR`` and ``wpsr verify --site DIR``.
+
+An edition is built strictly, from its git tag (or, for a draft, from the working tree), in a
+staging folder inside DIR. Only when the build, the single-page build and the PDF have all
+succeeded is it moved to ``DIR/EDITION/`` in one rename. A published edition is never
+touched again (unless forced), and carries ``manifest.json``: the SHA-256 of every file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import html
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from wpsr.book import book_root
+from wpsr.editions import EDITION_ENV, Edition, edition, editions, previous
+
+MANIFEST = "manifest.json"
+SWITCHER = "switcher.json"
+BUNDLE = "bundle"  # the edition's PDF, data zip and HTML archive, inside its folder
+PREVIOUS_MANIFEST_ENV = "WPSR_PREVIOUS_MANIFEST"
+BASE_URL_ENV = "WPSR_BASE_URL"
+SKIP_WHEN_COPYING = {".git", "_build", ".venv", "node_modules", ".pytest_cache", ".ruff_cache", "wpsr.egg-info"}
+
+
+class PublishError(RuntimeError):
+    """Publishing stopped; the message says why and how to fix it. The site is unchanged."""
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def content_digest(root: Path) -> dict[str, Any]:
+    """What an edition holds, for "What changed": each contribution and dataset, by content hash."""
+    from wpsr.contributions import read
+
+    contributions = {}
+    for path in sorted((root / "contributions").glob("*.md")):
+        contribution, _ = read(path)
+        contributions[path.stem] = {"sha256": sha256(path),
+                                    "title": contribution.title if contribution else path.stem,
+                                    "status": str(contribution.meta.get("status")) if contribution else ""}
+    descriptor = json.loads((root / "data" / "datapackage.json").read_text(encoding="utf-8"))
+    datasets = {r["name"]: {"sha256": sha256(root / "data" / r["path"]), "title": r["title"]}
+                for r in descriptor["resources"]}
+    return {"contributions": contributions, "datasets": datasets}
+
+
+def file_hashes(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): sha256(p) for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != MANIFEST}
+
+
+# --- the source of an edition ------------------------------------------------------------
+
+def _git(root: Path, *args: str) -> str:
+    result = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise PublishError(f"git {' '.join(args)} failed: {result.stderr.strip()}")
+    return result.stdout.strip()
+
+
+def export_source(root: Path, wanted: Edition, target: Path) -> dict[str, Any]:
+    """Put the edition's sources in target: its tag, or the working tree for a draft without one."""
+    target.mkdir(parents=True)
+    if wanted.tag:
+        try:
+            commit = _git(root, "rev-parse", "--verify", f"{wanted.tag}^{{commit}}")
+        except PublishError as err:
+            raise PublishError(f"edition {wanted.id}: git tag {wanted.tag!r} does not exist — create it with "
+                               f"`git tag {wanted.tag} <commit>`, or correct `tag:` in editions.yaml") from err
+        archive = subprocess.run(["git", "-C", str(root), "archive", "--format=tar", commit],
+                                 capture_output=True, check=True).stdout
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(target, filter="data")
+        source = {"tag": wanted.tag, "commit": commit}
+    else:
+        for path in root.iterdir():
+            if path.name in SKIP_WHEN_COPYING or path.name.startswith(".wpsr"):
+                continue
+            if path.is_dir():
+                shutil.copytree(path, target / path.name, ignore=shutil.ignore_patterns(*SKIP_WHEN_COPYING))
+            else:
+                shutil.copy2(path, target / path.name)
+        commit = None
+        with contextlib.suppress(PublishError):
+            commit = _git(root, "rev-parse", "HEAD")
+        source = {"tag": None, "commit": commit, "working_tree": True}
+    return source
+
+
+# --- building ------------------------------------------------------------------------------
+
+def _run(command: list[str], cwd: Path, env: dict[str, str], progress: Callable[[str], None]) -> int:
+    """Run a command, passing its output on as progress; return its exit status."""
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True)
+    for line in process.stdout:
+        progress("    " + line.rstrip())
+    return process.wait()
+
+
+def build(source: Path, wanted: Edition, site: Path, progress: Callable[[str], None],
+          base_url: str | None) -> None:
+    """The strict HTML build, then the single-page build the PDF is printed from."""
+    env = {**os.environ, EDITION_ENV: wanted.id, "PYTHONPATH": str(source)}
+    if base_url:
+        env[BASE_URL_ENV] = f"{base_url.rstrip('/')}/{wanted.id}/"
+    before = previous(wanted)
+    if before and (site / before.id / MANIFEST).is_file():
+        env[PREVIOUS_MANIFEST_ENV] = str(site / before.id / MANIFEST)
+    (source / "node_modules").symlink_to(book_root() / "node_modules")
+    for builder in ("html", "singlehtml"):
+        progress(f"  building the {builder} edition …")
+        if _run([sys.executable, "-m", "wpsr", "build", "--all", "--builder", builder], source, env, progress):
+            raise PublishError(f"the {builder} build of edition {wanted.id} failed (above) — fix it and publish "
+                               "again; the site was not changed")
+
+
+def _zip(folder: Path, target: Path, *, date: tuple[int, ...], skip: str | None = None) -> None:
+    """A reproducible zip of a folder: sorted entries, fixed dates and permissions."""
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            relative = path.relative_to(folder)
+            if path.is_file() and not (skip and relative.parts[0] == skip):
+                info = zipfile.ZipInfo(str(relative), date_time=date)
+                info.external_attr = 0o644 << 16
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, path.read_bytes())
+
+
+def assemble(source: Path, wanted: Edition, out: Path, origin: dict[str, Any],
+             progress: Callable[[str], None]) -> dict[str, Any]:
+    """The edition folder: the site, its bundle (PDF, data zip, HTML archive) and its manifest."""
+    from wpsr.browser import find_chromium, print_pdf
+
+    shutil.copytree(source / "_build" / "html", out)
+    bundle = out / BUNDLE
+    bundle.mkdir()
+    chromium = find_chromium()
+    if chromium is None:
+        raise PublishError("no Chromium to print the PDF with — install it (Debian: apt-get install chromium) "
+                           "or set CHROMIUM to its path")
+    progress("  printing the PDF …")
+    pages = print_pdf(source / "_build" / "singlehtml" / "index.html", bundle / f"wpsr-{wanted.id}.pdf",
+                      title=f"{wanted.title}, edition {wanted.id}", chromium=chromium)
+    stamp = (wanted.date.year, wanted.date.month, wanted.date.day, 0, 0, 0)
+    _zip(source / "data", bundle / f"wpsr-{wanted.id}-data.zip", date=stamp)
+    archive = bundle / f"wpsr-{wanted.id}-html.zip"
+    _zip(out, archive, date=stamp, skip=BUNDLE)
+    (bundle / f"{archive.name}.sha256").write_text(f"{sha256(archive)}  {archive.name}\n", encoding="utf-8")
+    manifest = {"edition": wanted.id, "title": wanted.title, "date": wanted.date.isoformat(),
+                "status": wanted.status, "source": origin, "pdf_pages": pages,
+                "content": content_digest(source), "files": file_hashes(out)}
+    (out / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return manifest
+
+
+# --- the site --------------------------------------------------------------------------------
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(handle.name, path)
+    path.chmod(0o644)
+
+
+def _redirect(target: str, label: str) -> str:
+    t = html.escape(target)
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(label)}</title>'
+            f'<meta http-equiv="refresh" content="0; url={t}"><link rel="canonical" href="{t}"></head>'
+            f'<body><p><a href="{t}">{html.escape(label)}</a></p></body></html>\n')
+
+
+def update_site(site: Path, base_url: str | None = None) -> list[dict[str, Any]]:
+    """switcher.json (newest published first, then drafts), and index.html and latest/ pointing to
+    the latest published edition. Only editions present in the site are listed."""
+    present = [e for e in editions() if (site / e.id / MANIFEST).is_file()]
+    published = [e for e in reversed(present) if e.status == "published"]
+    drafts = [e for e in reversed(present) if e.status != "published"]
+    latest = published[0] if published else None
+    prefix = f"{base_url.rstrip('/')}/" if base_url else ""
+    entries = [{"name": f"{e.id} (latest)" if e is latest else e.id if e.status == "published" else f"{e.id} (draft)",
+                "version": e.id, "url": f"{prefix}{e.id}/", "status": e.status, "date": e.date.isoformat(),
+                **({"preferred": True} if e is latest else {})} for e in [*published, *drafts]]
+    _write_atomically(site / SWITCHER, json.dumps(entries, indent=1) + "\n")
+    home = latest or (drafts[0] if drafts else None)
+    if home:
+        _write_atomically(site / "index.html", _redirect(f"{home.id}/", f"{home.title}, edition {home.id}"))
+        _write_atomically(site / "latest" / "index.html", _redirect(f"../{home.id}/", f"Edition {home.id}"))
+    return entries
+
+
+def publish(edition_id: str, site: Path, *, force: bool = False, base_url: str | None = None,
+            progress: Callable[[str], None] = print) -> dict[str, Any]:
+    """Build, check and publish one edition into site/EDITION; return its manifest."""
+    root = book_root()
+    wanted = edition(edition_id)
+    site = site.resolve()
+    target = site / wanted.id
+    if (target / MANIFEST).is_file():
+        existing = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
+        if existing.get("status") == "published" and not force:
+            raise PublishError(f"edition {wanted.id} is already published in {target} and published editions are "
+                               "never changed — publish a new edition, or pass --force to replace it")
+    elif target.exists() and any(target.iterdir()):
+        raise PublishError(f"{target} exists but is not an edition (no {MANIFEST}) — move it away first")
+    site.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".wpsr-staging-{wanted.id}-", dir=site))
+    try:
+        progress(f"Publishing edition {wanted.id} ({wanted.status}) into {target}")
+        source = staging / "source"
+        origin = export_source(root, wanted, source)
+        progress(f"  sources: {'tag ' + origin['tag'] if origin['tag'] else 'the working tree'}"
+                 + (f" ({origin['commit'][:12]})" if origin.get("commit") else ""))
+        build(source, wanted, site, progress, base_url)
+        manifest = assemble(source, wanted, staging / "out", origin, progress)
+        if target.exists():
+            os.rename(target, staging / "replaced")
+        os.rename(staging / "out", target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    update_site(site, base_url)
+    progress(f"Published edition {wanted.id}: {len(manifest['files'])} files, a {manifest['pdf_pages']}-page PDF, "
+             f"in {target}\n  switcher: {site / SWITCHER}\n  verify with: wpsr verify --site {site}")
+    return manifest
+
+
+def verify(site: Path) -> list[str]:
+    """Every edition folder against its manifest: files changed, added or missing."""
+    problems = []
+    folders = sorted(p for p in site.iterdir() if p.is_dir() and (p / MANIFEST).is_file())
+    if not folders:
+        return [f"{site}: no edition found (no */{MANIFEST}) — publish one with `wpsr publish`"]
+    for folder in folders:
+        try:
+            recorded = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["files"]
+        except (ValueError, KeyError):
+            problems.append(f"{folder / MANIFEST}: not a valid manifest — the edition cannot be verified")
+            continue
+        actual = file_hashes(folder)
+        for name in sorted(recorded.keys() - actual.keys()):
+            problems.append(f"{folder.name}/{name}: missing — restore it from the edition's HTML archive")
+        for name in sorted(actual.keys() - recorded.keys()):
+            problems.append(f"{folder.name}/{name}: added after publication — remove it")
+        for name in sorted(recorded.keys() & actual.keys()):
+            if recorded[name] != actual[name]:
+                problems.append(f"{folder.name}/{name}: changed after publication — restore it from the edition's "
+                                "HTML archive")
+    return problems
