@@ -25,15 +25,14 @@ def find_chromium() -> str | None:
 
 
 def print_pdf(page: Path, pdf: Path, *, title: str, chromium: str) -> int:
-    """Print a single-page HTML edition to PDF: static charts, a table of contents, page numbers.
-    Returns the number of pages."""
+    """Print a single-page HTML edition to PDF: its table of contents (Sphinx puts the book's
+    contents on the first page), the charts as their static images, page numbers. Returns the page count."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
         tab = browser.new_page()
         tab.goto(page.resolve().as_uri(), wait_until="load")
-        tab.evaluate(_TOC_SCRIPT)
         tab.emulate_media(media="print")
         tab.pdf(path=str(pdf), format="A4", print_background=True, display_header_footer=True,
                 margin={"top": "18mm", "bottom": "18mm", "left": "16mm", "right": "16mm"},
@@ -44,25 +43,3 @@ def print_pdf(page: Path, pdf: Path, *, title: str, chromium: str) -> int:
     from pypdf import PdfReader
 
     return len(PdfReader(pdf).pages)
-
-
-# A table of contents of the pages (h1) and their sections (h2), inserted after the first page.
-_TOC_SCRIPT = """() => {
-  const main = document.querySelector('main') || document.body;
-  const headings = [...main.querySelectorAll('section > h1, section > h2')];
-  const nav = document.createElement('nav');
-  nav.className = 'wpsr-pdf-toc';
-  nav.innerHTML = '<h1>Contents</h1>';
-  const list = document.createElement('ol');
-  for (const h of headings.slice(1)) {
-    const id = h.parentElement.id;
-    const item = document.createElement('li');
-    item.className = h.tagName === 'H1' ? 'wpsr-toc-page' : 'wpsr-toc-section';
-    item.innerHTML = `<a href="#${id}"></a>`;
-    item.firstChild.textContent = h.textContent.replace(/#$/, '').trim();
-    list.append(item);
-  }
-  nav.append(list);
-  const first = headings[1] ? headings[1].closest('section') : null;
-  if (first) first.before(nav); else main.append(nav);
-}"""
