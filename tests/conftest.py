@@ -18,8 +18,8 @@ from wpsr.browser import find_chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 WPSR = [sys.executable, "-m", "wpsr"]
-BOOK_FILES = ["_config.yml", "_toc.yml", "editions.yaml", "index.md", "key-messages.md", "chapters",
-              "contributions", "annexes", "data"]
+BOOK_FILES = ["_config.yml", "_toc.yml", "editions.yaml", "chapters", "contributions", "annexes", "data",
+              *sorted(p.name for p in ROOT.glob("*.md") if p.name != "README.md")]
 
 
 def copy_book(target: Path, build_from: Path | None = None) -> Path:

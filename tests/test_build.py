@@ -166,3 +166,13 @@ def test_a_warning_fails_every_build_until_it_is_fixed(built_book: Path, tmp_pat
         result = run_wpsr(book, "build")
         assert result.returncode == 1
         assert "index.md:" in result.stderr and "missing.md" in result.stderr
+
+
+def test_every_page_names_its_edition(site: Path) -> None:
+    for page in site_pages(site):
+        if page.name in ("genindex.html", "search.html"):
+            continue
+        text = page.read_text(encoding="utf-8")
+        assert '<meta name="wpsr-edition" content="2023" data-status="draft">' in text, page
+        assert "This page is part of edition 2023" in text, page
+    assert "This is a draft of edition 2023, not yet published." in (site / "index.html").read_text()

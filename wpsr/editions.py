@@ -11,6 +11,8 @@ import yaml
 from wpsr.book import book_root
 
 EDITION_ENV = "WPSR_EDITION"
+# Set by `wpsr publish`: the edition is built for a versioned site, whose switcher.json its pages read.
+SITE_BUILD_ENV = "WPSR_SITE_BUILD"
 
 
 STATUSES = ("draft", "published")

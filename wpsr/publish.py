@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from wpsr.book import book_root
-from wpsr.editions import EDITION_ENV, Edition, edition, editions, previous
+from wpsr.editions import EDITION_ENV, SITE_BUILD_ENV, Edition, edition, editions, previous
 
 MANIFEST = "manifest.json"
 SWITCHER = "switcher.json"
@@ -85,7 +85,8 @@ def export_source(root: Path, wanted: Edition, target: Path) -> dict[str, Any]:
         archive = subprocess.run(["git", "-C", str(root), "archive", "--format=tar", commit],
                                  capture_output=True, check=True).stdout
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            tar.extractall(target, filter="data")
+            members = [m for m in tar.getmembers() if m.name.split("/")[0] not in SKIP_WHEN_COPYING]
+            tar.extractall(target, members=members, filter="data")
         source = {"tag": wanted.tag, "commit": commit}
     else:
         for path in root.iterdir():
@@ -116,7 +117,7 @@ def _run(command: list[str], cwd: Path, env: dict[str, str], progress: Callable[
 def build(source: Path, wanted: Edition, site: Path, progress: Callable[[str], None],
           base_url: str | None) -> None:
     """The strict HTML build, then the single-page build the PDF is printed from."""
-    env = {**os.environ, EDITION_ENV: wanted.id, "PYTHONPATH": str(source)}
+    env = {**os.environ, EDITION_ENV: wanted.id, SITE_BUILD_ENV: "1", "PYTHONPATH": str(source)}
     if base_url:
         env[BASE_URL_ENV] = f"{base_url.rstrip('/')}/{wanted.id}/"
     before = previous(wanted)

@@ -34,7 +34,7 @@ from sphinx.util.osutil import relative_uri
 
 from wpsr import annexes, changes, contributions, data, pages, processes
 from wpsr.book import BOOK_ROOT_ENV
-from wpsr.editions import current_edition
+from wpsr.editions import SITE_BUILD_ENV, current_edition
 
 logger = logging.getLogger(__name__)
 PACKAGE_DIR = Path(__file__).parent
@@ -393,7 +393,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", _page_scripts)
     app.connect("build-finished", _finish)
     app.add_css_file("wpsr.css")
-    app.add_js_file("wpsr-editions.js", loading_method="defer")
+    if os.environ.get(SITE_BUILD_ENV):  # only a published site has the switcher.json the menu reads
+        app.add_js_file("wpsr-editions.js", loading_method="defer")
     app.add_directive("wpsr-table", TableDirective)
     app.add_directive("wpsr-datasets", DatasetsDirective)
     app.add_directive("wpsr-citation", CitationDirective)

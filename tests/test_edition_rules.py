@@ -1,0 +1,44 @@
+"""editions.yaml: its rules, and the files written from it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from wpsr.editions import EditionError, citation_cff, editions
+
+
+@pytest.fixture
+def book(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "_config.yml").write_text("title: test\n")
+    (tmp_path / "data").mkdir()
+    monkeypatch.setenv("WPSR_BOOK_ROOT", str(tmp_path))
+    return tmp_path
+
+
+@pytest.mark.parametrize(("entry", "message"), [
+    ("status: published", "a published edition needs the git tag it is built from — add `tag:`"),
+    ("status: final", "status 'final' — use draft or published"),
+    ("status: draft\n  date: soon", "date 'soon' is not a date — write it as YYYY-MM-DD"),
+])
+def test_editions_yaml_rules(book: Path, entry: str, message: str) -> None:
+    text = f'- id: "2023"\n  title: T\n  date: 2026-11-27\n  {entry}\n'
+    if "date: soon" in entry:
+        text = text.replace("  date: 2026-11-27\n", "")
+    (book / "editions.yaml").write_text(text)
+    with pytest.raises(EditionError, match=message):
+        editions()
+
+
+def test_an_edition_id_is_used_once(book: Path) -> None:
+    entry = '- id: "2023"\n  title: T\n  date: 2026-11-27\n  status: draft\n'
+    (book / "editions.yaml").write_text(entry * 2)
+    with pytest.raises(EditionError, match="used twice"):
+        editions()
+
+
+def test_citation_cff_is_up_to_date_with_editions_yaml(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WPSR_BOOK_ROOT", str(ROOT))
+    assert (ROOT / "CITATION.cff").read_text(encoding="utf-8") == citation_cff(), "run `wpsr cff`"

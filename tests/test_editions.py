@@ -1,0 +1,223 @@
+"""Editions: two tagged editions published from a temporary git repository, then checked."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import http.server
+import json
+import re
+import shutil
+import subprocess
+import threading
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from pypdf import PdfReader
+
+from tests.conftest import ROOT, _QuietHandler, run_wpsr
+
+pytestmark = pytest.mark.build
+EDITION = {"title": "World Public Sector Report 2023", "note": "An edition for the tests."}
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), "-c", "user.name=Test", "-c", "user.email=test@example.org",
+                           *args], check=True, capture_output=True, text=True).stdout
+
+
+def set_editions(repo: Path, *entries: dict) -> None:
+    (repo / "editions.yaml").write_text(yaml.safe_dump([{**EDITION, **e} for e in entries], sort_keys=False))
+
+
+def hashes(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def publish(repo: Path, edition: str, site: Path, *extra: str) -> subprocess.CompletedProcess:
+    return run_wpsr(repo, "publish", edition, "--site", str(site), *extra)
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A git repository of the book with two tagged, published editions, 2023 and 2024.1."""
+    repo = tmp_path_factory.mktemp("repo")
+    tracked = subprocess.run(["git", "-C", str(ROOT), "ls-files"], check=True, capture_output=True,
+                             text=True).stdout.split()
+    for name in tracked:
+        if (ROOT / name).is_file():
+            (repo / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, repo / name)
+    (repo / "node_modules").symlink_to(ROOT / "node_modules")
+    git(repo, "init", "-q", "-b", "main")
+    set_editions(repo, {"id": "2023", "date": dt.date(2026, 11, 1), "status": "published", "tag": "edition-2023"})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "Edition 2023")
+    git(repo, "tag", "edition-2023")
+    # The next edition: one contribution commissioned, one dataset corrected.
+    result = run_wpsr(repo, "new", "--chapter", "3", "--subtopic", "c3-g2-05", "--title", "Participatory budgeting",
+                      "--author", "The report team; UN DESA; USA")
+    assert result.returncode == 0, result.stderr
+    subtopics = repo / "data" / "subtopics.csv"
+    subtopics.write_text(subtopics.read_text().replace("c3-g2-05,3,2,Participatory budgeting",
+                                                       "c3-g2-05,3,2,Participatory budgeting at every level"))
+    set_editions(repo, {"id": "2023", "date": dt.date(2026, 11, 1), "status": "published", "tag": "edition-2023"},
+                 {"id": "2024.1", "date": dt.date(2026, 11, 20), "status": "published", "tag": "edition-2024.1"})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "Edition 2024.1")
+    git(repo, "tag", "edition-2024.1")
+    return repo
+
+
+@pytest.fixture(scope="module")
+def site(repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """Both editions published; the 2023 folder's files as they were before 2024.1 came out."""
+    site = tmp_path_factory.mktemp("site")
+    first = publish(repo, "2023", site)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr
+    before = hashes(site / "2023")
+    second = publish(repo, "2024.1", site)
+    assert second.returncode == 0, second.stdout[-3000:] + second.stderr
+    yield {"path": site, "first_edition_before": before, "output": second.stdout}
+
+
+def test_publishing_reports_what_it_published(site: dict) -> None:
+    assert "Published edition 2024.1" in site["output"] and "verify with: wpsr verify --site" in site["output"]
+    assert "sources: tag edition-2024.1" in site["output"]
+
+
+def test_switcher_and_redirects_point_to_the_latest_edition(site: dict) -> None:
+    root = site["path"]
+    switcher = json.loads((root / "switcher.json").read_text())
+    assert [(e["version"], e["name"], e.get("preferred", False)) for e in switcher] == [
+        ("2024.1", "2024.1 (latest)", True), ("2023", "2023", False)]
+    assert [e["url"] for e in switcher] == ["2024.1/", "2023/"]
+    assert 'url=2024.1/"' in (root / "index.html").read_text()
+    assert 'url=../2024.1/"' in (root / "latest" / "index.html").read_text()
+
+
+def test_publishing_a_new_edition_leaves_the_old_one_byte_identical(site: dict) -> None:
+    assert hashes(site["path"] / "2023") == site["first_edition_before"]
+
+
+def test_each_edition_has_a_manifest_and_verify_passes(site: dict, repo: Path) -> None:
+    manifest = json.loads((site["path"] / "2024.1" / "manifest.json").read_text())
+    assert manifest["source"]["tag"] == "edition-2024.1"
+    assert manifest["source"]["commit"] == git(repo, "rev-parse", "edition-2024.1^{commit}").strip()
+    assert manifest["files"]["index.html"] == hashlib.sha256((site["path"] / "2024.1" / "index.html")
+                                                             .read_bytes()).hexdigest()
+    result = run_wpsr(repo, "verify", "--site", str(site["path"]))
+    assert result.returncode == 0, result.stderr
+
+
+def test_verify_catches_a_changed_an_added_and_a_deleted_file(site: dict, repo: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "site"
+    shutil.copytree(site["path"], copy, symlinks=True)
+    (copy / "2023" / "index.html").write_text("tampered")
+    (copy / "2023" / "extra.html").write_text("added")
+    (copy / "2024.1" / "key-messages.html").unlink()
+    result = run_wpsr(repo, "verify", "--site", str(copy))
+    assert result.returncode == 1
+    assert "2023/index.html: changed after publication" in result.stderr
+    assert "2023/extra.html: added after publication" in result.stderr
+    assert "2024.1/key-messages.html: missing" in result.stderr
+
+
+def test_a_published_edition_cannot_be_published_again(site: dict, repo: Path) -> None:
+    before = hashes(site["path"])
+    result = publish(repo, "2023", site["path"])
+    assert result.returncode == 1
+    assert "edition 2023 is already published" in result.stderr and "--force" in result.stderr
+    assert hashes(site["path"]) == before
+
+
+def test_a_failing_build_leaves_the_site_exactly_as_it_was(site: dict, repo: Path) -> None:
+    before = hashes(site["path"])
+    csv = repo / "data" / "internet_use.csv"
+    original = csv.read_text()
+    set_editions(repo, {"id": "2023", "date": dt.date(2026, 11, 1), "status": "published", "tag": "edition-2023"},
+                 {"id": "2024.1", "date": dt.date(2026, 11, 20), "status": "published", "tag": "edition-2024.1"},
+                 {"id": "2024.2", "date": dt.date(2026, 11, 27), "status": "draft"})
+    try:
+        csv.write_text(original.replace("2023,World,World,67.4", "2023,World,World,sixty"))
+        result = publish(repo, "2024.2", site["path"])
+    finally:
+        csv.write_text(original)
+        git(repo, "checkout", "--", "editions.yaml")
+    assert result.returncode == 1
+    assert "Not published" in result.stderr and "internet_use.csv" in result.stdout + result.stderr
+    assert hashes(site["path"]) == before
+    assert not list(site["path"].glob(".wpsr-staging-*"))
+
+
+def test_what_changed_compares_with_the_previous_edition(site: dict) -> None:
+    page = (site["path"] / "2024.1" / "what-changed.html").read_text()
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert "Compared with edition 2023" in text
+    assert "Contributions added: Participatory budgeting." in text
+    assert re.search(r"Datasets updated: Sub-topics the experts proposed", text)
+    first = (site["path"] / "2023" / "what-changed.html").read_text()
+    assert "This is the first edition of the living report." in first
+
+
+def test_each_edition_offers_a_pdf_the_data_and_an_archive(site: dict) -> None:
+    bundle = site["path"] / "2024.1" / "bundle"
+    with zipfile.ZipFile(bundle / "wpsr-2024.1-data.zip") as data:
+        names = data.namelist()
+    assert "datapackage.json" in names and "subtopics.csv" in names
+    archive = bundle / "wpsr-2024.1-html.zip"
+    digest = (bundle / "wpsr-2024.1-html.zip.sha256").read_text().split()[0]
+    assert digest == hashlib.sha256(archive.read_bytes()).hexdigest()
+    with zipfile.ZipFile(archive) as html:
+        assert "index.html" in html.namelist() and not any(n.startswith("bundle/") for n in html.namelist())
+
+
+def test_the_pdf_starts_each_chapter_on_a_page_and_carries_the_charts(site: dict, repo: Path) -> None:
+    reader = PdfReader(site["path"] / "2024.1" / "bundle" / "wpsr-2024.1.pdf")
+    tops = [" ".join(page.extract_text().split()[:40]) for page in reader.pages]
+    toc = yaml.safe_load((repo / "_toc.yml").read_text())
+    chapters = [c["file"] for part in toc["parts"] for c in part["chapters"] if c["file"].startswith("chapters/")]
+    for chapter in chapters:
+        title = next(line[2:] for line in (repo / f"{chapter}.md").read_text().splitlines() if line.startswith("# "))
+        assert any(" ".join(title.split()[:6]) in top for top in tops[1:]), title
+    drawings = sum(1 for page in reader.pages
+                   for ref in (page.get("/Resources") or {}).get("/XObject", {}).values()
+                   if ref.get_object().get("/Subtype") in ("/Form", "/Image"))
+    assert drawings >= 10  # every chart is printed as its image (charts are SVG: PDF forms)
+    assert len(reader.pages) > 40
+    assert "Page 2 of" in reader.pages[1].extract_text()
+
+
+@pytest.mark.browser
+def test_an_older_edition_points_readers_to_the_latest(site: dict, chromium: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    handler = functools.partial(_QuietHandler, directory=str(site["path"]))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+            page = browser.new_page()
+            page.goto(f"{base}/2023/chapters/priorities-and-trade-offs.html")
+            banner = page.wait_for_selector(".wpsr-banner-old")
+            assert banner.inner_text() == "You are reading the 2023 edition; the latest is 2024.1."
+            link = page.get_attribute(".wpsr-banner-old a", "href")
+            assert link == f"{base}/2024.1/chapters/priorities-and-trade-offs.html"
+            page.goto(f"{base}/2024.1/chapters/priorities-and-trade-offs.html")
+            page.wait_for_selector("nav.wpsr-editions")
+            assert page.locator(".wpsr-banner-old").count() == 0
+            page.click("nav.wpsr-editions summary")
+            menu = page.eval_on_selector_all("nav.wpsr-editions a", "as => as.map(a => [a.textContent, a.href])")
+            assert menu == [["2024.1 (latest), 2026-11-20", f"{base}/2024.1/"], ["2023, 2026-11-01", f"{base}/2023/"]]
+            page.goto(f"{base}/latest/")
+            page.wait_for_url(f"{base}/2024.1/")
+            browser.close()
+    finally:
+        httpd.shutdown()
