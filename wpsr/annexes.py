@@ -29,7 +29,9 @@ def _anchor(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-class _DataDirective(SphinxDirective):
+class DataDirective(SphinxDirective):
+    """A directive that renders a dataset: it notes the files it read, and links within the site."""
+
     def resource(self, name: str) -> data.Resource:
         resource = data.package().resource(name)
         self.env.note_dependency(str(resource.path))
@@ -37,12 +39,13 @@ class _DataDirective(SphinxDirective):
         return resource
 
     def site_uri(self, path: str) -> str:
+        """A path from the site's root (e.g. data/x.csv), relative to this page."""
         return relative_uri(self.env.app.builder.get_target_uri(self.env.docname), path)
 
 
 # --- the checklist --------------------------------------------------------------------
 
-class ChecklistDirective(_DataDirective):
+class ChecklistDirective(DataDirective):
     """The innovation checklist as a self-assessment: a section per dimension, a checkbox per item,
     notes per dimension, and a summary, export and clear (added by wpsr-checklist.js)."""
 
@@ -105,7 +108,7 @@ def ics_files(site: Path) -> None:
         (folder / f"{frame.at[index, 'id']}.ics").write_bytes(processes.ics(frame.loc[[index]]))
 
 
-class CalendarDirective(_DataDirective):
+class CalendarDirective(DataDirective):
     """What is next, then every process in a table that wpsr-calendar.js can filter."""
 
     def run(self) -> list[nodes.Node]:

@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from wpsr import data
@@ -32,16 +33,20 @@ def _validate() -> list[data.Problem]:
         return err.problems
 
 
-def cmd_validate(args: argparse.Namespace) -> int:
-    """Check every dataset against data/datapackage.json."""
-    problems = _validate()
+def _report(problems: list, where: str, verdict: Callable[[], str]) -> int:
+    """Print each problem and a count (exit status 1), or the verdict (exit status 0)."""
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
-        print(f"{len(problems)} problem(s) in data/.", file=sys.stderr)
+        print(f"{len(problems)} problem(s) in {where}.", file=sys.stderr)
         return 1
-    print(f"data/: {len(data.package().resources)} datasets valid.")
+    print(verdict())
     return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check every dataset against data/datapackage.json."""
+    return _report(_validate(), "data/", lambda: f"data/: {len(data.package().resources)} datasets valid.")
 
 
 def _failed_cell(output: str, root: Path) -> str | None:
@@ -179,14 +184,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     """Check every edition in SITE against its manifest (files changed, added or missing)."""
     from wpsr.publish import verify
 
-    problems = verify(Path(args.site))
-    for problem in problems:
-        print(problem, file=sys.stderr)
-    if problems:
-        print(f"{len(problems)} problem(s) in {args.site}.", file=sys.stderr)
-        return 1
-    print(f"{args.site}: every edition matches its manifest.")
-    return 0
+    return _report(verify(Path(args.site)), args.site, lambda: f"{args.site}: every edition matches its manifest.")
 
 
 def cmd_cff(args: argparse.Namespace) -> int:

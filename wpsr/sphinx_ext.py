@@ -30,7 +30,6 @@ from sphinx.application import Sphinx
 from sphinx.errors import SphinxError
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
-from sphinx.util.osutil import relative_uri
 
 from wpsr import annexes, changes, contributions, data, pages, processes
 from wpsr.book import BOOK_ROOT_ENV
@@ -271,11 +270,6 @@ def _with_outputs(app: Sphinx, notebook: Any) -> Any:
 
 # --- directives -------------------------------------------------------------------
 
-def _download_uri(directive: SphinxDirective, resource: data.Resource) -> str:
-    page = directive.env.app.builder.get_target_uri(directive.env.docname)
-    return relative_uri(page, f"data/{resource.path.name}")
-
-
 def _paragraph(*parts: nodes.Node | str) -> nodes.paragraph:
     para = nodes.paragraph()
     para += [nodes.Text(p) if isinstance(p, str) else p for p in parts]
@@ -286,15 +280,7 @@ def _link(text: str, uri: str) -> nodes.reference:
     return nodes.reference(text, text, refuri=uri)
 
 
-class _DataDirective(SphinxDirective):
-    def resource(self, name: str) -> data.Resource:
-        resource = data.package().resource(name)
-        self.env.note_dependency(str(resource.path))
-        self.env.note_dependency(str(resource.package.path))
-        return resource
-
-
-class TableDirective(_DataDirective):
+class TableDirective(annexes.DataDirective):
     """A table of data/ as a page table: ``wpsr-table RESOURCE`` with
     ``:columns: a, b``, ``:where: column=value`` and ``:caption:``."""
 
@@ -321,8 +307,9 @@ class TableDirective(_DataDirective):
         for record in frame[columns].itertuples(index=False):
             body += self._row(["" if pd.isna(v) else _text(v) for v in record])
         group += body
+        download = self.site_uri(f"data/{resource.path.name}")
         note = _paragraph(f"Source: {resource.citation()} ",
-                          _link(f"Download the dataset ({resource.path.name})", _download_uri(self, resource)))
+                          _link(f"Download the dataset ({resource.path.name})", download))
         note["classes"] = ["wpsr-source"]
         return [table, note]
 
@@ -338,7 +325,7 @@ def _text(value: Any) -> str:
     return value.date().isoformat() if hasattr(value, "date") and hasattr(value, "hour") else str(value)
 
 
-class DatasetsDirective(_DataDirective):
+class DatasetsDirective(annexes.DataDirective):
     """Every dataset of the data package with its source, licence, provenance and a download."""
 
     def run(self) -> list[nodes.Node]:
@@ -348,7 +335,7 @@ class DatasetsDirective(_DataDirective):
             out.append(nodes.rubric(text=resource.title, ids=[f"dataset-{name}"]))
             fields = nodes.field_list()
             items = [
-                ("Download", [_link(resource.path.name, _download_uri(self, resource)),
+                ("Download", [_link(resource.path.name, self.site_uri(f"data/{resource.path.name}")),
                               f" (CSV, {resource.path.stat().st_size:,} bytes)"]),
                 ("Description", [resource.descriptor.get("description", "")]),
                 *[("Source", [f"{s['publisher']} ({s['year']}). {s['title']}"
