@@ -1,4 +1,4 @@
-"""Speed figures for the README: cold build, no-op rebuild, prose and code edits, `wpsr check`.
+"""Speed figures for the README: builds, prose and code edits, `wpsr check`, publishing an edition.
 
 Runs the real `wpsr build` and `wpsr check` in a fresh copy of the book and prints each
 figure with its target. Run with `make bench`.
@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.conftest import copy_book, run_wpsr
 
 TARGETS = {"cold build, whole edition": 90, "no-op rebuild": 3, "prose edit, one page": 4,
-           "prose edit, a contribution": 4, "wpsr check, whole report": 2}
+           "prose edit, a contribution": 4, "wpsr check, whole report": 2, "publish a draft edition (with PDF)": 120}
 
 
 def timed_build(book: Path, *args: str) -> tuple[float, list[str]]:
@@ -47,6 +47,11 @@ def main() -> None:
         if run_wpsr(book, "check").returncode != 0:
             sys.exit("wpsr check failed")
         figures["wpsr check, whole report"] = (time.perf_counter() - started, [])
+        started = time.perf_counter()
+        published = run_wpsr(book, "publish", "2023", "--site", str(Path(tmp) / "site"))
+        if published.returncode != 0:
+            sys.exit(f"publish failed:\n{published.stderr}")
+        figures["publish a draft edition (with PDF)"] = (time.perf_counter() - started, [])
     for name, (seconds, executed) in figures.items():
         target = f"target <= {TARGETS[name]} s" if name in TARGETS else "target: only that notebook re-runs"
         ran = ", ".join(executed) or "none"

@@ -73,8 +73,9 @@ def _git(root: Path, *args: str) -> str:
     return result.stdout.strip()
 
 
-def export_source(root: Path, wanted: Edition, target: Path) -> dict[str, Any]:
-    """Put the edition's sources in target: its tag, or the working tree for a draft without one."""
+def export_source(root: Path, wanted: Edition, target: Path, site: Path) -> dict[str, Any]:
+    """Put the edition's sources in target: its tag, or the working tree for a draft without one
+    (without the site itself, should it live inside the book)."""
     target.mkdir(parents=True)
     if wanted.tag:
         try:
@@ -90,7 +91,7 @@ def export_source(root: Path, wanted: Edition, target: Path) -> dict[str, Any]:
         source = {"tag": wanted.tag, "commit": commit}
     else:
         for path in root.iterdir():
-            if path.name in SKIP_WHEN_COPYING or path.name.startswith(".wpsr"):
+            if path.name in SKIP_WHEN_COPYING or path.name.startswith(".wpsr") or path.resolve() == site:
                 continue
             if path.is_dir():
                 shutil.copytree(path, target / path.name, ignore=shutil.ignore_patterns(*SKIP_WHEN_COPYING))
@@ -225,7 +226,7 @@ def publish(edition_id: str, site: Path, *, force: bool = False, base_url: str |
     try:
         progress(f"Publishing edition {wanted.id} ({wanted.status}) into {target}")
         source = staging / "source"
-        origin = export_source(root, wanted, source)
+        origin = export_source(root, wanted, source, site)
         progress(f"  sources: {'tag ' + origin['tag'] if origin['tag'] else 'the working tree'}"
                  + (f" ({origin['commit'][:12]})" if origin.get("commit") else ""))
         build(source, wanted, site, progress, base_url)
