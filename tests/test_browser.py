@@ -175,3 +175,19 @@ def test_the_calendar_filters_by_type_and_text(browser: Browser, server: str) ->
     page.fill("#filter-text", "summit of the future")
     assert page.locator("table.wpsr-calendar tbody tr:visible").count() == 1
     page.close()
+
+
+def test_the_checklist_works_with_the_keyboard(browser: Browser, server: str) -> None:
+    page = browser.new_context().new_page()
+    page.goto(f"{server}/annexes/innovation-checklist.html")
+    for _ in range(300):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "check-inf-01":
+            break
+    else:
+        pytest.fail("Tab never reached the first checklist item")
+    page.keyboard.press("Space")
+    assert page.locator("#check-inf-01").is_checked()
+    count = '.wpsr-checklist-summary li[data-dimension="Infrastructure"] .wpsr-summary-count'
+    assert page.inner_text(count) == "1 of 3"
+    page.context.close()
