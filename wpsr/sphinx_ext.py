@@ -8,7 +8,10 @@
   site itself, and only on pages that have charts;
 - renders tables of ``data/`` into pages (``wpsr-table``), lists every dataset
   (``wpsr-datasets``) and the citation of the edition (``wpsr-citation``);
-- copies ``data/`` into the site so every dataset can be downloaded.
+- checks the contributions (``wpsr check``) before anything is read, and registers the pages
+  built from data and metadata (``wpsr.pages``, ``wpsr.annexes``, ``wpsr.changes``);
+- names the edition on every page, and in a published site adds the edition menu;
+- copies ``data/`` into the site, with each contribution's downloads and the calendar's .ics files.
 """
 
 from __future__ import annotations
@@ -200,8 +203,8 @@ def _doctree_read(app: Sphinx, doctree: nodes.document) -> None:
 # --- pages ------------------------------------------------------------------------
 
 def _page_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
-    """Drop thebe (off in this book; its inline config names a CDN and is added twice);
-    load the chart runtime only where there is a chart to draw."""
+    """Drop thebe (off in this book; its inline config names a CDN and is added twice); name the
+    edition (and mark a draft) on every page; load each script only where it has work to do."""
     scripts = context.get("script_files", [])
     scripts[:] = [js for js in scripts if "thebe" not in (getattr(js, "filename", None) or "")
                   and "THEBE" not in getattr(js, "attributes", {}).get("body", "")]
