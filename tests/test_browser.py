@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.conftest import ROOT
 from tests.test_build import CHAPTERS
@@ -14,6 +14,15 @@ from tests.test_build import CHAPTERS
 pytestmark = pytest.mark.browser
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--no-first-run"]
+
+
+def tab_until(page: Page, reached: str, what: str, presses: int = 300) -> None:
+    """Press Tab until the JavaScript condition `reached` holds; fail, naming `what`, if it never does."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if page.evaluate(reached):
+            return
+    pytest.fail(f"Tab never reached {what}")
 
 
 @pytest.fixture(scope="module")
@@ -73,13 +82,8 @@ def test_without_javascript_every_chart_is_an_image(browser: Browser, server: st
 def test_keyboard_reaches_the_chart_data_download(browser: Browser, server: str) -> None:
     page = browser.new_page()
     page.goto(f"{server}/chapters/relationships-with-society.html")
-    for _ in range(200):
-        page.keyboard.press("Tab")
-        focused = page.evaluate("document.activeElement.textContent")
-        if "Download the data of this chart" in focused:
-            break
-    else:
-        pytest.fail("Tab never reached a chart's data download link")
+    tab_until(page, "document.activeElement.textContent.includes('Download the data of this chart')",
+              "a chart's data download link")
     page.close()
 
 
@@ -95,12 +99,7 @@ def test_search_finds_a_chapter(browser: Browser, server: str) -> None:
 def test_keyboard_reaches_a_contribution_card_and_opens_it(browser: Browser, server: str) -> None:
     page = browser.new_page()
     page.goto(f"{server}/chapters/assets-and-innovations.html")
-    for _ in range(300):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.closest('.wpsr-card') !== null"):
-            break
-    else:
-        pytest.fail("Tab never reached a contribution card")
+    tab_until(page, "document.activeElement.closest('.wpsr-card') !== null", "a contribution card")
     page.keyboard.press("Enter")
     page.wait_for_url("**/contributions/closing-the-digital-divide.html")
     page.close()
@@ -180,12 +179,7 @@ def test_the_calendar_filters_by_type_and_text(browser: Browser, server: str) ->
 def test_the_checklist_works_with_the_keyboard(browser: Browser, server: str) -> None:
     page = browser.new_context().new_page()
     page.goto(f"{server}/annexes/innovation-checklist.html")
-    for _ in range(300):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.id") == "check-inf-01":
-            break
-    else:
-        pytest.fail("Tab never reached the first checklist item")
+    tab_until(page, "document.activeElement.id === 'check-inf-01'", "the first checklist item")
     page.keyboard.press("Space")
     assert page.locator("#check-inf-01").is_checked()
     count = '.wpsr-checklist-summary li[data-dimension="Infrastructure"] .wpsr-summary-count'
