@@ -9,43 +9,23 @@ JavaScript nothing is lost but the interaction.
 from __future__ import annotations
 
 import html
-import re
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from docutils import nodes
-from sphinx.util.docutils import SphinxDirective
-from sphinx.util.osutil import relative_uri
 
-from wpsr import data, processes
+from wpsr import data, doctree, processes
+from wpsr.book import slug
 from wpsr.editions import current_edition
 
 CALENDAR_DIR = "calendar"
 e = html.escape
 
 
-def _anchor(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-
-
-class DataDirective(SphinxDirective):
-    """A directive that renders a dataset: it notes the files it read, and links within the site."""
-
-    def resource(self, name: str) -> data.Resource:
-        resource = data.package().resource(name)
-        self.env.note_dependency(str(resource.path))
-        self.env.note_dependency(str(resource.package.path))
-        return resource
-
-    def site_uri(self, path: str) -> str:
-        """A path from the site's root (e.g. data/x.csv), relative to this page."""
-        return relative_uri(self.env.app.builder.get_target_uri(self.env.docname), path)
-
-
 # --- the checklist --------------------------------------------------------------------
 
-class ChecklistDirective(DataDirective):
+class ChecklistDirective(doctree.DataDirective):
     """The innovation checklist as a self-assessment: a section per dimension, a checkbox per item,
     notes per dimension, and a summary, export and clear (added by wpsr-checklist.js)."""
 
@@ -72,27 +52,24 @@ class ChecklistDirective(DataDirective):
         out: list[nodes.Node] = [nodes.raw("", tools, format="html")]
         for dimension in dimensions:
             rows = items[items.dimension == dimension]
-            section = nodes.section(ids=[f"dimension-{_anchor(dimension)}"], names=[nodes.fully_normalize_name(
-                dimension)])
-            section += nodes.title(dimension, dimension)
+            section = doctree.section(dimension, f"dimension-{slug(dimension)}")
             entries = "".join(
                 f'<li><input type="checkbox" class="wpsr-check" id="check-{e(r.id)}" name="{e(r.id)}" '
                 f'data-dimension="{e(dimension)}"> <label for="check-{e(r.id)}"><span class="wpsr-check-item">'
                 f'{e(r.item)}.</span> <span class="wpsr-check-question">{e(r.question)}</span></label> '
                 f'<span class="wpsr-check-source">(UN DESA, 2022, {e(r.source_section)})</span></li>'
                 for r in rows.itertuples())
-            notes = f"notes-{_anchor(dimension)}"
+            notes = f"notes-{slug(dimension)}"
             section += nodes.raw("", (
                 f'<ul class="wpsr-checklist" data-dimension="{e(dimension)}">{entries}</ul>'
                 f'<p class="wpsr-notes"><label for="{notes}">Your notes on {e(dimension.lower())}</label>'
                 f'<textarea id="{notes}" class="wpsr-note" data-dimension="{e(dimension)}" rows="3">'
                 '</textarea></p>'), format="html")
             out.append(section)
-        source = nodes.paragraph(classes=["wpsr-source"])
-        source += nodes.Text(f"Source: {resource.citation()} ")
-        source += nodes.reference("", f"Download the checklist ({resource.path.name})",
-                                  refuri=self.site_uri(f"data/{resource.path.name}"))
-        out.append(source)
+        out.append(doctree.paragraph(f"Source: {resource.citation()} ",
+                                     doctree.link(f"Download the checklist ({resource.path.name})",
+                                                  self.site_uri(f"data/{resource.path.name}")),
+                                     classes=["wpsr-source"]))
         return out
 
 
@@ -108,7 +85,7 @@ def ics_files(site: Path) -> None:
         (folder / f"{frame.at[index, 'id']}.ics").write_bytes(processes.ics(frame.loc[[index]]))
 
 
-class CalendarDirective(DataDirective):
+class CalendarDirective(doctree.DataDirective):
     """What is next, then every process in a table that wpsr-calendar.js can filter."""
 
     def run(self) -> list[nodes.Node]:

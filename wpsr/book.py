@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -50,3 +51,8 @@ def page_title(docname: str) -> str:
         if line.startswith("# "):
             return line[2:].strip()
     return docname
+
+
+def slug(text: str, words: int | None = None) -> str:
+    """A name for a file or an anchor: lower-case words (the first `words` of them) joined by hyphens."""
+    return "-".join(re.findall(r"[a-z0-9]+", text.lower())[:words])

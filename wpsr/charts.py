@@ -21,6 +21,7 @@ import altair as alt
 import pandas as pd
 import vl_convert as vlc
 
+from wpsr.book import slug
 from wpsr.data import source_line
 
 # Okabe & Ito's palette, distinguishable with the common colour-vision deficiencies.
@@ -52,10 +53,6 @@ def house_theme() -> alt.theme.ThemeConfig:
     }
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-
-
 class Figure:
     """A chart ready for the page: notebooks display it, the book publishes its HTML."""
 
@@ -68,7 +65,7 @@ class Figure:
         self.chart = chart.properties(description=description)
         self.title = title
         self.description = description
-        self.name = name or _slug(title)
+        self.name = name or slug(title)
         self.source = source_line(sources)
 
     @property

@@ -8,7 +8,6 @@ instead of failing, so a work in progress can be previewed.
 from __future__ import annotations
 
 import ast
-import csv
 import difflib
 import re
 from collections.abc import Callable
@@ -19,8 +18,8 @@ from typing import Any
 import pycountry
 
 from wpsr.book import book_root, chapters
-from wpsr.contributions import FOLDER, NOTEBOOK_KEYS, Contribution, display, files, read, specification
-from wpsr.data import Problem
+from wpsr.contributions import FOLDER, NOTEBOOK_KEYS, Contribution, files, read, specification, subtopics
+from wpsr.data import Problem, display
 
 ORCID = re.compile(r"\d{4}-\d{4}-\d{4}-\d{3}[\dX]")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -118,9 +117,7 @@ class Context:
     """What the rules compare against: sub-topics, chapters, countries, labels."""
 
     def __init__(self) -> None:
-        root = book_root()
-        with open(root / "data" / "subtopics.csv", encoding="utf-8", newline="") as handle:
-            self.subtopics = {row["id"]: row for row in csv.DictReader(handle)}
+        self.subtopics = subtopics()
         self.chapters = chapters()
         self.countries = {c.alpha_3 for c in pycountry.countries}
         self.labels: set[str] | None = None

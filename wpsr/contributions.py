@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from wpsr.book import book_root, chapters
-from wpsr.data import Problem, log_dependency
+from wpsr.data import Problem, display, load, log_dependency
 
 SPECIFICATION = Path(__file__).with_name("specification.yaml")
 FOLDER = "contributions"
@@ -150,11 +150,9 @@ def read(path: Path) -> tuple[Contribution | None, list[Problem]]:
     return Contribution(path, text, meta, end + 2, key_lines), []
 
 
-def display(path: Path) -> Path:
-    try:
-        return path.resolve().relative_to(book_root())
-    except ValueError:
-        return path
+def subtopics() -> dict[str, dict[str, Any]]:
+    """The sub-topics contributions answer (data/subtopics.csv), by id."""
+    return {row["id"]: row for row in load("subtopics").to_dict("records")}
 
 
 def files() -> list[Path]:

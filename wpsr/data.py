@@ -186,7 +186,7 @@ class Resource:
     @property
     def display_path(self) -> Path:
         """The CSV's path relative to the book, as error messages show it."""
-        return _display(self.path)
+        return display(self.path)
 
     @cached_property
     def fields(self) -> list[Field]:
@@ -324,7 +324,7 @@ class DataPackage:
     def read(cls, directory: Path | None = None) -> DataPackage:
         """Read and check the descriptor (not yet the CSVs)."""
         path = (directory or book_root() / "data") / DESCRIPTOR
-        shown = _display(path)
+        shown = display(path)
         try:
             descriptor = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -354,7 +354,7 @@ class DataPackage:
             return self.resources[name]
         except KeyError:
             known = ", ".join(sorted(self.resources))
-            raise DataError([Problem(_display(self.path), None, f"no resource named {name!r}",
+            raise DataError([Problem(display(self.path), None, f"no resource named {name!r}",
                                      f"use one of: {known}")]) from None
 
     def validate(self) -> list[Problem]:
@@ -368,7 +368,7 @@ class DataPackage:
         return problems
 
     def _check_descriptor(self) -> list[Problem]:
-        shown = _display(self.path)
+        shown = display(self.path)
         problems = []
 
         def bad(where: str, message: str, hint: str) -> None:
@@ -403,7 +403,8 @@ class DataPackage:
         return problems
 
 
-def _display(path: Path) -> Path:
+def display(path: Path) -> Path:
+    """A path as messages show it: relative to the book when it is inside it."""
     try:
         return path.resolve().relative_to(book_root())
     except ValueError:

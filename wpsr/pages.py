@@ -8,57 +8,21 @@ re-reads them when a contribution changes.
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pycountry
 from docutils import nodes
-from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.osutil import relative_uri
 
 from wpsr import contributions as contrib
 from wpsr.book import book_root, chapters, page_title, toc_path
+from wpsr.doctree import bullets, doc_link, link, paragraph, section, table
 from wpsr.editions import current_edition
 
 DOWNLOADS = "downloads"
-
-
-# --- small node helpers -------------------------------------------------------------
-
-def _text(*parts: nodes.Node | str, node: type = nodes.paragraph, classes: Iterable[str] = ()) -> nodes.Element:
-    element = node(classes=list(classes))
-    element += [nodes.Text(p) if isinstance(p, str) else p for p in parts]
-    return element
-
-
-def _doc_link(docname: str, text: str) -> addnodes.pending_xref:
-    """A link to a page that Sphinx resolves for any builder (HTML or single-page)."""
-    ref = addnodes.pending_xref("", refdomain="std", reftype="doc", reftarget=f"/{docname}",
-                                refexplicit=True, refwarn=True)
-    ref += nodes.inline(text, text)
-    return ref
-
-
-def _link(text: str, uri: str) -> nodes.reference:
-    return nodes.reference(text, text, refuri=uri)
-
-
-def _section(title: str, ident: str, *children: nodes.Node) -> nodes.section:
-    section = nodes.section(ids=[ident], names=[nodes.fully_normalize_name(title)])
-    section += nodes.title(title, title)
-    section += list(children)
-    return section
-
-
-def _bullets(items: Iterable[nodes.Element]) -> nodes.bullet_list:
-    listing = nodes.bullet_list()
-    for item in items:
-        listing += nodes.list_item("", item)
-    return listing
 
 
 def country_name(code: str) -> str:
@@ -68,7 +32,7 @@ def country_name(code: str) -> str:
 
 def sdg_badges(goals: list[int], *, short: bool = False) -> nodes.Element:
     names = contrib.specification()["sdgs"]
-    line = _text("SDGs addressed: ", classes=["wpsr-sdgs"])
+    line = paragraph("SDGs addressed: ", classes=["wpsr-sdgs"])
     for goal in goals:
         label = f"SDG {goal}" if short else f"SDG {goal}: {names.get(goal, '')}"
         line += nodes.inline("", label, classes=["wpsr-sdg", f"wpsr-sdg-{goal}"])
@@ -78,11 +42,6 @@ def sdg_badges(goals: list[int], *, short: bool = False) -> nodes.Element:
 
 def status_badge(status: str) -> nodes.inline:
     return nodes.inline("", f"Status: {status}", classes=["wpsr-status", f"wpsr-status-{status.replace(' ', '-')}"])
-
-
-def subtopics() -> dict[str, dict[str, str]]:
-    with open(book_root() / "data" / "subtopics.csv", encoding="utf-8", newline="") as handle:
-        return {row["id"]: row for row in csv.DictReader(handle)}
 
 
 def _note_sources(directive_or_env: Any, *, all_contributions: bool = True) -> None:
@@ -115,7 +74,7 @@ def contribution_url(app: Sphinx, docname: str) -> str:
 def header(c: contrib.Contribution) -> nodes.container:
     """Authors, chapter, sub-topic, SDGs, status and abstract, from the front matter."""
     box = nodes.container(classes=["wpsr-contribution-header"])
-    people = _text(classes=["wpsr-authors"])
+    people = paragraph(classes=["wpsr-authors"])
     for index, author in enumerate(c.authors):
         if index:
             people += nodes.Text("; ")
@@ -129,21 +88,21 @@ def header(c: contrib.Contribution) -> nodes.container:
             people += nodes.Text(")")
     box += people
     docname, title = chapter_title(c.chapter)
-    subtopic = subtopics().get(str(c.meta.get("subtopic")), {})
-    box += _text(f"Chapter {c.chapter}: ", _doc_link(docname, title), node=nodes.paragraph,
+    subtopic = contrib.subtopics().get(str(c.meta.get("subtopic")), {})
+    box += paragraph(f"Chapter {c.chapter}: ", doc_link(docname, title), node=nodes.paragraph,
                  classes=["wpsr-chapter"])
-    box += _text(f"Sub-topic: {subtopic.get('subtopic', '')} ({subtopic.get('theme', '')})",
+    box += paragraph(f"Sub-topic: {subtopic.get('subtopic', '')} ({subtopic.get('theme', '')})",
                  classes=["wpsr-subtopic"])
     box += sdg_badges(c.listed("sdgs"))
     places = [country_name(code) for code in c.listed("countries")]
-    meta_line = _text(status_badge(str(c.meta.get("status", ""))), classes=["wpsr-meta"])
+    meta_line = paragraph(status_badge(str(c.meta.get("status", ""))), classes=["wpsr-meta"])
     if places:
         meta_line += nodes.Text(" · Countries discussed: " + ", ".join(places))
     meta_line += nodes.Text(" · Keywords: " + ", ".join(map(str, c.listed("keywords"))))
     box += meta_line
     abstract = nodes.container(classes=["wpsr-abstract"])
     abstract += nodes.rubric(text="Abstract")
-    abstract += _text(str(c.meta.get("abstract", "")).strip())
+    abstract += paragraph(str(c.meta.get("abstract", "")).strip())
     box += abstract
     return box
 
@@ -151,14 +110,14 @@ def header(c: contrib.Contribution) -> nodes.container:
 def recommendation_list(c: contrib.Contribution) -> nodes.enumerated_list:
     listing = nodes.enumerated_list(classes=["wpsr-recommendations"])
     for rec in c.listed("recommendations"):
-        listing += nodes.list_item("", _text(str(rec.get("text", "")), " ",
+        listing += nodes.list_item("", paragraph(str(rec.get("text", "")), " ",
                                              nodes.emphasis(text=f"(For {rec.get('audience', '')}.)")))
     return listing
 
 
 def _download(app: Sphinx, docname: str, filename: str, label: str) -> nodes.Element:
     uri = relative_uri(app.builder.get_target_uri(docname), f"{DOWNLOADS}/{filename}")
-    return _text(_link(label, uri))
+    return paragraph(link(label, uri))
 
 
 def closing_sections(app: Sphinx, c: contrib.Contribution, others: list[contrib.Contribution],
@@ -166,26 +125,26 @@ def closing_sections(app: Sphinx, c: contrib.Contribution, others: list[contrib.
     """Cite this contribution, key resources, downloads and related contributions."""
     edition = current_edition()
     url = contribution_url(app, c.docname)
-    cite = _section("Cite this contribution", "cite-this-contribution",
-                    _text(contrib.citation(c, edition, url), classes=["wpsr-reference"]),
+    cite = section("Cite this contribution", "cite-this-contribution",
+                    paragraph(contrib.citation(c, edition, url), classes=["wpsr-reference"]),
                     nodes.literal_block(text=contrib.bibtex(c, edition, url), language="bibtex",
                                         classes=["wpsr-bibtex"]),
                     _download(app, c.docname, f"{c.slug}.bib", f"Download the BibTeX entry ({c.slug}.bib)"))
-    resources = _section("Key resources", "key-resources", _bullets(
-        _text(f"{r.get('publisher', '')} ({r.get('year', '')}). ", nodes.emphasis(text=str(r.get("title", ""))),
-              ". ", _link(str(r.get("url", "")), str(r.get("url", ""))))
+    resources = section("Key resources", "key-resources", bullets(
+        paragraph(f"{r.get('publisher', '')} ({r.get('year', '')}). ", nodes.emphasis(text=str(r.get("title", ""))),
+              ". ", link(str(r.get("url", "")), str(r.get("url", ""))))
         for r in c.listed("resources")))
     downloads = [_download(app, c.docname, f"{c.slug}.ipynb", f"The notebook, to run it yourself ({c.slug}.ipynb)"),
                  _download(app, c.docname, f"{c.slug}.md", f"Its source, as MyST Markdown ({c.slug}.md)")]
-    downloads += [_text(_link(f"Data: {Path(path).name}", relative_uri(app.builder.get_target_uri(c.docname),
+    downloads += [paragraph(link(f"Data: {Path(path).name}", relative_uri(app.builder.get_target_uri(c.docname),
                                                                        path)))
                   for path in data_files]
-    files = _section("Downloads", "downloads", _bullets(downloads))
+    files = section("Downloads", "downloads", bullets(downloads))
     close = contrib.related(c, others)
-    related = _section("Related contributions", "related-contributions",
-                       _bullets(_text(_doc_link(o.docname, o.title), f" by {contrib.byline(o)}")
+    related = section("Related contributions", "related-contributions",
+                       bullets(paragraph(doc_link(o.docname, o.title), f" by {contrib.byline(o)}")
                                 for o in close) if close else
-                       _text("No other contribution shares its sub-topic, SDGs, countries or keywords yet."))
+                       paragraph("No other contribution shares its sub-topic, SDGs, countries or keywords yet."))
     return [cite, resources, files, related]
 
 
@@ -206,9 +165,9 @@ def render_contribution(app: Sphinx, doctree: nodes.document) -> None:
         return
     top.insert(1, header(c))
     recommendations_title = next(s["title"] for s in contrib.specification()["sections"] if s.get("recommendations"))
-    for section in top.findall(nodes.section):
-        if section[0].astext().strip().lower() == recommendations_title.lower():
-            section += recommendation_list(c)
+    for part in top.findall(nodes.section):
+        if part[0].astext().strip().lower() == recommendations_title.lower():
+            part += recommendation_list(c)
             break
     state = getattr(app, "wpsr_tracker", None)
     used = state.state.get(docname, {}).get("files", {}) if state else {}
@@ -226,16 +185,16 @@ class ContributionsDirective(SphinxDirective):
         number = next((c["number"] for c in chapters() if c["file"] == self.env.docname), None)
         mine = [c for c in contrib.published() if c.chapter == number]
         if not mine:
-            return [_text("No expert contribution has been published for this chapter yet.")]
+            return [paragraph("No expert contribution has been published for this chapter yet.")]
         grid = nodes.container(classes=["wpsr-cards"])
         for c in mine:
             card = nodes.container(classes=["wpsr-card"])
-            card += _text(_doc_link(c.docname, c.title), classes=["wpsr-card-title"])
-            card += _text(contrib.author_names(c), classes=["wpsr-card-authors"])
+            card += paragraph(doc_link(c.docname, c.title), classes=["wpsr-card-title"])
+            card += paragraph(contrib.author_names(c), classes=["wpsr-card-authors"])
             abstract = str(c.meta.get("abstract", "")).split()
-            card += _text(" ".join(abstract[:45]) + (" …" if len(abstract) > 45 else ""))
+            card += paragraph(" ".join(abstract[:45]) + (" …" if len(abstract) > 45 else ""))
             card += sdg_badges(c.listed("sdgs"), short=True)
-            card += _text(status_badge(str(c.meta.get("status", ""))))
+            card += paragraph(status_badge(str(c.meta.get("status", ""))))
             grid += card
         return [grid]
 
@@ -245,26 +204,26 @@ class KeyMessagesDirective(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         _note_sources(self)
-        themes = subtopics()
+        themes = contrib.subtopics()
         everything = contrib.published()
         out: list[nodes.Node] = []
         for chapter in chapters():
             mine = [c for c in everything if c.chapter == chapter["number"]]
             title = f"Chapter {chapter['number']}: {page_title(chapter['file'])}"
-            section = _section(title, f"key-messages-chapter-{chapter['number']}")
+            block = section(title, f"key-messages-chapter-{chapter['number']}")
             if not mine:
-                section += _text("No contribution to this chapter has been published yet.")
+                block += paragraph("No contribution to this chapter has been published yet.")
             by_theme: dict[str, list[nodes.Element]] = {}
             for c in mine:
                 theme = themes.get(str(c.meta.get("subtopic")), {}).get("theme", "Other")
                 for rec in c.listed("recommendations"):
-                    by_theme.setdefault(theme, []).append(_text(
+                    by_theme.setdefault(theme, []).append(paragraph(
                         f"{rec.get('text', '')} ", nodes.emphasis(text=f"For {rec.get('audience', '')}. "),
-                        "From ", _doc_link(c.docname, c.title), f", by {contrib.byline(c)}."))
+                        "From ", doc_link(c.docname, c.title), f", by {contrib.byline(c)}."))
             for theme in sorted(by_theme):
-                section += nodes.rubric(text=theme)
-                section += _bullets(by_theme[theme])
-            out.append(section)
+                block += nodes.rubric(text=theme)
+                block += bullets(by_theme[theme])
+            out.append(block)
         return out
 
 
@@ -276,37 +235,23 @@ class SubtopicsDirective(SphinxDirective):
         from wpsr import coverage
 
         _note_sources(self)
-        self.env.note_dependency(str(book_root() / "data" / "subtopics.csv"))
         answering: dict[str, list[contrib.Contribution]] = {}
         for c in contrib.published():
             answering.setdefault(str(c.meta.get("subtopic")), []).append(c)
         out: list[nodes.Node] = [nodes.raw("", coverage.chart()._repr_html_(), format="html")]
-        rows = list(subtopics().values())
+        rows = list(contrib.subtopics().values())
         for chapter in chapters():
-            mine = [r for r in rows if int(r["chapter"]) == chapter["number"]]
-            table = nodes.table(classes=["wpsr-data-table", "wpsr-subtopics"])
-            table += nodes.title(text=f"Chapter {chapter['number']}: {page_title(chapter['file'])}")
-            group = nodes.tgroup(cols=4)
-            table += group
-            group += [nodes.colspec(colwidth=w) for w in (1, 5, 2, 3)]
-            group += nodes.thead("", self._row(["Id", "Sub-topic", "Theme", "Contribution (status)"]))
-            body = nodes.tbody()
-            for row in mine:
+            cells = []
+            for row in (r for r in rows if int(r["chapter"]) == chapter["number"]):
                 answers = answering.get(row["id"], [])
-                cell = _text(*[part for c in answers for part in
-                               (_doc_link(c.docname, c.title), f" ({c.meta.get('status')}) ")]) if answers \
-                    else _text("None yet")
-                body += self._row([row["id"], row["subtopic"], row["theme"], cell])
-            group += body
-            out.append(table)
+                found = paragraph(*[part for c in answers for part in
+                                    (doc_link(c.docname, c.title), f" ({c.meta.get('status')}) ")]) \
+                    if answers else paragraph("None yet")
+                cells.append([row["id"], row["subtopic"], row["theme"], found])
+            out.append(table(f"Chapter {chapter['number']}: {page_title(chapter['file'])}",
+                             ["Id", "Sub-topic", "Theme", "Contribution (status)"], cells,
+                             widths=(1, 5, 2, 3), classes=["wpsr-subtopics"]))
         return out
-
-    @staticmethod
-    def _row(values: list[str | nodes.Element]) -> nodes.row:
-        row = nodes.row()
-        for value in values:
-            row += nodes.entry("", value if isinstance(value, nodes.Element) else nodes.paragraph(text=value))
-        return row
 
 
 class SpecificationDirective(SphinxDirective):
@@ -317,31 +262,26 @@ class SpecificationDirective(SphinxDirective):
         spec = contrib.specification()
         (low, high), (aim_low, aim_high) = spec["words"]["error"], spec["words"]["warning"]
         sections = nodes.enumerated_list()
-        for section in spec["sections"]:
-            sections += nodes.list_item("", _text(nodes.strong(text=section["title"]), f". {section['guidance']}"))
+        for part in spec["sections"]:
+            sections += nodes.list_item("", paragraph(nodes.strong(text=part["title"]), f". {part['guidance']}"))
         rows = []
         for name, rule in spec["fields"].items():
             rows.append([name, "yes" if rule.get("required") else "no", rule["help"]])
             for sub, sub_rule in rule.get("items", {}).get("fields", {}).items():
                 rows.append([f"{name}: {sub}", "yes" if sub_rule.get("required") else "no", sub_rule["help"]])
-        table = nodes.table(classes=["wpsr-data-table"])
-        table += nodes.title(text="Metadata at the top of a contribution")
-        group = nodes.tgroup(cols=3)
-        table += group
-        group += [nodes.colspec(colwidth=w) for w in (2, 1, 6)]
-        group += nodes.thead("", SubtopicsDirective._row(["Field", "Required", "What to write"]))
-        group += nodes.tbody("", *[SubtopicsDirective._row(r) for r in rows])
+        fields = table("Metadata at the top of a contribution", ["Field", "Required", "What to write"], rows,
+                       widths=(2, 1, 6))
         return [
             nodes.rubric(text="Sections, in this order"), sections,
             nodes.rubric(text="Length"),
-            _text(f"About 1,500 words of prose (code, tables and comments are not counted). Outside "
+            paragraph(f"About 1,500 words of prose (code, tables and comments are not counted). Outside "
                   f"{aim_low:,}–{aim_high:,} words the check warns; outside {low:,}–{high:,} it fails, "
                   f"except for a contribution whose status is {', '.join(spec['lenient_statuses'])}."),
             nodes.rubric(text="Data"),
-            _text("At least one code cell that loads a cited dataset from data/ with wpsr.load, and a text "
+            paragraph("At least one code cell that loads a cited dataset from data/ with wpsr.load, and a text "
                   "description for every chart."),
-            table,
-            _text("Statuses: " + ", ".join(spec["statuses"]) + ". Email addresses are for the report team and "
+            fields,
+            paragraph("Statuses: " + ", ".join(spec["statuses"]) + ". Email addresses are for the report team and "
                   "never appear on the site or in its downloads."),
         ]
 

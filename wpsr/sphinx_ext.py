@@ -34,7 +34,7 @@ from sphinx.errors import SphinxError
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from wpsr import annexes, changes, contributions, data, pages, processes
+from wpsr import annexes, changes, contributions, data, doctree, pages, processes
 from wpsr.book import BOOK_ROOT_ENV
 from wpsr.editions import SITE_BUILD_ENV, current_edition
 
@@ -273,17 +273,7 @@ def _with_outputs(app: Sphinx, notebook: Any) -> Any:
 
 # --- directives -------------------------------------------------------------------
 
-def _paragraph(*parts: nodes.Node | str) -> nodes.paragraph:
-    para = nodes.paragraph()
-    para += [nodes.Text(p) if isinstance(p, str) else p for p in parts]
-    return para
-
-
-def _link(text: str, uri: str) -> nodes.reference:
-    return nodes.reference(text, text, refuri=uri)
-
-
-class TableDirective(annexes.DataDirective):
+class TableDirective(doctree.DataDirective):
     """A table of data/ as a page table: ``wpsr-table RESOURCE`` with
     ``:columns: a, b``, ``:where: column=value`` and ``:caption:``."""
 
@@ -299,36 +289,22 @@ class TableDirective(annexes.DataDirective):
             frame = frame[frame[column.strip()].astype("string") == value.strip()]
         columns = [c.strip() for c in self.options.get("columns", ",".join(frame.columns)).split(",")]
         titles = {f.name: f.title for f in resource.fields}
-        table = nodes.table(classes=["wpsr-data-table"])
-        table += nodes.title(text=self.options.get("caption", resource.title))
-        group = nodes.tgroup(cols=len(columns))
-        table += group
-        group += [nodes.colspec(colwidth=1) for _ in columns]
-        group += nodes.thead("", self._row([titles.get(c, c).replace("_", " ").capitalize()
-                                            for c in columns]))
-        body = nodes.tbody()
-        for record in frame[columns].itertuples(index=False):
-            body += self._row(["" if pd.isna(v) else _text(v) for v in record])
-        group += body
+        block = doctree.table(self.options.get("caption", resource.title),
+                              [titles.get(c, c).replace("_", " ").capitalize() for c in columns],
+                              [["" if pd.isna(v) else _text(v) for v in record]
+                               for record in frame[columns].itertuples(index=False)])
         download = self.site_uri(f"data/{resource.path.name}")
-        note = _paragraph(f"Source: {resource.citation()} ",
-                          _link(f"Download the dataset ({resource.path.name})", download))
-        note["classes"] = ["wpsr-source"]
-        return [table, note]
-
-    @staticmethod
-    def _row(values: list[str]) -> nodes.row:
-        row = nodes.row()
-        for value in values:
-            row += nodes.entry("", nodes.paragraph(text=value))
-        return row
+        note = doctree.paragraph(f"Source: {resource.citation()} ",
+                                 doctree.link(f"Download the dataset ({resource.path.name})", download),
+                                 classes=["wpsr-source"])
+        return [block, note]
 
 
 def _text(value: Any) -> str:
     return value.date().isoformat() if hasattr(value, "date") and hasattr(value, "hour") else str(value)
 
 
-class DatasetsDirective(annexes.DataDirective):
+class DatasetsDirective(doctree.DataDirective):
     """Every dataset of the data package with its source, licence, provenance and a download."""
 
     def run(self) -> list[nodes.Node]:
@@ -338,13 +314,13 @@ class DatasetsDirective(annexes.DataDirective):
             out.append(nodes.rubric(text=resource.title, ids=[f"dataset-{name}"]))
             fields = nodes.field_list()
             items = [
-                ("Download", [_link(resource.path.name, self.site_uri(f"data/{resource.path.name}")),
+                ("Download", [doctree.link(resource.path.name, self.site_uri(f"data/{resource.path.name}")),
                               f" (CSV, {resource.path.stat().st_size:,} bytes)"]),
                 ("Description", [resource.descriptor.get("description", "")]),
                 *[("Source", [f"{s['publisher']} ({s['year']}). {s['title']}"
                               + (f", {s['locator']}" if s.get("locator") else "") + ". ",
-                              _link(s["path"], s["path"])]) for s in resource.sources],
-                *[("Licence", [_link(lic.get("title", lic["name"]), lic["path"])])
+                              doctree.link(s["path"], s["path"])]) for s in resource.sources],
+                *[("Licence", [doctree.link(lic.get("title", lic["name"]), lic["path"])])
                   for lic in resource.licenses],
                 ("How obtained", [resource.descriptor.get("wpsr:obtained", "")]),
                 ("Columns", [", ".join(f"{f.name} ({f.type})" for f in resource.fields)]),
@@ -356,7 +332,7 @@ class DatasetsDirective(annexes.DataDirective):
             for label, parts in items:
                 field = nodes.field()
                 field += nodes.field_name(text=label)
-                field += nodes.field_body("", _paragraph(*parts))
+                field += nodes.field_body("", doctree.paragraph(*parts))
                 fields += field
             out.append(fields)
         return out

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from wpsr.book import book_root, chapters, toc_path
+from wpsr.book import slug as book_slug
 from wpsr.contributions import FOLDER, specification
 
 NOTEBOOK_HEADER = {
@@ -46,11 +47,6 @@ class TemplateError(ValueError):
     """Input to `wpsr new` that cannot be used; the message says how to fix it."""
 
 
-def slugify(title: str) -> str:
-    words = re.findall(r"[a-z0-9]+", title.lower())
-    return "-".join(words[:8]) or "contribution"
-
-
 def _yaml(value: Any) -> str:
     """A value on one line (JSON is YAML, and quotes whatever needs it)."""
     return json.dumps(value, ensure_ascii=False)
@@ -67,12 +63,8 @@ def front_matter(*, title: str, chapter: int, subtopic: str, authors: list[dict[
         if name == "authors":
             out.append("authors:")
             for author in authors:
-                out.append(f"  - name: {_yaml(author['name'])}")
-                out.append(f"    affiliations: {_yaml(author['affiliations'])}")
-                out.append(f"    country: {author['country']}")
-                for optional in ("orcid", "email"):
-                    if author.get(optional):
-                        out.append(f"    {optional}: {_yaml(author[optional])}")
+                keys = [key for key in rule["items"]["fields"] if author.get(key)]  # in the specification's order
+                out += [f"  {'- ' if i == 0 else '  '}{key}: {_yaml(author[key])}" for i, key in enumerate(keys)]
         elif value is not None:
             out.append(f"{name}: {_yaml(value)}")
         elif name == "abstract":
@@ -203,7 +195,7 @@ def create(*, chapter: int, subtopic: str, authors: list[dict[str, Any]], title:
     if not title:
         raise TemplateError('give the contribution a --title "…"' + (" (the notebook has no `# ` heading)"
                                                                       if source else ""))
-    slug = slug or slugify(title)
+    slug = slug or book_slug(title, words=8) or "contribution"
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug):
         raise TemplateError(f"--slug {slug!r}: use lower-case words joined by hyphens, e.g. open-budgets")
     path = book_root() / FOLDER / f"{slug}.md"
