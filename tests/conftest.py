@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from wpsr.browser import find_chromium
+from wpsr.serving import serving
 
 ROOT = Path(__file__).resolve().parents[1]
 WPSR = [sys.executable, "-m", "wpsr"]
@@ -56,20 +54,11 @@ def site(built_book: Path) -> Path:
     return built_book / "_build" / "html"
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="session")
 def server(site: Path) -> Iterator[str]:
-    """The built site served on a free local port."""
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    """The built site served on a free local port, compressed as a static host serves it."""
+    with serving(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
-import http.server
 import json
 import re
 import shutil
 import subprocess
-import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +16,8 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
-from tests.conftest import ROOT, _QuietHandler, run_wpsr
+from tests.conftest import ROOT, run_wpsr
+from wpsr.serving import serving
 
 pytestmark = pytest.mark.build
 EDITION = {"title": "World Public Sector Report 2023", "note": "An edition for the tests."}
@@ -197,27 +195,20 @@ def test_the_pdf_starts_each_chapter_on_a_page_and_carries_the_charts(site: dict
 def test_an_older_edition_points_readers_to_the_latest(site: dict, chromium: str) -> None:
     from playwright.sync_api import sync_playwright
 
-    handler = functools.partial(_QuietHandler, directory=str(site["path"]))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-            page = browser.new_page()
-            page.goto(f"{base}/2023/chapters/priorities-and-trade-offs.html")
-            banner = page.wait_for_selector(".wpsr-banner-old")
-            assert banner.inner_text() == "You are reading the 2023 edition; the latest is 2024.1."
-            link = page.get_attribute(".wpsr-banner-old a", "href")
-            assert link == f"{base}/2024.1/chapters/priorities-and-trade-offs.html"
-            page.goto(f"{base}/2024.1/chapters/priorities-and-trade-offs.html")
-            page.wait_for_selector("nav.wpsr-editions")
-            assert page.locator(".wpsr-banner-old").count() == 0
-            page.click("nav.wpsr-editions summary")
-            menu = page.eval_on_selector_all("nav.wpsr-editions a", "as => as.map(a => [a.textContent, a.href])")
-            assert menu == [["2024.1 (latest), 2026-11-20", f"{base}/2024.1/"], ["2023, 2026-11-01", f"{base}/2023/"]]
-            page.goto(f"{base}/latest/")
-            page.wait_for_url(f"{base}/2024.1/")
-            browser.close()
-    finally:
-        httpd.shutdown()
+    with serving(site["path"]) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        page = browser.new_page()
+        page.goto(f"{base}/2023/chapters/priorities-and-trade-offs.html")
+        banner = page.wait_for_selector(".wpsr-banner-old")
+        assert banner.inner_text() == "You are reading the 2023 edition; the latest is 2024.1."
+        link = page.get_attribute(".wpsr-banner-old a", "href")
+        assert link == f"{base}/2024.1/chapters/priorities-and-trade-offs.html"
+        page.goto(f"{base}/2024.1/chapters/priorities-and-trade-offs.html")
+        page.wait_for_selector("nav.wpsr-editions")
+        assert page.locator(".wpsr-banner-old").count() == 0
+        page.click("nav.wpsr-editions summary")
+        menu = page.eval_on_selector_all("nav.wpsr-editions a", "as => as.map(a => [a.textContent, a.href])")
+        assert menu == [["2024.1 (latest), 2026-11-20", f"{base}/2024.1/"], ["2023, 2026-11-01", f"{base}/2023/"]]
+        page.goto(f"{base}/latest/")
+        page.wait_for_url(f"{base}/2024.1/")
+        browser.close()

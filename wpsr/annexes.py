@@ -17,13 +17,17 @@ from docutils import nodes
 
 from wpsr import data, doctree, processes
 from wpsr.book import slug
-from wpsr.editions import current_edition
 
 CALENDAR_DIR = "calendar"
 e = html.escape
 
 
 # --- the checklist --------------------------------------------------------------------
+
+# One key for every edition, so answers survive a new edition; the first editions stored them
+# under "wpsr-checklist:<edition>", which wpsr-checklist.js migrates.
+CHECKLIST_KEY = "wpsr-checklist"
+
 
 class ChecklistDirective(doctree.DataDirective):
     """The innovation checklist as a self-assessment: a section per dimension, a checkbox per item,
@@ -32,7 +36,7 @@ class ChecklistDirective(doctree.DataDirective):
     def run(self) -> list[nodes.Node]:
         resource = self.resource("innovation-checklist")
         items = resource.load()
-        key = f"wpsr-checklist:{current_edition().id}"
+        key = CHECKLIST_KEY
         dimensions = list(dict.fromkeys(items.dimension))
         summary = "".join(
             f'<li data-dimension="{e(d)}"><span class="wpsr-summary-name">{e(d)}</span> '

@@ -1,11 +1,14 @@
 """Charts: the house theme and the accessible, offline figure every chart is wrapped in.
 
 A figure is one self-contained block of HTML: a title, a static SVG image drawn at
-build time by vl-convert (what print, readers without JavaScript and screen readers
-get), the Vega-Lite spec that ``wpsr-charts.js`` draws interactively in its place, a
-text description, a source line and a link to the chart's data as CSV. Nothing in it
-refers to another origin, and it contains no random ids, so rebuilding the same
-commit gives the same HTML.
+build time by vl-convert (what paints first, and what print, readers without JavaScript
+and screen readers get), the chart compiled to a Vega spec that ``wpsr-charts.js`` draws
+interactively in its place once the chart nears the screen, a text description, a source
+line and a link to the chart's data as CSV. The image and the CSV travel inside the HTML
+as ``data:`` URIs marked ``data-wpsr-file``, so a notebook shows the figure anywhere; the
+book writes them out as files of the site (``figures/<page>/<name>.svg`` and ``.csv``).
+Nothing in it refers to another origin, and it contains no random ids, so rebuilding the
+same commit gives the same HTML.
 """
 
 from __future__ import annotations
@@ -29,6 +32,9 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 INK = "#1f2933"
 WIDTH = 620
+UNUSED_IN_IMAGE = re.compile(r' (?:aria-[a-z]+|role|class|pointer-events)="[^"]*"')
+ATTRIBUTE = re.compile(r'="[^"]*"')  # coordinates are rounded in attributes only, never in the text drawn
+DECIMALS = re.compile(r"(\d\.\d)\d+")
 
 
 @alt.theme.register("wpsr", enable=True)
@@ -53,6 +59,14 @@ def house_theme() -> alt.theme.ThemeConfig:
     }
 
 
+def script_json(value: object) -> str:
+    """JSON safe inside a ``<script>`` element: no character can end the element or open a comment."""
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    for char in "<>&\u2028\u2029":
+        text = text.replace(char, f"\\u{ord(char):04x}")
+    return text
+
+
 class Figure:
     """A chart ready for the page: notebooks display it, the book publishes its HTML."""
 
@@ -65,7 +79,7 @@ class Figure:
         self.chart = chart.properties(description=description)
         self.title = title
         self.description = description
-        self.name = name or slug(title)
+        self.name = slug(name or title)
         self.source = source_line(sources)
 
     @property
@@ -73,8 +87,11 @@ class Figure:
         return self.chart.to_dict()
 
     def svg(self) -> str:
-        """The static rendering, drawn offline with the same Vega version as the site."""
-        return vlc.vegalite_to_svg(self.spec, vl_version="6.4", allowed_base_urls=[])
+        """The static rendering, drawn offline with the same Vega version as the site. Shown as an
+        image whose alt text and description carry its meaning, it sheds the marks' ARIA and class
+        attributes and sub-pixel decimals: a third lighter for the reader."""
+        svg = vlc.vegalite_to_svg(self.spec, vl_version="6.4", allowed_base_urls=[])
+        return ATTRIBUTE.sub(lambda m: DECIMALS.sub(r"\1", m[0]), UNUSED_IN_IMAGE.sub("", svg))
 
     def csv(self) -> str:
         return self.chart.data.to_csv(index=False, lineterminator="\n")
@@ -85,19 +102,20 @@ class Figure:
         size = re.search(r'<svg[^>]*?width="([\d.]+)"[^>]*?height="([\d.]+)"', svg_text)
         width, height = (round(float(v)) for v in size.groups()) if size else (WIDTH, 320)
         svg = base64.b64encode(svg_text.encode()).decode()
-        spec = json.dumps(self.spec, sort_keys=True, ensure_ascii=False).replace("</", "<\\/")
+        spec = script_json(vlc.vegalite_to_vega(self.spec, vl_version="6.4"))
         data_uri = "data:text/csv;charset=utf-8," + quote(self.csv())
         e = html.escape
         return (
             f'<figure class="wpsr-chart" id="{ident}" aria-describedby="{ident}-desc">\n'
             f'<figcaption class="wpsr-chart-title">{e(self.title)}</figcaption>\n'
             f'<div class="wpsr-chart-view">'
-            f'<img class="wpsr-chart-static" src="data:image/svg+xml;base64,{svg}" '
+            f'<img class="wpsr-chart-static" src="data:image/svg+xml;base64,{svg}" data-wpsr-file="{self.name}.svg" '
             f'alt="Chart: {e(self.title)}. Described below." width="{width}" height="{height}"></div>\n'
             f'<script type="application/json" class="wpsr-chart-spec">{spec}</script>\n'
             f'<p class="wpsr-chart-description" id="{ident}-desc">{e(self.description)}</p>\n'
             f'<p class="wpsr-source">Source: {e(self.source)}</p>\n'
-            f'<p class="wpsr-download"><a download="{self.name}.csv" href="{data_uri}">'
+            f'<p class="wpsr-download"><a download="{self.name}.csv" href="{data_uri}" '
+            f'data-wpsr-file="{self.name}.csv">'
             f"Download the data of this chart (CSV)</a></p>\n"
             f"</figure>"
         )

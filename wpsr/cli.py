@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import functools
-import http.server
 import re
 import subprocess
 import sys
@@ -16,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from wpsr import data
+from wpsr import data, serving
 from wpsr.book import book_root
 from wpsr.derive import DERIVATIONS, derive
 from wpsr.editions import EditionError
@@ -197,14 +195,14 @@ def cmd_cff(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Serve the built site on http://127.0.0.1:PORT."""
+    """Serve the built site on http://127.0.0.1:PORT, compressed with gzip."""
     site = book_root() / "_build" / "html"
     if not (site / "index.html").is_file():
         print(f"{site} has no site yet — run `wpsr build` first", file=sys.stderr)
         return 1
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
-    with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as server:
-        print(f"Serving {site} on http://127.0.0.1:{args.port}/ (Ctrl+C to stop)", flush=True)
+    with serving.server(site, args.port) as server:
+        print(f"Serving {site} on http://127.0.0.1:{args.port}/, compressed as a static host serves it "
+              "(Ctrl+C to stop)", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             server.serve_forever()
     return 0

@@ -4,8 +4,8 @@
   with ``path:line: field: what — how`` and nothing else;
 - re-executes exactly the notebooks whose datasets or whose ``wpsr`` code changed
   (jupyter-cache alone hashes only code cells, and would publish stale figures);
-- serves the chart runtime (vega, vega-lite, vega-embed from ``node_modules``) from the
-  site itself, and only on pages that have charts;
+- serves the chart runtime (vega, from ``node_modules``) from the site itself;
+  pages with charts load it only when a chart nears the screen (``wpsr-charts.js``);
 - renders tables of ``data/`` into pages (``wpsr-table``), lists every dataset
   (``wpsr-datasets``) and the citation of the edition (``wpsr-citation``);
 - checks the contributions (``wpsr check``) before anything is read, and registers the pages
@@ -34,17 +34,16 @@ from sphinx.errors import SphinxError
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from wpsr import annexes, changes, contributions, data, doctree, pages, processes
+from wpsr import annexes, changes, contributions, data, doctree, pages, processes, webpage
 from wpsr.book import BOOK_ROOT_ENV
 from wpsr.editions import SITE_BUILD_ENV, current_edition
 
 logger = logging.getLogger(__name__)
 PACKAGE_DIR = Path(__file__).parent
-VENDOR_FILES = {  # served as _static/wpsr-vendor/NAME, loaded in this order
-    "vega.min.js": "vega/build/vega.min.js",
-    "vega-lite.min.js": "vega-lite/build/vega-lite.min.js",
-    "vega-embed.min.js": "vega-embed/build/vega-embed.min.js",
+VENDOR_FILES = {  # the chart runtime, served as _static/wpsr-vendor/NAME and loaded in this order
+    "vega.min.js": "vega/build/vega.min.js",  # charts arrive compiled to Vega: no vega-lite in the browser
 }
+CHART_SCRIPT = "wpsr-charts.js"  # loads the runtime when a chart nears the screen
 STATE_FILE = "wpsr-dependencies.json"
 
 
@@ -72,6 +71,7 @@ def _configure(app: Sphinx, config: Any) -> None:
         if not (vendor / name).is_file() or (vendor / name).read_bytes() != source.read_bytes():
             shutil.copyfile(source, vendor / name)
     config.html_static_path = [*config.html_static_path, str(PACKAGE_DIR / "static"), str(staging)]
+    config.templates_path = [str(PACKAGE_DIR / "templates"), *config.templates_path]
     config.html_favicon = config.html_favicon or str(PACKAGE_DIR / "static" / "favicon.svg")
     config.html_context = {"default_mode": "light", **config.html_context}
     edition = current_edition()
@@ -203,11 +203,7 @@ def _doctree_read(app: Sphinx, doctree: nodes.document) -> None:
 # --- pages ------------------------------------------------------------------------
 
 def _page_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
-    """Drop thebe (off in this book; its inline config names a CDN and is added twice); name the
-    edition (and mark a draft) on every page; load each script only where it has work to do."""
-    scripts = context.get("script_files", [])
-    scripts[:] = [js for js in scripts if "thebe" not in (getattr(js, "filename", None) or "")
-                  and "THEBE" not in getattr(js, "attributes", {}).get("body", "")]
+    """Name the edition (and mark a draft) on every page; load our scripts only where they have work."""
     edition = current_edition()
     context["metatags"] = context.get("metatags", "") + (
         f'<meta name="wpsr-edition" content="{html.escape(edition.id)}" data-status="{edition.status}">')
@@ -219,11 +215,9 @@ def _page_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, 
     for marker, script in scripts.items():
         if marker in body:
             app.add_js_file(script, priority=950, loading_method="defer")
-    if 'class="wpsr-chart"' not in body:
-        return
-    for i, name in enumerate([*VENDOR_FILES, None]):
-        path = f"wpsr-vendor/{name}" if name else "wpsr-charts.js"
-        app.add_js_file(path, priority=900 + i, loading_method="defer")
+    if 'class="wpsr-chart"' in body:
+        app.add_js_file(CHART_SCRIPT, priority=900, loading_method="defer",
+                        **{"data-runtime": " ".join(f"wpsr-vendor/{name}" for name in VENDOR_FILES)})
 
 
 def _finish(app: Sphinx, exception: Exception | None) -> None:
@@ -368,4 +362,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("wpsr-changes", changes.ChangesDirective)
     app.add_directive("wpsr-calendar", annexes.CalendarDirective)
     pages.setup(app)
+    webpage.setup(app)
     return {"version": "0.1", "parallel_read_safe": False, "parallel_write_safe": True}

@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 import pandas as pd
 
+from wpsr.book import slug
 from wpsr.data import source_line
 
 
@@ -17,7 +18,7 @@ class Table:
     def __init__(self, frame: pd.DataFrame, *, caption: str, sources: Sequence[str], name: str):
         self.frame = frame
         self.caption = caption
-        self.name = name
+        self.name = slug(name)
         self.source = source_line(sources)
 
     def _repr_html_(self) -> str:
@@ -35,7 +36,7 @@ class Table:
             f'<table class="table"><caption>{e(self.caption)}</caption>\n'
             f"<thead>{head}</thead>\n<tbody>\n{body}\n</tbody></table>\n"
             f'<p class="wpsr-source">Source: {e(self.source)}</p>\n'
-            f'<p class="wpsr-download"><a download="{self.name}.csv" '
+            f'<p class="wpsr-download"><a download="{self.name}.csv" data-wpsr-file="{self.name}.csv" '
             f'href="data:text/csv;charset=utf-8,{quote(csv)}">Download this table (CSV)</a></p>\n'
             f"</div>"
         )

@@ -1,39 +1,111 @@
-/* Draw every chart of the page interactively in place of its static image.
-   The image stays when JavaScript, or drawing, fails; the figure's data-state
-   attribute says which ("drawn" or "failed"). Nothing is fetched: the spec and
-   its data are in the page, and vega-embed's actions menu is off. */
+/* Draw each chart interactively in place of its static image, but only when the reader comes
+   near it: the chart runtime (the files named in this script's data-runtime attribute) is
+   requested the first time a chart nears the screen, or the reader points at, touches or
+   focuses one. Until then, and whenever JavaScript or drawing fails, the static SVG stays.
+   The figure's data-state attribute says what happened ("drawn" or "failed"). Nothing is
+   fetched from elsewhere: the spec and its data are in the page, served by the site. */
 (function () {
   "use strict";
+  var script = document.currentScript;
+  var runtime = null;
+
+  function loadScript(src) {
+    return new Promise(function (resolve, reject) {
+      var tag = document.createElement("script");
+      tag.src = src;
+      tag.async = false;
+      tag.onload = resolve;
+      tag.onerror = function () { reject(new Error("could not load " + src)); };
+      document.head.appendChild(tag);
+    });
+  }
+
+  function loadRuntime() {
+    if (!runtime) {
+      var files = (script.dataset.runtime || "").split(/\s+/).filter(Boolean);
+      runtime = files.reduce(function (previous, name) {
+        return previous.then(function () { return loadScript(new URL(name, script.src).href); });
+      }, Promise.resolve());
+    }
+    return runtime;
+  }
+
+  // One tooltip for the page, written as text (never as HTML), with the id Vega's own tooltip uses.
+  function showTooltip(handler, event, item, value) {
+    var tip = document.getElementById("vg-tooltip-element");
+    if (!tip) {
+      tip = document.createElement("div");
+      tip.id = "vg-tooltip-element";
+      tip.setAttribute("role", "tooltip");
+      document.body.appendChild(tip);
+    }
+    if (value === null || value === undefined || value === "") {
+      tip.classList.remove("visible");
+      return;
+    }
+    tip.replaceChildren();
+    var entries = typeof value === "object" ? Object.entries(value) : [[null, value]];
+    entries.forEach(function (entry) {
+      var line = document.createElement("div");
+      line.textContent = (entry[0] === null ? "" : entry[0] + ": ") + entry[1];
+      tip.appendChild(line);
+    });
+    tip.style.left = Math.min(event.pageX + 12, window.scrollX + document.documentElement.clientWidth - 220) + "px";
+    tip.style.top = event.pageY + 12 + "px";
+    tip.classList.add("visible");
+  }
+
   function draw(figure) {
-    var spec = JSON.parse(figure.querySelector("script.wpsr-chart-spec").textContent);
-    var view = figure.querySelector(".wpsr-chart-view");
-    var target = document.createElement("div");
-    target.className = "wpsr-chart-interactive";
-    view.insertBefore(target, view.firstChild);
-    return vegaEmbed(target, spec, { renderer: "svg", actions: false })
-      .then(function (result) {
-        var svg = target.querySelector("svg");
-        if (svg) {
-          svg.setAttribute("role", "img");
-          svg.setAttribute("aria-label", "Chart: " + figure.querySelector(".wpsr-chart-title").textContent);
-          svg.setAttribute("aria-describedby", figure.id + "-desc");
-        }
-        view.querySelector(".wpsr-chart-static").hidden = true;
-        figure.dataset.state = "drawn";
-        return result;
-      })
-      .catch(function (error) {
-        target.remove();
-        figure.dataset.state = "failed";
-        console.error("wpsr: chart " + figure.id + " could not be drawn:", error);
+    if (figure.dataset.state) return;
+    figure.dataset.state = "loading";
+    loadRuntime().then(function () {
+      var spec = JSON.parse(figure.querySelector("script.wpsr-chart-spec").textContent);
+      var view = figure.querySelector(".wpsr-chart-view");
+      var target = document.createElement("div");
+      target.className = "wpsr-chart-interactive";
+      view.insertBefore(target, view.firstChild);
+      var view = new vega.View(vega.parse(spec), {
+        renderer: "svg", container: target, hover: true, tooltip: showTooltip,
       });
+      return view.runAsync()
+        .then(function () {
+          var svg = target.querySelector("svg");
+          if (svg) {
+            svg.setAttribute("role", "img");
+            svg.setAttribute("aria-label", "Chart: " + figure.querySelector(".wpsr-chart-title").textContent);
+            svg.setAttribute("aria-describedby", figure.id + "-desc");
+          }
+          view.querySelector(".wpsr-chart-static").hidden = true;
+          figure.dataset.state = "drawn";
+        })
+        .catch(function (error) { target.remove(); throw error; });
+    }).catch(function (error) {
+      figure.dataset.state = "failed";
+      console.error("wpsr: chart " + figure.id + " could not be drawn:", error);
+    });
   }
-  function drawAll() {
-    document.querySelectorAll("figure.wpsr-chart").forEach(draw);
+
+  function watch() {
+    var figures = document.querySelectorAll("figure.wpsr-chart");
+    var soon = "IntersectionObserver" in window ? new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        if (entry.isIntersecting) {
+          soon.unobserve(entry.target);
+          draw(entry.target);
+        }
+      });
+    }, { rootMargin: "300px 0px" }) : null;
+    figures.forEach(function (figure) {
+      ["pointerenter", "touchstart", "focusin"].forEach(function (event) {
+        figure.addEventListener(event, function () { draw(figure); }, { once: true, passive: true });
+      });
+      if (soon) soon.observe(figure); else draw(figure);
+    });
   }
+
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", drawAll);
+    document.addEventListener("DOMContentLoaded", watch);
   } else {
-    drawAll();
+    watch();
   }
 })();

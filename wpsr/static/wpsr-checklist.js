@@ -10,6 +10,13 @@
   const status = tools.querySelector(".wpsr-checklist-status");
   let storage = null;
   try { storage = window.localStorage; storage.getItem(key); } catch (e) { storage = null; }
+  // Answers kept by the first editions, under "<key>:<edition>": the newest edition's move to the key
+  // every edition shares, so a new edition keeps them.
+  if (storage && storage.getItem(key) === null) {
+    const legacy = Object.keys(storage).filter((k) => k.startsWith(`${key}:`)).sort();
+    if (legacy.length) storage.setItem(key, storage.getItem(legacy[legacy.length - 1]));
+    legacy.forEach((k) => storage.removeItem(k));
+  }
 
   const read = () => {
     try { return JSON.parse((storage && storage.getItem(key)) || "{}"); } catch (e) { return {}; }

@@ -1,0 +1,334 @@
+"""What a reader's browser gets: light pages, folded code, real files for data, and metadata.
+
+The Sphinx side of the reader's experience, beside ``sphinx_ext``:
+
+- each figure's static SVG and each figure's and table's CSV become files of the site,
+  ``figures/<page>/<name>.svg`` and ``.csv``, linked from the page instead of inlined;
+- code cells are folded under a "Show code" ``<details>`` (works without JavaScript; a cell
+  tagged ``show-input`` stays open); print leaves code out;
+- every page gets a meta description (a contribution's abstract, else the page's first
+  paragraph), OpenGraph and Twitter card tags with a share image (the page's first chart as
+  PNG, else the book's card); with a base URL, a canonical link and ``sitemap.xml``;
+- the theme's icon font and its script (1.5 MB) are replaced by icons drawn in CSS, rules no
+  page uses leave the stylesheets, each extension's assets load only where they serve, Sphinx's search index is
+  loaded only by the search page, and unrendered theme templates leave the site;
+- the theme's navigation toggles get accessible names.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import html
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urljoin
+from xml.sax.saxutils import escape as xml_escape
+
+from docutils import nodes
+from myst_nb.sphinx_ import HideCodeCellNode
+from sphinx import addnodes
+from sphinx.application import Sphinx
+from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util.osutil import relative_uri
+
+from wpsr.book import slug
+
+FIGURES = "figures"
+SHARE_IMAGE = "wpsr-share.png"
+OPEN_TAG = "show-input"  # a code cell with this tag stays open
+DESCRIPTION_LENGTH = 200
+FILE_REF = re.compile(r'(?P<attr>src|href)="(?P<uri>data:[^"]*)"(?P<between>[^>]*?) data-wpsr-file="(?P<name>[^"]*)"')
+UNRENDERED = ("webpack-macros.html", "sbt-webpack-macros.html")
+# Assets extensions add to every page, kept only on pages whose body shows what they serve.
+ASSET_USES = {
+    "sphinx-design.min.css": 'class="sd-', "design-tabs.js": 'class="sd-tab',
+    "togglebutton.css": ("toggle", "dropdown"), "togglebutton.js": ("toggle", "dropdown"),
+    "copybutton.css": 'class="highlight', "copybutton.js": 'class="highlight', "clipboard.min.js": 'class="highlight',
+    "pygments.css": 'class="highlight',
+    "mystnb.": ('class="cell', 'class="output'),
+    "sphinx-thebe": (),  # thebe is off in this book, and its inline configuration names a CDN
+}
+INLINE_USES = {"toggle": "togglebutton.js", "THEBE": "sphinx-thebe", "kernelName": "sphinx-thebe"}
+# Rules the site has no use for, taken out of the stylesheets extensions ship (a third of their weight):
+# the theme's icon font (wpsr.css draws the icons) and myst-nb's 256 terminal colours (a cell that
+# prints a coloured traceback fails the strict build, so no page shows one).
+UNUSED_RULES = {
+    "styles/pydata-sphinx-theme.css": re.compile(
+        r"@font-face\{[^}]*Font Awesome[^}]*\}|(?:\.fa[\w-]*(?::(?:before|after))?,?)+\{[^}]*\}"),
+    "mystnb.*.css": re.compile(r"[^{}]*-Color[^{}]*\{[^}]*\}"),
+}
+HEAVY_UNUSED = ("scripts/fontawesome.js", "scripts/fontawesome.js.map", "scripts/fontawesome.js.LICENSE.txt",
+                "vendor/fontawesome", "vendor")
+
+
+# --- figures and tables as files ------------------------------------------------------
+
+def decode_data_uri(uri: str) -> bytes:
+    """The bytes of a ``data:`` URI (base64 or percent-encoded)."""
+    header, _, payload = uri.partition(",")
+    return base64.b64decode(payload) if header.endswith(";base64") else unquote(payload).encode("utf-8")
+
+
+def _page_of(node: nodes.Node, default: str) -> str:
+    """The document a node came from (a single-page build inlines every document)."""
+    while node is not None:
+        if isinstance(node, addnodes.start_of_file):
+            return node["docname"]
+        node = node.parent
+    return default
+
+
+def write_figure_files(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Write the SVGs and CSVs a page carries as ``data:`` URIs into files, and link to them."""
+    if app.builder.format != "html":
+        return
+    outdir = Path(app.builder.outdir)
+    page_uri = app.builder.get_target_uri(docname).split("#")[0] or f"{docname}.html"
+    shares = getattr(app, "wpsr_share_images", {})
+    app.wpsr_share_images = shares
+    for raw in list(doctree.findall(nodes.raw)):
+        text = raw.astext()
+        if "data-wpsr-file" not in text or "html" not in raw.get("format", ""):
+            continue
+        source_doc = _page_of(raw, docname)
+
+        def to_file(match: re.Match, source_doc: str = source_doc) -> str:
+            stem, _, ext = match["name"].rpartition(".")
+            target = f"{FIGURES}/{source_doc}/{slug(stem) or 'figure'}.{slug(ext)}"
+            _write_if_changed(outdir / target, decode_data_uri(match["uri"]))
+            if ext == "svg" and source_doc not in shares:
+                shares[source_doc] = target
+            return f'{match["attr"]}="{relative_uri(page_uri, target)}"{match["between"]}'
+
+        raw.children = [nodes.Text(FILE_REF.sub(to_file, text))]
+
+
+def _write_if_changed(path: Path, content: bytes) -> bool:
+    if path.is_file() and path.read_bytes() == content:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    return True
+
+
+def share_png(outdir: Path, svg_target: str) -> str:
+    """The PNG beside a chart's SVG (drawn once per change of the SVG), for link previews."""
+    import vl_convert as vlc
+
+    svg = outdir / svg_target
+    png = svg.with_suffix(".png")
+    if not png.is_file() or png.stat().st_mtime < svg.stat().st_mtime:
+        png.write_bytes(vlc.svg_to_png(svg.read_text(encoding="utf-8"), scale=1.5))
+    return png.relative_to(outdir).as_posix()
+
+
+def default_share_image(folder: Path, title: str) -> None:
+    """The book's card, for pages without a chart: its title on the house blue."""
+    import vl_convert as vlc
+
+    words, lines = title.split(), [""]
+    for word in words:
+        lines[-1:] = [lines[-1], word] if len(lines[-1]) + len(word) > 28 else [f"{lines[-1]} {word}".strip()]
+    text = "".join(f'<text x="60" y="{250 + 70 * i}" font-size="56" font-family="sans-serif" fill="#fff">'
+                   f"{xml_escape(line)}</text>" for i, line in enumerate(lines))
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="1200" height="630"><rect width="1200" height="630" ' \
+          f'fill="#0072B2"/>{text}</svg>'
+    _write_if_changed(folder / SHARE_IMAGE, vlc.svg_to_png(svg))
+
+
+# --- code folded ------------------------------------------------------------------------
+
+class FoldCode(SphinxPostTransform):
+    """Fold every code cell's source (before myst-nb wraps hidden cells), unless tagged open."""
+
+    default_priority = 150
+    formats = ("html",)
+
+    def run(self, **kwargs: Any) -> None:
+        for cell in self.document.findall(nodes.container):
+            if cell.get("nb_element") != "cell_code" or not cell.children:
+                continue
+            if cell.children[0].get("nb_element") != "cell_code_source":
+                continue
+            if OPEN_TAG in (cell.get("cell_metadata") or {}).get("tags", []):
+                continue
+            mode = cell.get("hide_mode")
+            cell["hide_mode"] = {None: "input", "output": "input+output"}.get(mode, mode)
+            cell.setdefault("prompt_show", "Show code")
+            cell.setdefault("prompt_hide", "Hide code")
+
+
+def visit_folded(self: Any, node: HideCodeCellNode) -> None:
+    """A native disclosure: its summary's text is its accessible name, and it needs no script."""
+    kind = "code" if "above-input" in node["classes"] else "output"
+    self.body.append(f'<details class="wpsr-fold wpsr-fold-{kind} {" ".join(node["classes"])}">\n'
+                     f'<summary><span class="wpsr-fold-show">Show {kind}</span>'
+                     f'<span class="wpsr-fold-hide">Hide {kind}</span></summary>\n')
+
+
+def depart_folded(self: Any, node: HideCodeCellNode) -> None:
+    self.body.append("</details>\n")
+
+
+# --- page metadata ----------------------------------------------------------------------
+
+def description(doctree: nodes.document | None) -> str:
+    """A contribution's abstract, else the page's first paragraph of prose, cut to length."""
+    if doctree is None:
+        return ""
+    abstract = next((c for c in doctree.findall(nodes.container) if "wpsr-abstract" in c["classes"]), None)
+    candidates = abstract.findall(nodes.paragraph) if abstract else doctree.findall(nodes.paragraph)
+    skip = (nodes.container, nodes.Admonition, nodes.table, nodes.figure, nodes.topic, nodes.sidebar)
+    for paragraph in candidates:
+        if abstract is None and _inside(paragraph, skip):
+            continue
+        text = " ".join(paragraph.astext().split())
+        if len(text) >= 40:
+            return text if len(text) <= DESCRIPTION_LENGTH else \
+                text[:DESCRIPTION_LENGTH].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return ""
+
+
+def _inside(node: nodes.Node, kinds: tuple[type, ...]) -> bool:
+    parent = node.parent
+    while parent is not None and not isinstance(parent, nodes.section):
+        if isinstance(parent, kinds):
+            return True
+        parent = parent.parent
+    return False
+
+
+def meta_tags(*, title: str, site: str, text: str, image: str, image_alt: str, url: str | None) -> str:
+    """OpenGraph and Twitter card tags, and the meta description; every value escaped."""
+    e = html.escape
+    tags = [f'<meta name="description" content="{e(text)}">',
+            f'<meta property="og:title" content="{e(title)}">',
+            f'<meta property="og:site_name" content="{e(site)}">',
+            f'<meta property="og:description" content="{e(text)}">',
+            '<meta property="og:type" content="article">',
+            f'<meta property="og:image" content="{e(image)}">',
+            f'<meta property="og:image:alt" content="{e(image_alt)}">',
+            '<meta name="twitter:card" content="summary_large_image">',
+            f'<meta name="twitter:title" content="{e(title)}">',
+            f'<meta name="twitter:description" content="{e(text)}">',
+            f'<meta name="twitter:image" content="{e(image)}">']
+    if url:
+        tags.append(f'<meta property="og:url" content="{e(url)}">')
+    return "\n".join(tags) + "\n"
+
+
+def book_title(app: Sphinx) -> str:
+    return app.config.html_title or app.config.project
+
+
+def _home_description(app: Sphinx) -> str:
+    if not hasattr(app, "wpsr_home_description"):
+        try:
+            app.wpsr_home_description = description(app.env.get_doctree(app.config.root_doc))
+        except Exception:  # the home page is not built yet: fall back on the title alone
+            app.wpsr_home_description = ""
+    return app.wpsr_home_description or book_title(app)
+
+
+def _needed(filename: str, body: str) -> bool:
+    for asset, markers in ASSET_USES.items():
+        if asset in filename:
+            return any(m in body for m in ([markers] if isinstance(markers, str) else markers))
+    return True
+
+
+def prune_assets(context: dict) -> None:
+    """Drop the stylesheets and scripts (and their inline settings) this page has no use for."""
+    body = context.get("body") or ""
+    if context.get("pagename") == "search":
+        return
+    context["css_files"] = [c for c in context.get("css_files", []) if _needed(getattr(c, "filename", str(c)), body)]
+    kept = []
+    for js in context.get("script_files", []):
+        filename = getattr(js, "filename", None) or ""
+        inline = getattr(js, "attributes", {}).get("body", "")
+        owner = next((f for marker, f in INLINE_USES.items() if marker in inline), None)
+        if _needed(filename or owner or "", body):
+            kept.append(js)
+    context["script_files"] = kept
+
+
+def slim_stylesheets(static: Path) -> None:
+    """Take the rules no page uses out of the stylesheets the theme and myst-nb ship."""
+    for pattern, rules in UNUSED_RULES.items():
+        for sheet in static.glob(pattern):
+            sheet.write_text(rules.sub("", sheet.read_text(encoding="utf-8")), encoding="utf-8")
+
+
+def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    if app.builder.format != "html":
+        return
+    prune_assets(context)
+    outdir = Path(app.builder.outdir)
+    page_uri = app.builder.get_target_uri(pagename).split("#")[0] or f"{pagename}.html"
+    base = (app.config.html_baseurl or "").rstrip("/")
+    chart = getattr(app, "wpsr_share_images", {}).get(pagename)
+    image = share_png(outdir, chart) if chart else f"_static/{SHARE_IMAGE}"
+    title = html.unescape(re.sub(r"<[^>]+>", "", context.get("title") or book_title(app)))
+    context["metatags"] = context.get("metatags", "") + meta_tags(
+        title=title, site=book_title(app), text=description(doctree) or _home_description(app),
+        image=f"{base}/{image}" if base else relative_uri(page_uri, image),
+        image_alt=f"The first chart of “{title}”" if chart else book_title(app),
+        url=urljoin(f"{base}/", page_uri) if base else None)
+    toctree = context.get("generate_toctree_html")
+    if toctree:
+        context["generate_toctree_html"] = lambda *args, **kwargs: name_toggles(toctree(*args, **kwargs))
+
+
+TOGGLE = re.compile(r'(<a class="reference internal" href="[^"]*">(?P<title>.*?)</a><details(?: open="open")?>'
+                    r'<summary>)(<span class="toctree-toggle" role="presentation">)')
+
+
+def name_toggles(toctree_html: str) -> str:
+    """Give each navigation disclosure an accessible name: "Sections of <page>"."""
+    return TOGGLE.sub(lambda m: f'{m[1]}<span class="wpsr-visually-hidden">Sections of {m["title"]}</span>{m[3]}',
+                      str(toctree_html))
+
+
+# --- the site as a whole ---------------------------------------------------------------
+
+def sitemap(base: str, pages: list[str]) -> str:
+    urls = "".join(f"<url><loc>{xml_escape(urljoin(base + '/', page))}</loc></url>\n" for page in pages)
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{urls}</urlset>\n')
+
+
+def _finish(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    static = Path(app.builder.outdir) / "_static"
+    slim_stylesheets(static)
+    for name in (*UNRENDERED, *HEAVY_UNUSED):
+        path = static / name
+        if path.is_dir():
+            with contextlib.suppress(OSError):
+                path.rmdir() if path.name == "vendor" else shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+    base = (app.config.html_baseurl or "").rstrip("/")
+    if base and app.builder.name == "html":
+        pages = [app.builder.get_target_uri(doc) for doc in sorted(app.env.found_docs)]
+        (Path(app.builder.outdir) / "sitemap.xml").write_text(sitemap(base, pages), encoding="utf-8")
+
+
+def _static_files(app: Sphinx) -> None:
+    staging = Path(app.outdir).parent / ".wpsr-static"
+    staging.mkdir(parents=True, exist_ok=True)
+    default_share_image(staging, book_title(app))
+
+
+def setup(app: Sphinx) -> None:
+    app.add_post_transform(FoldCode)
+    app.add_node(HideCodeCellNode, override=True, html=(visit_folded, depart_folded))
+    app.connect("builder-inited", _static_files)
+    app.connect("doctree-resolved", write_figure_files)
+    app.connect("html-page-context", _page_context, priority=600)  # after the theme adds its functions
+    app.connect("build-finished", _finish)
