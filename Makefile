@@ -24,8 +24,9 @@ test: $(READY)          ## the whole test suite, as CI runs it
 	$(BIN)/wpsr check
 	$(BIN)/pytest
 
-bench: $(READY)         ## build-speed figures for the README
+bench: $(READY)         ## build speed, page weights and Lighthouse figures for the README
 	$(BIN)/python benchmarks/build_speed.py
+	$(BIN)/python benchmarks/readers.py
 
 clean:
 	rm -rf _build

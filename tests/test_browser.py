@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.conftest import ROOT
 from tests.test_build import CHAPTERS
@@ -47,8 +47,11 @@ def test_page_draws_every_chart_without_errors(browser: Browser, server: str, pa
     page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.status} {r.url}"))
     page.on("request", lambda r: not r.url.startswith((server, "data:")) and elsewhere.append(r.url))
     page.goto(f"{server}/{path}.html")
+    for figure in page.locator("figure.wpsr-chart").all():  # each chart turns interactive when pointed at
+        figure.scroll_into_view_if_needed()
+        figure.dispatch_event("pointerenter")
     page.wait_for_function(
-        "() => [...document.querySelectorAll('figure.wpsr-chart')].every(f => f.dataset.state)")
+        "() => [...document.querySelectorAll('figure.wpsr-chart')].every(f => /drawn|failed/.test(f.dataset.state))")
     states = page.eval_on_selector_all("figure.wpsr-chart", "fs => fs.map(f => f.dataset.state)")
     assert len(states) >= 1 and set(states) == {"drawn"}
     assert page.eval_on_selector_all("figure.wpsr-chart svg[role=img]", "s => s.length") == len(states)
@@ -61,6 +64,7 @@ def test_page_draws_every_chart_without_errors(browser: Browser, server: str, pa
 def test_tooltip_appears_on_hover(browser: Browser, server: str) -> None:
     page = browser.new_page()
     page.goto(f"{server}/chapters/assets-and-innovations.html")
+    page.locator("figure.wpsr-chart").first.hover()
     page.wait_for_selector("figure.wpsr-chart[data-state=drawn] svg path[aria-roledescription=bar]")
     page.hover("figure.wpsr-chart svg path[aria-roledescription=bar]")
     tooltip = page.wait_for_selector("#vg-tooltip-element.visible")
@@ -185,3 +189,115 @@ def test_the_checklist_works_with_the_keyboard(browser: Browser, server: str) ->
     count = '.wpsr-checklist-summary li[data-dimension="Infrastructure"] .wpsr-summary-count'
     assert page.inner_text(count) == "1 of 3"
     page.context.close()
+
+
+# --- every reader: accessibility, light pages, folded code -----------------------------------
+
+AXE = (ROOT / "node_modules" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def site_pages(site: Path) -> list[str]:
+    return sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html")
+                  if "_static" not in p.relative_to(site).parts)
+
+
+def test_every_page_passes_axe_and_loads_only_what_its_weight_counts(browser: Browser, server: str,
+                                                                       site: Path) -> None:
+    """WCAG 2.1 A and AA rules of axe-core on every page, theme included; and every request a page
+    makes as it loads is a file of the site that the page-weight budget counts."""
+    from wpsr.weight import weigh
+
+    problems = []
+    for path in site_pages(site):
+        page = browser.new_page()
+        requested, failed = [], []
+        page.on("request", lambda r, requested=requested: requested.append(r.url))
+        page.on("requestfailed", lambda r, failed=failed: failed.append(r.url))
+        page.on("response", lambda r, failed=failed: r.status >= 400 and failed.append(f"{r.status} {r.url}"))
+        page.goto(f"{server}/{path}")
+        page.wait_for_load_state("networkidle")
+        page.add_script_tag(content=AXE)
+        result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_AA)
+        problems += [f"{path}: {v['id']} ({v['help']}): {v['nodes'][0]['html'][:160]}" for v in result["violations"]]
+        problems += [f"{path}: request failed: {url}" for url in failed]
+        counted = set(weigh(site, site / path).files)
+        loaded = {r.removeprefix(server + "/").split("?")[0].split("#")[0] for r in requested
+                  if r.startswith(server)}
+        problems += [f"{path}: loads {url}, which its weight does not count" for url in loaded - counted]
+        problems += [f"{path}: requests another origin: {r}" for r in requested
+                     if not r.startswith((server, "data:"))]
+        page.close()
+    assert problems == []
+
+
+def test_the_chart_runtime_waits_until_a_chart_nears_the_screen(browser: Browser, server: str, site: Path) -> None:
+    page = browser.new_page(viewport={"width": 375, "height": 600})
+    runtime: list[str] = []
+    page.on("request", lambda r: "wpsr-vendor" in r.url and runtime.append(r.url))
+    path = "contributions/" + sorted(p.stem for p in (ROOT / "contributions").glob("*.md"))[0] + ".html"
+    page.goto(f"{server}/{path}")
+    page.wait_for_load_state("networkidle")
+    top = page.eval_on_selector("figure.wpsr-chart", "f => f.getBoundingClientRect().top")
+    assert top > 600 + 300, f"the first chart of {path} is too near the top for this test: move the test's page"
+    assert runtime == [] and page.locator("figure.wpsr-chart[data-state]").count() == 0
+    assert page.locator("img.wpsr-chart-static").first.evaluate("i => i.complete && i.naturalWidth > 0")
+    with page.expect_request("**/wpsr-vendor/vega.min.js"):  # fetched, not run, as the chart nears
+        page.locator("figure.wpsr-chart").first.scroll_into_view_if_needed()
+    assert page.locator("figure.wpsr-chart[data-state]").count() == 0
+    page.locator("figure.wpsr-chart").first.dispatch_event("touchstart")
+    page.wait_for_selector("figure.wpsr-chart[data-state=drawn]")
+    page.close()
+
+
+def test_a_chart_turns_interactive_when_the_reader_points_at_it(browser: Browser, server: str) -> None:
+    page = browser.new_page(viewport={"width": 375, "height": 600})
+    page.goto(f"{server}/chapters/priorities-and-trade-offs.html")
+    last = "[...document.querySelectorAll('figure.wpsr-chart')].pop()"
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate(f"{last}.dataset.state") is None
+    page.locator("figure.wpsr-chart").last.dispatch_event("pointerenter")
+    page.wait_for_function(f"{last}.dataset.state === 'drawn'")
+    page.close()
+
+
+def test_code_opens_with_the_keyboard_and_has_a_spoken_name(browser: Browser, server: str) -> None:
+    page = browser.new_page()
+    page.goto(f"{server}/chapters/priorities-and-trade-offs.html")
+    fold = page.locator("details.wpsr-fold-code").first
+    assert not fold.locator(".cell_input").is_visible()
+    expect(fold.locator("summary")).to_have_accessible_name("Show code")
+    tab_until(page, "document.activeElement.matches('details.wpsr-fold-code > summary')", "a Show code control")
+    page.keyboard.press("Enter")
+    opened = page.locator("details.wpsr-fold-code[open]").first
+    assert opened.locator(".cell_input").is_visible()
+    assert opened.locator("summary").inner_text() == "Hide code"
+    page.emulate_media(media="print")
+    assert not opened.locator(".cell_input").is_visible()
+    page.close()
+
+
+def test_code_opens_without_javascript(browser: Browser, server: str) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{server}/contributions/closing-the-digital-divide.html")
+    fold = page.locator("details.wpsr-fold-code").first
+    fold.locator("summary").click()
+    assert fold.locator(".cell_input").is_visible()
+    context.close()
+
+
+def test_checklist_answers_of_an_earlier_edition_carry_over(browser: Browser, server: str) -> None:
+    context = browser.new_context()
+    context.add_init_script("""if (!sessionStorage.getItem("seeded")) {
+        sessionStorage.setItem("seeded", "1");
+        localStorage.setItem("wpsr-checklist:2023", JSON.stringify({checked: ["inf-02"], notes: {}}));
+    }""")
+    page = context.new_page()
+    page.goto(f"{server}/annexes/innovation-checklist.html")
+    assert page.locator("#check-inf-02").is_checked()
+    keys = page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('wpsr-checklist'))")
+    assert keys == ["wpsr-checklist"]  # the earlier edition's key is gone
+    page.reload()
+    assert page.locator("#check-inf-02").is_checked()
+    context.close()

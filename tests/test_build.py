@@ -89,12 +89,15 @@ def test_chapter_charts_carry_fallback_description_csv_and_source(site: Path, ch
     figures = re.findall(r'<figure class="wpsr-chart".*?</figure>', html, re.S)
     assert len(figures) >= 2
     for figure in figures:
-        assert re.search(r'<img class="wpsr-chart-static" src="data:image/svg\+xml;base64,[^"]+" alt="[^"]+"', figure)
+        image = re.search(r'<img class="wpsr-chart-static" src="([^"]+)" alt="[^"]+"', figure)
+        assert image and image[1].startswith(f"../figures/chapters/{chapter}/") and image[1].endswith(".svg")
+        assert (site / "chapters" / image[1]).read_text(encoding="utf-8").startswith("<svg")
         assert re.search(r'<p class="wpsr-chart-description" id="[^"]+">[^<]{20,}</p>', figure)
         assert re.search(r'<p class="wpsr-source">Source: [^<]+\(\d{4}\)', figure)
-        assert 'href="data:text/csv;charset=utf-8,' in figure
-    assert '<div class="wpsr-table"' in html
-    assert "_static/wpsr-vendor/vega.min.js" in html
+        csv = re.search(r'<a download="[^"]+\.csv" href="([^"]+)"', figure)
+        assert csv and csv[1].startswith(f"../figures/chapters/{chapter}/") and (site / "chapters" / csv[1]).is_file()
+    assert '<div class="wpsr-table"' in html and "data:text/csv" not in html
+    assert re.search(r'<script data-runtime="wpsr-vendor/vega.min.js" defer="defer" src="../_static/wpsr-charts', html)
 
 
 def test_pages_without_charts_do_not_load_the_chart_runtime(site: Path) -> None:

@@ -36,8 +36,9 @@ class Table:
             f'<table class="table"><caption>{e(self.caption)}</caption>\n'
             f"<thead>{head}</thead>\n<tbody>\n{body}\n</tbody></table>\n"
             f'<p class="wpsr-source">Source: {e(self.source)}</p>\n'
-            f'<p class="wpsr-download"><a download="{self.name}.csv" data-wpsr-file="{self.name}.csv" '
-            f'href="data:text/csv;charset=utf-8,{quote(csv)}">Download this table (CSV)</a></p>\n'
+            f'<p class="wpsr-download"><a download="{self.name}.csv" '
+            f'href="data:text/csv;charset=utf-8,{quote(csv)}" data-wpsr-file="{self.name}.csv">'
+            "Download this table (CSV)</a></p>\n"
             f"</div>"
         )
 

@@ -40,6 +40,7 @@ FIGURES = "figures"
 SHARE_IMAGE = "wpsr-share.png"
 OPEN_TAG = "show-input"  # a code cell with this tag stays open
 DESCRIPTION_LENGTH = 200
+# A file a figure or table carries inline: the src or href data: URI, then data-wpsr-file="NAME" (charts, tables)
 FILE_REF = re.compile(r'(?P<attr>src|href)="(?P<uri>data:[^"]*)"(?P<between>[^>]*?) data-wpsr-file="(?P<name>[^"]*)"')
 UNRENDERED = ("webpack-macros.html", "sbt-webpack-macros.html")
 # Assets extensions add to every page, kept only on pages whose body shows what they serve.
@@ -51,6 +52,7 @@ ASSET_USES = {
     "mystnb.": ('class="cell', 'class="output'),
     "sphinx-thebe": (),  # thebe is off in this book, and its inline configuration names a CDN
 }
+SYNC_SCRIPTS = ("_static/documentation_options.js",)  # read at once by inline settings; the rest can wait
 INLINE_USES = {"toggle": "togglebutton.js", "THEBE": "sphinx-thebe", "kernelName": "sphinx-thebe"}
 # Rules the site has no use for, taken out of the stylesheets extensions ship (a third of their weight):
 # the theme's icon font (wpsr.css draws the icons) and myst-nb's 256 terminal colours (a cell that
@@ -241,7 +243,8 @@ def _needed(filename: str, body: str) -> bool:
 
 
 def prune_assets(context: dict) -> None:
-    """Drop the stylesheets and scripts (and their inline settings) this page has no use for."""
+    """Drop the stylesheets and scripts (and their inline settings) this page has no use for, and
+    let the rest load without holding up the first paint (``defer``)."""
     body = context.get("body") or ""
     if context.get("pagename") == "search":
         return
@@ -249,10 +252,13 @@ def prune_assets(context: dict) -> None:
     kept = []
     for js in context.get("script_files", []):
         filename = getattr(js, "filename", None) or ""
-        inline = getattr(js, "attributes", {}).get("body", "")
-        owner = next((f for marker, f in INLINE_USES.items() if marker in inline), None)
-        if _needed(filename or owner or "", body):
-            kept.append(js)
+        attributes = getattr(js, "attributes", {})
+        owner = next((f for marker, f in INLINE_USES.items() if marker in attributes.get("body", "")), None)
+        if not _needed(filename or owner or "", body):
+            continue
+        if filename and not filename.startswith(SYNC_SCRIPTS) and not {"defer", "async"} & set(attributes):
+            js = type(js)(filename, priority=js.priority, **{**attributes, "defer": "defer"})
+        kept.append(js)
     context["script_files"] = kept
 
 
@@ -283,7 +289,7 @@ def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict, 
         context["generate_toctree_html"] = lambda *args, **kwargs: name_toggles(toctree(*args, **kwargs))
 
 
-TOGGLE = re.compile(r'(<a class="reference internal" href="[^"]*">(?P<title>.*?)</a><details(?: open="open")?>'
+TOGGLE = re.compile(r'(<a class="[^"]*reference internal" href="[^"]*">(?P<title>.*?)</a><details(?: open="open")?>'
                     r'<summary>)(<span class="toctree-toggle" role="presentation">)')
 
 

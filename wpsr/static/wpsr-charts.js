@@ -1,13 +1,33 @@
-/* Draw each chart interactively in place of its static image, but only when the reader comes
-   near it: the chart runtime (the files named in this script's data-runtime attribute) is
-   requested the first time a chart nears the screen, or the reader points at, touches or
-   focuses one. Until then, and whenever JavaScript or drawing fails, the static SVG stays.
-   The figure's data-state attribute says what happened ("drawn" or "failed"). Nothing is
-   fetched from elsewhere: the spec and its data are in the page, served by the site. */
+/* Make a chart interactive (tooltips) in place of its static image, which looks the same, when
+   the reader points at, touches or focuses it. The chart runtime (the files named in this
+   script's data-runtime attribute) is fetched, at low priority and without running, the first
+   time a chart nears the screen, and run only on that first interaction: a page never spends
+   a phone's processor on charts nobody touches. Until then, and whenever JavaScript or drawing
+   fails, the static SVG stays. The figure's data-state attribute says what happened ("drawn"
+   or "failed"). Nothing is fetched from elsewhere: the spec and its data are in the page. */
 (function () {
   "use strict";
   var script = document.currentScript;
   var runtime = null;
+  var fetched = false;
+
+  function runtimeFiles() {
+    return (script.dataset.runtime || "").split(/\s+/).filter(Boolean).map(function (name) {
+      return new URL(name, script.src).href;
+    });
+  }
+
+  function prefetch() {
+    if (fetched) return;
+    fetched = true;
+    runtimeFiles().forEach(function (href) {
+      var link = document.createElement("link");
+      link.rel = "prefetch";
+      link.as = "script";
+      link.href = href;
+      document.head.appendChild(link);
+    });
+  }
 
   function loadScript(src) {
     return new Promise(function (resolve, reject) {
@@ -22,9 +42,8 @@
 
   function loadRuntime() {
     if (!runtime) {
-      var files = (script.dataset.runtime || "").split(/\s+/).filter(Boolean);
-      runtime = files.reduce(function (previous, name) {
-        return previous.then(function () { return loadScript(new URL(name, script.src).href); });
+      runtime = runtimeFiles().reduce(function (previous, href) {
+        return previous.then(function () { return loadScript(href); });
       }, Promise.resolve());
     }
     return runtime;
@@ -64,10 +83,10 @@
       var target = document.createElement("div");
       target.className = "wpsr-chart-interactive";
       view.insertBefore(target, view.firstChild);
-      var view = new vega.View(vega.parse(spec), {
+      var chart = new vega.View(vega.parse(spec), {
         renderer: "svg", container: target, hover: true, tooltip: showTooltip,
       });
-      return view.runAsync()
+      return chart.runAsync()
         .then(function () {
           var svg = target.querySelector("svg");
           if (svg) {
@@ -90,8 +109,8 @@
     var soon = "IntersectionObserver" in window ? new IntersectionObserver(function (entries) {
       entries.forEach(function (entry) {
         if (entry.isIntersecting) {
-          soon.unobserve(entry.target);
-          draw(entry.target);
+          soon.disconnect();
+          prefetch();
         }
       });
     }, { rootMargin: "300px 0px" }) : null;
@@ -99,7 +118,7 @@
       ["pointerenter", "touchstart", "focusin"].forEach(function (event) {
         figure.addEventListener(event, function () { draw(figure); }, { once: true, passive: true });
       });
-      if (soon) soon.observe(figure); else draw(figure);
+      if (soon) soon.observe(figure); else prefetch();
     });
   }
 
