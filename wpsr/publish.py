@@ -204,6 +204,10 @@ def update_site(site: Path, base_url: str | None = None) -> list[dict[str, Any]]
     if home:
         _write_atomically(site / "index.html", _redirect(f"{home.id}/", f"{home.title}, edition {home.id}"))
         _write_atomically(site / "latest" / "index.html", _redirect(f"../{home.id}/", f"Edition {home.id}"))
+    if base_url:  # crawlers read robots.txt at the site's root: it names each edition's sitemap
+        sitemaps = [f"Sitemap: {prefix}{e.id}/sitemap.xml\n" for e in present
+                    if (site / e.id / "sitemap.xml").is_file()]
+        _write_atomically(site / "robots.txt", "User-agent: *\nAllow: /\n" + "".join(sitemaps))
     return entries
 
 
