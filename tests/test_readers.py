@@ -215,3 +215,27 @@ def test_the_preview_server_compresses_as_a_static_host_does(tmp_path: Path) -> 
         assert gzip.decompress(body) == b"sub page"
         with pytest.raises(urllib.error.HTTPError, match="404"):
             get("/../../etc/passwd")
+
+
+@pytest.mark.build
+def test_a_site_with_a_base_url_has_canonical_links_and_a_sitemap(built_book: Path, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import copy_book
+
+    book = copy_book(tmp_path / "book", build_from=built_book)
+    base = "https://example.org/wpsr/2023/"
+    result = subprocess.run([sys.executable, "-m", "wpsr", "build", "--all"], cwd=book, capture_output=True, text=True,
+                            env={**os.environ, "WPSR_BASE_URL": base}, timeout=600)
+    assert result.returncode == 0, result.stderr
+    site = book / "_build" / "html"
+    sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
+    for page in pages(site):
+        html = page.read_text(encoding="utf-8")
+        address = base + page.relative_to(site).as_posix()
+        assert f'<link rel="canonical" href="{address}" />' in html, page
+        assert re.search(rf'<meta property="og:image" content="{re.escape(base)}[^"]+\.png">', html), page
+        if page.name not in ("search.html", "genindex.html"):
+            assert f"<loc>{address}</loc>" in sitemap

@@ -84,8 +84,9 @@ def _page_of(node: nodes.Node, default: str) -> str:
 
 
 def write_figure_files(app: Sphinx, doctree: nodes.document, docname: str) -> None:
-    """Write the SVGs and CSVs a page carries as ``data:`` URIs into files, and link to them."""
-    if app.builder.format != "html":
+    """Write the SVGs and CSVs a page carries as ``data:`` URIs into files, and link to them.
+    The single-page build the PDF is printed from keeps them inline: Chromium prints them from there."""
+    if app.builder.format != "html" or app.builder.name == "singlehtml":
         return
     outdir = Path(app.builder.outdir)
     page_uri = app.builder.get_target_uri(docname).split("#")[0] or f"{docname}.html"
