@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.conftest import ROOT
-from tests.test_build import CHAPTERS
+from tests.test_build import CHAPTERS, site_pages
 
 pytestmark = pytest.mark.browser
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -197,11 +197,6 @@ AXE = (ROOT / "node_modules" / "axe-core" / "axe.min.js").read_text(encoding="ut
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
-def site_pages(site: Path) -> list[str]:
-    return sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html")
-                  if "_static" not in p.relative_to(site).parts)
-
-
 def test_every_page_passes_axe_and_loads_only_what_its_weight_counts(browser: Browser, server: str,
                                                                        site: Path) -> None:
     """WCAG 2.1 A and AA rules of axe-core on every page, theme included; and every request a page
@@ -209,7 +204,7 @@ def test_every_page_passes_axe_and_loads_only_what_its_weight_counts(browser: Br
     from wpsr.weight import weigh
 
     problems = []
-    for path in site_pages(site):
+    for path in sorted(p.relative_to(site).as_posix() for p in site_pages(site)):
         page = browser.new_page()
         requested, failed = [], []
         page.on("request", lambda r, requested=requested: requested.append(r.url))

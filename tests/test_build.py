@@ -50,7 +50,7 @@ def parse(page: Path) -> Loads:
 
 def site_pages(site: Path) -> list[Path]:
     """The published pages (not the theme's template fragments under _static)."""
-    return [p for p in site.rglob("*.html") if "_static" not in p.relative_to(site).parts]
+    return sorted(p for p in site.rglob("*.html") if "_static" not in p.relative_to(site).parts)
 
 
 def is_other_origin(url: str) -> bool:

@@ -14,15 +14,12 @@ from docutils import nodes
 from docutils.utils import new_document
 
 from tests.conftest import ROOT
+from tests.test_build import site_pages as pages
 from wpsr import charts, webpage
 from wpsr.serving import serving
 from wpsr.weight import BUDGETS, weigh, weigh_site
 
 CONTRIBUTIONS = sorted(p.stem for p in (ROOT / "contributions").glob("*.md"))
-
-
-def pages(site: Path) -> list[Path]:
-    return [p for p in sorted(site.rglob("*.html")) if "_static" not in p.relative_to(site).parts]
 
 
 # --- the built site ------------------------------------------------------------------------

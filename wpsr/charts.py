@@ -3,7 +3,7 @@
 A figure is one self-contained block of HTML: a title, a static SVG image drawn at
 build time by vl-convert (what paints first, and what print, readers without JavaScript
 and screen readers get), the chart compiled to a Vega spec that ``wpsr-charts.js`` draws
-interactively in its place once the chart nears the screen, a text description, a source
+interactively in its place when the reader touches it, a text description, a source
 line and a link to the chart's data as CSV. The image and the CSV travel inside the HTML
 as ``data:`` URIs marked ``data-wpsr-file``, so a notebook shows the figure anywhere; the
 book writes them out as files of the site (``figures/<page>/<name>.svg`` and ``.csv``).

@@ -5,7 +5,7 @@
 - re-executes exactly the notebooks whose datasets or whose ``wpsr`` code changed
   (jupyter-cache alone hashes only code cells, and would publish stale figures);
 - serves the chart runtime (vega, from ``node_modules``) from the site itself;
-  pages with charts load it only when a chart nears the screen (``wpsr-charts.js``);
+  pages with charts run it only when the reader touches a chart (``wpsr-charts.js``);
 - renders tables of ``data/`` into pages (``wpsr-table``), lists every dataset
   (``wpsr-datasets``) and the citation of the edition (``wpsr-citation``);
 - checks the contributions (``wpsr check``) before anything is read, and registers the pages
@@ -43,7 +43,7 @@ PACKAGE_DIR = Path(__file__).parent
 VENDOR_FILES = {  # the chart runtime, served as _static/wpsr-vendor/NAME and loaded in this order
     "vega.min.js": "vega/build/vega.min.js",  # charts arrive compiled to Vega: no vega-lite in the browser
 }
-CHART_SCRIPT = "wpsr-charts.js"  # loads the runtime when a chart nears the screen
+CHART_SCRIPT = "wpsr-charts.js"  # fetches the runtime as a chart nears, runs it when one is touched
 STATE_FILE = "wpsr-dependencies.json"
 
 

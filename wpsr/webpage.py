@@ -3,22 +3,23 @@
 The Sphinx side of the reader's experience, beside ``sphinx_ext``:
 
 - each figure's static SVG and each figure's and table's CSV become files of the site,
-  ``figures/<page>/<name>.svg`` and ``.csv``, linked from the page instead of inlined;
+  ``figures/<page>/<name>.svg`` and ``.csv``, linked from the page instead of inlined (the
+  single-page build the PDF is printed from keeps them inline);
 - code cells are folded under a "Show code" ``<details>`` (works without JavaScript; a cell
   tagged ``show-input`` stays open); print leaves code out;
 - every page gets a meta description (a contribution's abstract, else the page's first
   paragraph), OpenGraph and Twitter card tags with a share image (the page's first chart as
   PNG, else the book's card); with a base URL, a canonical link and ``sitemap.xml``;
 - the theme's icon font and its script (1.5 MB) are replaced by icons drawn in CSS, rules no
-  page uses leave the stylesheets, each extension's assets load only where they serve, Sphinx's search index is
-  loaded only by the search page, and unrendered theme templates leave the site;
+  page uses leave the stylesheets, each extension's assets load only where they serve,
+  Sphinx's search index is loaded only by the search page, and unrendered theme templates
+  leave the site;
 - the theme's navigation toggles get accessible names.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import html
 import re
 import shutil
@@ -29,7 +30,6 @@ from xml.sax.saxutils import escape as xml_escape
 
 from docutils import nodes
 from myst_nb.sphinx_ import HideCodeCellNode
-from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.osutil import relative_uri
@@ -62,8 +62,8 @@ UNUSED_RULES = {
         r"@font-face\{[^}]*Font Awesome[^}]*\}|(?:\.fa[\w-]*(?::(?:before|after))?,?)+\{[^}]*\}"),
     "mystnb.*.css": re.compile(r"[^{}]*-Color[^{}]*\{[^}]*\}"),
 }
-HEAVY_UNUSED = ("scripts/fontawesome.js", "scripts/fontawesome.js.map", "scripts/fontawesome.js.LICENSE.txt",
-                "vendor/fontawesome", "vendor")
+ICON_FONT = ("scripts/fontawesome.js", "scripts/fontawesome.js.map", "scripts/fontawesome.js.LICENSE.txt",
+             "vendor")  # the theme's vendor/ folder holds the icon font alone
 
 
 # --- figures and tables as files ------------------------------------------------------
@@ -74,13 +74,9 @@ def decode_data_uri(uri: str) -> bytes:
     return base64.b64decode(payload) if header.endswith(";base64") else unquote(payload).encode("utf-8")
 
 
-def _page_of(node: nodes.Node, default: str) -> str:
-    """The document a node came from (a single-page build inlines every document)."""
-    while node is not None:
-        if isinstance(node, addnodes.start_of_file):
-            return node["docname"]
-        node = node.parent
-    return default
+def _page_uri(app: Sphinx, docname: str) -> str:
+    """The page's path in the site, which links from it are relative to."""
+    return app.builder.get_target_uri(docname).split("#")[0] or f"{docname}.html"
 
 
 def write_figure_files(app: Sphinx, doctree: nodes.document, docname: str) -> None:
@@ -89,32 +85,27 @@ def write_figure_files(app: Sphinx, doctree: nodes.document, docname: str) -> No
     if app.builder.format != "html" or app.builder.name == "singlehtml":
         return
     outdir = Path(app.builder.outdir)
-    page_uri = app.builder.get_target_uri(docname).split("#")[0] or f"{docname}.html"
-    shares = getattr(app, "wpsr_share_images", {})
-    app.wpsr_share_images = shares
+    page_uri = _page_uri(app, docname)
+    shares = app.wpsr_share_images = getattr(app, "wpsr_share_images", {})
+
+    def to_file(match: re.Match) -> str:
+        stem, _, ext = match["name"].rpartition(".")
+        target = f"{FIGURES}/{docname}/{slug(stem) or 'figure'}.{slug(ext)}"
+        _write_if_changed(outdir / target, decode_data_uri(match["uri"]))
+        if ext == "svg":
+            shares.setdefault(docname, target)
+        return f'{match["attr"]}="{relative_uri(page_uri, target)}"{match["between"]}'
+
     for raw in list(doctree.findall(nodes.raw)):
-        text = raw.astext()
-        if "data-wpsr-file" not in text or "html" not in raw.get("format", ""):
-            continue
-        source_doc = _page_of(raw, docname)
-
-        def to_file(match: re.Match, source_doc: str = source_doc) -> str:
-            stem, _, ext = match["name"].rpartition(".")
-            target = f"{FIGURES}/{source_doc}/{slug(stem) or 'figure'}.{slug(ext)}"
-            _write_if_changed(outdir / target, decode_data_uri(match["uri"]))
-            if ext == "svg" and source_doc not in shares:
-                shares[source_doc] = target
-            return f'{match["attr"]}="{relative_uri(page_uri, target)}"{match["between"]}'
-
-        raw.children = [nodes.Text(FILE_REF.sub(to_file, text))]
+        if "html" in raw.get("format", "") and "data-wpsr-file" in raw.astext():
+            raw.children = [nodes.Text(FILE_REF.sub(to_file, raw.astext()))]
 
 
-def _write_if_changed(path: Path, content: bytes) -> bool:
-    if path.is_file() and path.read_bytes() == content:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
-    return True
+def _write_if_changed(path: Path, content: bytes) -> None:
+    """Write only what changed, so the share PNG drawn from an unchanged SVG is not drawn again."""
+    if not (path.is_file() and path.read_bytes() == content):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
 
 
 def share_png(outdir: Path, svg_target: str) -> str:
@@ -231,7 +222,7 @@ def _home_description(app: Sphinx) -> str:
     if not hasattr(app, "wpsr_home_description"):
         try:
             app.wpsr_home_description = description(app.env.get_doctree(app.config.root_doc))
-        except Exception:  # the home page is not built yet: fall back on the title alone
+        except OSError:  # the home page is not read yet: fall back on the title alone
             app.wpsr_home_description = ""
     return app.wpsr_home_description or book_title(app)
 
@@ -275,7 +266,7 @@ def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict, 
         return
     prune_assets(context)
     outdir = Path(app.builder.outdir)
-    page_uri = app.builder.get_target_uri(pagename).split("#")[0] or f"{pagename}.html"
+    page_uri = _page_uri(app, pagename)
     base = (app.config.html_baseurl or "").rstrip("/")
     chart = getattr(app, "wpsr_share_images", {}).get(pagename)
     image = share_png(outdir, chart) if chart else f"_static/{SHARE_IMAGE}"
@@ -313,11 +304,10 @@ def _finish(app: Sphinx, exception: Exception | None) -> None:
         return
     static = Path(app.builder.outdir) / "_static"
     slim_stylesheets(static)
-    for name in (*UNRENDERED, *HEAVY_UNUSED):
+    for name in (*UNRENDERED, *ICON_FONT):
         path = static / name
         if path.is_dir():
-            with contextlib.suppress(OSError):
-                path.rmdir() if path.name == "vendor" else shutil.rmtree(path)
+            shutil.rmtree(path)
         else:
             path.unlink(missing_ok=True)
     base = (app.config.html_baseurl or "").rstrip("/")
