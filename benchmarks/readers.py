@@ -77,7 +77,7 @@ def print_weights(site: Path) -> None:
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         book = copy_book(Path(tmp) / "book")
-        result = run_wpsr(book, "build", "--all")
+        result = run_wpsr(book, "build", "--strict", "--all")
         if result.returncode != 0:
             sys.exit(f"build failed:\n{result.stderr}")
         site = book / "_build" / "html"

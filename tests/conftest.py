@@ -44,7 +44,7 @@ def run_wpsr(book: Path, *args: str) -> subprocess.CompletedProcess:
 def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the book built from cold by the real, strict build."""
     book = copy_book(tmp_path_factory.mktemp("book"))
-    result = run_wpsr(book, "build", "--all")
+    result = run_wpsr(book, "build", "--strict", "--all")
     assert result.returncode == 0, result.stdout + result.stderr
     return book
 

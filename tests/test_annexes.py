@@ -73,7 +73,7 @@ def test_the_build_stops_on_a_bad_calendar_row(tmp_path: Path) -> None:
     book = copy_book(tmp_path / "book")
     path = book / "data" / "global_processes.csv"
     path.write_text(CALENDAR.replace("2023-07-10,2023-07-19", "2023-07-19,2023-07-10"))
-    result = run_wpsr(book, "build")
+    result = run_wpsr(book, "build", "--strict")
     assert result.returncode == 1
     assert "The build stopped before it started" in result.stderr
     assert f"global_processes.csv:{line_of(CALENDAR, 'hlpf-2023,')}: end:" in result.stderr

@@ -117,7 +117,7 @@ def test_annexes_are_rendered_from_data(site: Path) -> None:
 
 def test_same_commit_builds_the_same_html(built_book: Path, tmp_path: Path) -> None:
     again = copy_book(tmp_path / "again")
-    result = run_wpsr(again, "build", "--all")
+    result = run_wpsr(again, "build", "--strict", "--all")
     assert result.returncode == 0, result.stderr
     first, second = built_book / "_build" / "html", again / "_build" / "html"
     pages = sorted(p.relative_to(first) for p in site_pages(first))
@@ -130,7 +130,7 @@ def test_editing_a_csv_re_executes_exactly_the_notebooks_that_read_it(built_book
     book = copy_book(tmp_path / "book", build_from=built_book)
     csv = book / "data" / "civic_space.csv"
     csv.write_text(csv.read_text().replace("2020,Repressed,43.4", "2020,Repressed,47.9"))
-    result = run_wpsr(book, "build")
+    result = run_wpsr(book, "build", "--strict")
     assert result.returncode == 0, result.stderr
     page = (book / "_build" / "html" / "chapters" / "relationships-with-society.html").read_text()
     assert "Repressed 47.9% in 2020" in page and "Repressed 43.4% in 2020" not in page
@@ -145,7 +145,7 @@ def test_a_cell_that_raises_fails_the_build_naming_notebook_line_and_error(built
     page = book / "chapters" / "assets-and-innovations.md"
     page.write_text(page.read_text() + "\n```{code-cell} ipython3\nshare = 1 / 0\n```\n")
     line = page.read_text().splitlines().index("share = 1 / 0") + 1
-    result = run_wpsr(book, "build")
+    result = run_wpsr(book, "build", "--strict")
     assert result.returncode == 1
     assert f"chapters/assets-and-innovations.md:{line}: code cell" in result.stderr
     assert "raised ZeroDivisionError: division by zero" in result.stderr
@@ -155,7 +155,7 @@ def test_a_broken_csv_stops_the_build_before_it_starts(built_book: Path, tmp_pat
     book = copy_book(tmp_path / "book")
     csv = book / "data" / "internet_use.csv"
     csv.write_text(csv.read_text().replace("2023,ITU region,Africa,37.1", "2023,ITU region,Africa,137.1"))
-    result = run_wpsr(book, "build")
+    result = run_wpsr(book, "build", "--strict")
     assert result.returncode == 1
     assert "data/internet_use.csv:3: share_pct: 137.1 is above the maximum 100 — correct the value" in result.stderr
     assert "Traceback" not in result.stderr
@@ -166,7 +166,7 @@ def test_a_warning_fails_every_build_until_it_is_fixed(built_book: Path, tmp_pat
     index = book / "index.md"
     index.write_text(index.read_text() + "\nSee [a missing page](chapters/missing.md).\n")
     for _ in range(2):
-        result = run_wpsr(book, "build")
+        result = run_wpsr(book, "build", "--strict")
         assert result.returncode == 1
         assert "index.md:" in result.stderr and "missing.md" in result.stderr
 

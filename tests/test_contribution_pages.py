@@ -116,7 +116,7 @@ def test_editing_a_contribution_updates_every_page_built_from_it(built_book: Pat
     path.write_text(path.read_text().replace("status: published", "status: in review")
                     .replace("  - text: Keep civil society representatives", "  - text: Keep, by law, civil society "
                              "representatives"))
-    result = run_wpsr(book, "build")
+    result = run_wpsr(book, "build", "--strict")
     assert result.returncode == 0, result.stdout + result.stderr
     site = book / "_build" / "html"
     assert "Keep, by law, civil society representatives" in page(site, "key-messages.html")

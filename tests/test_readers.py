@@ -15,8 +15,9 @@ from docutils.utils import new_document
 
 from tests.conftest import ROOT
 from tests.test_build import site_pages as pages
-from wpsr import charts, webpage
+from wpsr import charts
 from wpsr.serving import serving
+from wpsr.sphinx_ext import webpage
 from wpsr.weight import BUDGETS, weigh, weigh_site
 
 CONTRIBUTIONS = sorted(p.stem for p in (ROOT / "contributions").glob("*.md"))
@@ -224,7 +225,7 @@ def test_a_site_with_a_base_url_has_canonical_links_and_a_sitemap(built_book: Pa
 
     book = copy_book(tmp_path / "book", build_from=built_book)
     base = "https://example.org/wpsr/2023/"
-    result = subprocess.run([sys.executable, "-m", "wpsr", "build", "--all"], cwd=book, capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-m", "wpsr", "build", "--strict", "--all"], cwd=book, capture_output=True, text=True,
                             env={**os.environ, "WPSR_BASE_URL": base}, timeout=600)
     assert result.returncode == 0, result.stderr
     site = book / "_build" / "html"

@@ -53,7 +53,7 @@ def test_new_scaffolds_a_contribution_that_passes_the_structural_checks(book: Pa
 @pytest.mark.build
 def test_the_scaffold_builds_and_its_email_is_published_nowhere(book: Path) -> None:
     assert new(book).returncode == 0
-    result = run_wpsr(book, "build")
+    result = run_wpsr(book, "build", "--strict")
     assert result.returncode == 0, result.stdout + result.stderr
     site = book / "_build" / "html"
     page = (site / "contributions" / "open-budgets-under-pressure.html").read_text()

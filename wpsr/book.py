@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from pathlib import Path
@@ -9,7 +10,14 @@ from typing import Any
 
 import yaml
 
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser, where it is installed
+
 BOOK_ROOT_ENV = "WPSR_BOOK_ROOT"
+# Set by `wpsr build` for Sphinx: PREVIEW builds drafts that break the specification, their problems
+# shown on their pages (a build without --strict); CHECKED says the data (and, in a strict build,
+# the contributions) were checked before Sphinx started, so they are not checked twice.
+PREVIEW_ENV = "WPSR_PREVIEW"
+CHECKED_ENV = "WPSR_CHECKED"
 
 
 def book_root() -> Path:
@@ -29,18 +37,48 @@ def toc_path() -> Path:
     return book_root() / "_toc.yml"
 
 
+def read_yaml(path: Path) -> Any:
+    """A YAML file, parsed once for each version of it (a build asks for _toc.yml many times)."""
+    stat = path.stat()
+    return _parsed(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed(path: Path, mtime_ns: int, size: int) -> Any:
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader)
+
+
 def chapters() -> list[dict[str, Any]]:
     """The report's chapters in _toc.yml order: number, file and the contributions listed under it.
 
     The table of contents is the one list of what is published: chapter N is the Nth entry
     under ``chapters/``, and its contributions are that entry's sections.
     """
-    toc = yaml.safe_load(toc_path().read_text(encoding="utf-8")) or {}
+    toc = read_yaml(toc_path()) or {}
     entries = [entry for part in toc.get("parts", []) for entry in part.get("chapters", [])]
     found = [e for e in entries if str(e.get("file", "")).startswith("chapters/")]
     return [{"number": number, "file": entry["file"],
              "sections": [s["file"] for s in entry.get("sections") or [] if "file" in s]}
             for number, entry in enumerate(found, start=1)]
+
+
+def toc_files() -> list[str]:
+    """Every page _toc.yml lists (its root, chapters and sections at any depth), without suffix."""
+    found: list[str] = []
+
+    def walk(entry: Any) -> None:
+        if isinstance(entry, dict):
+            for key, value in entry.items():
+                if key in ("root", "file") and isinstance(value, str):
+                    found.append(value.rsplit(".", 1)[0] if value.endswith((".md", ".ipynb")) else value)
+                else:
+                    walk(value)
+        elif isinstance(entry, list):
+            for item in entry:
+                walk(item)
+
+    walk(read_yaml(toc_path()))
+    return found
 
 
 def page_title(docname: str) -> str:

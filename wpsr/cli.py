@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import re
 import subprocess
 import sys
@@ -14,8 +15,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from wpsr import data, serving
-from wpsr.book import book_root
+from wpsr import data
+from wpsr.book import CHECKED_ENV, PREVIEW_ENV, book_root
 from wpsr.derive import DERIVATIONS, derive
 from wpsr.editions import EditionError
 from wpsr.publish import PublishError
@@ -70,7 +71,7 @@ def _failed_cell(output: str, root: Path) -> str | None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    """Build the book strictly into _build/html."""
+    """Build the book into _build/html: a preview, or with --strict as CI and `wpsr publish` do."""
     root = book_root()
     problems = _validate()
     if problems:
@@ -78,16 +79,20 @@ def cmd_build(args: argparse.Namespace) -> int:
         for problem in problems:
             print(problem, file=sys.stderr)
         return 1
-    errors, _ = run_check()
-    if errors:
-        print("The build stopped before it started: contributions break the specification (above).",
-              file=sys.stderr)
-        return 1
+    env = {**os.environ, CHECKED_ENV: "1"}
+    if args.strict:
+        errors, _ = run_check()
+        if errors:
+            print("The build stopped before it started: contributions break the specification (above).",
+                  file=sys.stderr)
+            return 1
+    else:
+        env[PREVIEW_ENV] = "1"  # drafts that break the specification are built, their problems on their pages
     command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(root), "--builder", args.builder,
-               "-W", "-n", "--keep-going"] + (["--all"] if args.all else [])
+               "-n", "--keep-going"] + (["-W"] if args.strict else []) + (["--all"] if args.all else [])
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               cwd=root)
+                               cwd=root, env=env)
     lines = []
     for raw in process.stdout:
         line = ANSI.sub("", raw.rstrip("\n"))
@@ -104,7 +109,11 @@ def cmd_build(args: argparse.Namespace) -> int:
     output = "\n".join(lines)
     seconds = time.perf_counter() - started
     if code == 0:
+        drafts = sorted(set(re.findall(r"\[wpsr check\] (\S+?):\d+: (?!warning:)", output)))
         print(f"Built in {seconds:.1f} s: {root / '_build' / args.builder / 'index.html'}")
+        if drafts and not args.strict:
+            print(f"A preview: {', '.join(drafts)} break(s) the specification, as the banner at the top of each "
+                  "page says; `wpsr build --strict` and `wpsr publish` refuse them.")
         return 0
     if not args.verbose:
         print("\n".join(lines[-60:]), file=sys.stderr)
@@ -200,6 +209,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not (site / "index.html").is_file():
         print(f"{site} has no site yet — run `wpsr build` first", file=sys.stderr)
         return 1
+    from wpsr import serving
+
     with serving.server(site, args.port) as server:
         print(f"Serving {site} on http://127.0.0.1:{args.port}/, compressed as a static host serves it "
               "(Ctrl+C to stop)", flush=True)
@@ -220,6 +231,9 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     build = commands.add_parser("build", help=cmd_build.__doc__)
     build.add_argument("--all", action="store_true", help="re-read every page (a clean, full build)")
+    build.add_argument("--strict", action="store_true",
+                       help="fail on any warning or any contribution that breaks the specification (CI, publish); "
+                            "without it, a preview that shows each draft's problems on its page")
     build.add_argument("-v", "--verbose", action="store_true", help="show the whole Sphinx log")
     build.add_argument("--builder", choices=["html", "singlehtml"], default="html",
                        help="html (the site) or singlehtml (one page, which the PDF is printed from)")

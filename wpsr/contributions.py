@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from wpsr.book import book_root, chapters
+from wpsr.book import SafeLoader, book_root, chapters
 from wpsr.data import Problem, display, load, log_dependency
 
 SPECIFICATION = Path(__file__).with_name("specification.yaml")
@@ -97,6 +98,37 @@ class Contribution:
         return "---\n" + front + "---\n" + "".join(lines[self.body_start - 1:])
 
 
+@dataclass(frozen=True)
+class Summary:
+    """What other pages show of a contribution: cards, key messages, sub-topics, related lists.
+
+    Collected once as a page is read; the pages that show it are re-written, not re-read,
+    when it changes."""
+
+    docname: str
+    slug: str
+    title: str
+    chapter: int | None
+    subtopic: str
+    status: str
+    names: str  # "A and B"
+    byline: str  # "A and B", or "the report team" mid-sentence
+    abstract: str
+    sdgs: tuple[str, ...]
+    countries: tuple[str, ...]
+    keywords: tuple[str, ...]
+    recommendations: tuple[tuple[str, str], ...]  # (text, audience)
+
+    @classmethod
+    def of(cls, c: Contribution) -> Summary:
+        return cls(c.docname, c.slug, c.title, c.chapter, str(c.meta.get("subtopic", "")),
+                   str(c.meta.get("status", "")), author_names(c), byline(c),
+                   " ".join(str(c.meta.get("abstract", "")).split()),
+                   *(tuple(str(v) for v in c.listed(key)) for key in ("sdgs", "countries", "keywords")),
+                   tuple((str(r.get("text", "")), str(r.get("audience", "")))
+                         for r in c.listed("recommendations") if isinstance(r, dict)))
+
+
 def _key_lines(node: yaml.Node, prefix: tuple, offset: int, out: dict[tuple, int]) -> None:
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
@@ -136,8 +168,8 @@ def read(path: Path) -> tuple[Contribution | None, list[Problem]]:
         return fail(1, "the front matter is never closed", "add a `---` line after the metadata")
     header = "\n".join(lines[1:end])
     try:
-        meta = yaml.safe_load(header)
-        node = yaml.compose(header)
+        node = yaml.compose(header, Loader=SafeLoader)
+        meta = SafeLoader("").construct_document(node) if node is not None else None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
@@ -152,6 +184,14 @@ def read(path: Path) -> tuple[Contribution | None, list[Problem]]:
 
 def subtopics() -> dict[str, dict[str, Any]]:
     """The sub-topics contributions answer (data/subtopics.csv), by id."""
+    path = book_root() / "data" / "subtopics.csv"
+    log_dependency(path)
+    stat = path.stat()
+    return dict(_subtopics(path, stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=4)
+def _subtopics(path: Path, mtime_ns: int, size: int) -> dict[str, dict[str, Any]]:
     return {row["id"]: row for row in load("subtopics").to_dict("records")}
 
 
@@ -163,14 +203,15 @@ def files() -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith((".", "_")))
 
 
-def published() -> list[Contribution]:
-    """The contributions the table of contents publishes, chapter by chapter, that can be read."""
+def published(wanted: Callable[[str], bool] = lambda docname: True) -> list[Contribution]:
+    """The contributions the table of contents publishes, chapter by chapter, that can be read
+    (only those whose docname is `wanted`)."""
     out = []
     log_dependency(book_root() / "_toc.yml")  # a notebook that lists contributions depends on the list
     for chapter in chapters():
         for docname in chapter["sections"]:
             path = book_root() / f"{docname}.md"
-            if docname.startswith(f"{FOLDER}/") and path.is_file():
+            if docname.startswith(f"{FOLDER}/") and wanted(docname) and path.is_file():
                 log_dependency(path)
                 contribution, problems = read(path)
                 if contribution and not problems:
@@ -182,7 +223,7 @@ def published() -> list[Contribution]:
 
 def author_names(contribution: Contribution) -> str:
     names = [str(a.get("name", "")) for a in contribution.authors]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
 
 
 def byline(contribution: Contribution) -> str:
@@ -222,13 +263,13 @@ def bibtex(contribution: Contribution, edition: Any, url: str) -> str:
     return f"@incollection{{{key},\n" + ",\n".join(f"  {k} = {{{v}}}" for k, v in fields.items()) + "\n}"
 
 
-def related(contribution: Contribution, others: list[Contribution], limit: int = 3) -> list[Contribution]:
+def related(summary: Summary, others: list[Summary], limit: int = 3) -> list[Summary]:
     """The contributions sharing most with this one: sub-topic, SDGs, countries, keywords."""
-    def shared(other: Contribution) -> int:
-        same_subtopic = 3 * (other.meta.get("subtopic") == contribution.meta.get("subtopic"))
-        return same_subtopic + sum(
-            len({str(v).lower() for v in contribution.listed(key)} & {str(v).lower() for v in other.listed(key)})
-            for key in ("sdgs", "countries", "keywords"))
+    def shared(other: Summary) -> int:
+        same_subtopic = 3 * (other.subtopic == summary.subtopic)
+        return same_subtopic + sum(len({v.lower() for v in getattr(summary, key)} &
+                                       {v.lower() for v in getattr(other, key)})
+                                   for key in ("sdgs", "countries", "keywords"))
 
-    scored = [(shared(o), o.slug, o) for o in others if o.slug != contribution.slug]
+    scored = [(shared(o), o.slug, o) for o in others if o.slug != summary.slug]
     return [o for score, _, o in sorted(scored, key=lambda s: (-s[0], s[1])) if score > 0][:limit]

@@ -9,10 +9,12 @@ from wpsr.contributions import published
 from wpsr.data import load
 
 
-def by_chapter() -> pd.DataFrame:
-    """Sub-topics per chapter, answered by at least one contribution or not yet."""
+def by_chapter(answered: set[str] | None = None) -> pd.DataFrame:
+    """Sub-topics per chapter, answered by at least one contribution (by default, the published ones)
+    or not yet."""
     subtopics = load("subtopics")
-    answered = {str(c.meta.get("subtopic")) for c in published()}
+    if answered is None:
+        answered = {str(c.meta.get("subtopic")) for c in published()}
     subtopics["coverage"] = subtopics.id.isin(answered).map({True: "answered", False: "not yet answered"})
     counts = subtopics.groupby(["chapter", "coverage"]).size().rename("subtopics").reset_index()
     full = pd.MultiIndex.from_product([sorted(subtopics.chapter.unique()), ["answered", "not yet answered"]],
@@ -21,9 +23,9 @@ def by_chapter() -> pd.DataFrame:
     return counts.assign(chapter=counts.chapter.map("Chapter {}".format))
 
 
-def chart() -> Figure:
+def chart(answered: set[str] | None = None) -> Figure:
     """Answered and open sub-topics, per chapter."""
-    counts = by_chapter()
+    counts = by_chapter(answered)
     answered = counts[counts.coverage == "answered"].set_index("chapter").subtopics
     total = counts.groupby("chapter").subtopics.sum()
     return figure(

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import os
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -13,6 +17,8 @@ from wpsr.book import book_root
 EDITION_ENV = "WPSR_EDITION"
 # Set by `wpsr publish`: the edition is built for a versioned site, whose switcher.json its pages read.
 SITE_BUILD_ENV = "WPSR_SITE_BUILD"
+# Set by `wpsr publish`: the previous edition's manifest, which "What changed" compares with.
+PREVIOUS_MANIFEST_ENV = "WPSR_PREVIOUS_MANIFEST"
 
 
 STATUSES = ("draft", "published")
@@ -107,3 +113,42 @@ def citation_cff() -> str:
     }
     header = "# Written by `wpsr cff` from editions.yaml: edit that file, not this one.\n"
     return header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+
+
+# --- what an edition holds ----------------------------------------------------------------
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def content_digest(root: Path) -> dict[str, Any]:
+    """What an edition holds, for "What changed": each contribution and dataset, by content hash."""
+    from wpsr.contributions import read
+
+    contributions = {}
+    for path in sorted((root / "contributions").glob("*.md")):
+        contribution, _ = read(path)
+        contributions[path.stem] = {"sha256": sha256(path),
+                                    "title": contribution.title if contribution else path.stem,
+                                    "status": str(contribution.meta.get("status")) if contribution else ""}
+    descriptor = json.loads((root / "data" / "datapackage.json").read_text(encoding="utf-8"))
+    datasets = {r["name"]: {"sha256": sha256(root / "data" / r["path"]), "title": r["title"]}
+                for r in descriptor["resources"]}
+    return {"contributions": contributions, "datasets": datasets}
+
+
+def compare(before: dict[str, Any], now: dict[str, Any]) -> dict[str, list[str]]:
+    """Contributions and datasets added, updated (by content hash) or removed, as readable lines."""
+    out: dict[str, list[str]] = {}
+    for kind in ("contributions", "datasets"):
+        old, new = before.get(kind, {}), now.get(kind, {})
+        out[f"{kind} added"] = [new[k]["title"] for k in sorted(new.keys() - old.keys())]
+        out[f"{kind} removed"] = [old[k]["title"] for k in sorted(old.keys() - new.keys())]
+        changed = []
+        for key in sorted(old.keys() & new.keys()):
+            if old[key]["sha256"] != new[key]["sha256"]:
+                status = new[key].get("status")
+                moved = f" (now {status}, was {old[key].get('status')})" if status != old[key].get("status") else ""
+                changed.append(f"{new[key]['title']}{moved}")
+        out[f"{kind} updated"] = changed
+    return out

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from typing import TYPE_CHECKING
 
 import icalendar
 import pandas as pd
 
-from wpsr.charts import Figure, figure, timeline
 from wpsr.data import load
+
+if TYPE_CHECKING:
+    from wpsr.charts import Figure
 
 DATASET = "global-processes"
 PRODID = "-//UN DESA//World Public Sector Report 2023 living report//EN"
@@ -51,6 +54,8 @@ def upcoming(frame: pd.DataFrame, day: dt.date, count: int = 3) -> tuple[pd.Data
 
 def chart() -> Figure:
     """The processes with confirmed dates on a timeline, one lane per type."""
+    from wpsr.charts import figure, timeline  # altair loads only when a chart is drawn
+
     frame = processes()
     known = frame[frame.dates_confirmed].assign(when=lambda f: f.apply(dates, axis=1))
     later = frame[~frame.dates_confirmed]

@@ -9,7 +9,6 @@ touched again (unless forced), and carries ``manifest.json``: the SHA-256 of eve
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import html
 import io
 import json
@@ -25,38 +24,27 @@ from pathlib import Path
 from typing import Any
 
 from wpsr.book import book_root
-from wpsr.editions import EDITION_ENV, SITE_BUILD_ENV, Edition, edition, editions, previous
+from wpsr.editions import (
+    EDITION_ENV,
+    PREVIOUS_MANIFEST_ENV,
+    SITE_BUILD_ENV,
+    Edition,
+    content_digest,
+    edition,
+    editions,
+    previous,
+    sha256,
+)
 
 MANIFEST = "manifest.json"
 SWITCHER = "switcher.json"
 BUNDLE = "bundle"  # the edition's PDF, data zip and HTML archive, inside its folder
-PREVIOUS_MANIFEST_ENV = "WPSR_PREVIOUS_MANIFEST"
 BASE_URL_ENV = "WPSR_BASE_URL"
 SKIP_WHEN_COPYING = {".git", "_build", ".venv", "node_modules", ".pytest_cache", ".ruff_cache", "wpsr.egg-info"}
 
 
 class PublishError(RuntimeError):
     """Publishing stopped; the message says why and how to fix it. The site is unchanged."""
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def content_digest(root: Path) -> dict[str, Any]:
-    """What an edition holds, for "What changed": each contribution and dataset, by content hash."""
-    from wpsr.contributions import read
-
-    contributions = {}
-    for path in sorted((root / "contributions").glob("*.md")):
-        contribution, _ = read(path)
-        contributions[path.stem] = {"sha256": sha256(path),
-                                    "title": contribution.title if contribution else path.stem,
-                                    "status": str(contribution.meta.get("status")) if contribution else ""}
-    descriptor = json.loads((root / "data" / "datapackage.json").read_text(encoding="utf-8"))
-    datasets = {r["name"]: {"sha256": sha256(root / "data" / r["path"]), "title": r["title"]}
-                for r in descriptor["resources"]}
-    return {"contributions": contributions, "datasets": datasets}
 
 
 def file_hashes(folder: Path) -> dict[str, str]:
@@ -127,7 +115,8 @@ def build(source: Path, wanted: Edition, site: Path, progress: Callable[[str], N
     (source / "node_modules").symlink_to(book_root() / "node_modules")
     for builder in ("html", "singlehtml"):
         progress(f"  building the {builder} edition …")
-        if _run([sys.executable, "-m", "wpsr", "build", "--all", "--builder", builder], source, env, progress):
+        command = [sys.executable, "-m", "wpsr", "build", "--strict", "--all", "--builder", builder]
+        if _run(command, source, env, progress):
             raise PublishError(f"the {builder} build of edition {wanted.id} failed (above) — fix it and publish "
                                "again; the site was not changed")
 

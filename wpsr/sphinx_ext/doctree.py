@@ -11,6 +11,7 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx.util.osutil import relative_uri
 
 from wpsr import data
+from wpsr.book import slug
 
 
 def paragraph(*parts: nodes.Node | str, node: type = nodes.paragraph, classes: Iterable[str] = ()) -> nodes.Element:
@@ -24,11 +25,12 @@ def link(text: str, uri: str) -> nodes.reference:
     return nodes.reference(text, text, refuri=uri)
 
 
-def doc_link(docname: str, text: str) -> addnodes.pending_xref:
-    """A link to a page that Sphinx resolves for any builder (HTML or single-page)."""
+def doc_link(docname: str, text: str | None = None) -> addnodes.pending_xref:
+    """A link to a page that Sphinx resolves for any builder (HTML or single-page); without a text,
+    the page's title as it is when the link is written."""
     ref = addnodes.pending_xref("", refdomain="std", reftype="doc", reftarget=f"/{docname}",
-                                refexplicit=True, refwarn=True)
-    ref += nodes.inline(text, text)
+                                refexplicit=text is not None, refwarn=True)
+    ref += nodes.inline(text or "", text or "")
     return ref
 
 
@@ -56,7 +58,7 @@ def _row(values: Sequence[str | nodes.Element]) -> nodes.row:
 def table(caption: str, headers: Sequence[str], rows: Iterable[Sequence[str | nodes.Element]], *,
           widths: Sequence[int] | None = None, classes: Sequence[str] = ()) -> nodes.table:
     """A captioned table: a header row, then one row per sequence of texts or nodes."""
-    block = nodes.table(classes=["wpsr-data-table", *classes])
+    block = nodes.table(classes=["wpsr-data-table", *classes], ids=[f"table-{slug(caption)}"])
     block += nodes.title(text=caption)
     group = nodes.tgroup(cols=len(headers))
     block += group

@@ -2,14 +2,15 @@
 
 - validates the data package before anything is read, so a broken CSV stops the build
   with ``path:line: field: what — how`` and nothing else;
-- re-executes exactly the notebooks whose datasets or whose ``wpsr`` code changed
-  (jupyter-cache alone hashes only code cells, and would publish stale figures);
+- re-executes exactly the notebooks whose datasets or whose ``wpsr`` code changed, on every core
+  (``execution``);
 - serves the chart runtime (vega, from ``node_modules``) from the site itself;
   pages with charts run it only when the reader touches a chart (``wpsr-charts.js``);
 - renders tables of ``data/`` into pages (``wpsr-table``), lists every dataset
   (``wpsr-datasets``) and the citation of the edition (``wpsr-citation``);
-- checks the contributions (``wpsr check``) before anything is read, and registers the pages
-  built from data and metadata (``wpsr.pages``, ``wpsr.annexes``, ``wpsr.changes``);
+- checks the contributions (``wpsr check``) before anything is read (a preview builds a draft that
+  fails, with its problems on its page), and registers the pages built from data and metadata
+  (``pages``, ``annexes``, ``changes``);
 - names the edition on every page, and in a published site adds the edition menu;
 - copies ``data/`` into the site, with each contribution's downloads and the calendar's .ics files.
 """
@@ -17,12 +18,9 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import html
-import json
 import os
 import shutil
-import time
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -33,18 +31,19 @@ from sphinx.application import Sphinx
 from sphinx.errors import SphinxError
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
+from sphinx.util.matching import Matcher
 
-from wpsr import annexes, changes, contributions, data, doctree, pages, processes, webpage
-from wpsr.book import BOOK_ROOT_ENV
+from wpsr import contributions, data, processes
+from wpsr.book import BOOK_ROOT_ENV, CHECKED_ENV, PREVIEW_ENV, toc_files
 from wpsr.editions import SITE_BUILD_ENV, current_edition
+from wpsr.sphinx_ext import annexes, changes, doctree, execution, pages, webpage
 
 logger = logging.getLogger(__name__)
-PACKAGE_DIR = Path(__file__).parent
+PACKAGE_DIR = Path(__file__).parent  # static/ and templates/ live beside this file
 VENDOR_FILES = {  # the chart runtime, served as _static/wpsr-vendor/NAME and loaded in this order
     "vega.min.js": "vega/build/vega.min.js",  # charts arrive compiled to Vega: no vega-lite in the browser
 }
 CHART_SCRIPT = "wpsr-charts.js"  # fetches the runtime as a chart nears, runs it when one is touched
-STATE_FILE = "wpsr-dependencies.json"
 
 
 class DataPackageError(SphinxError):
@@ -56,6 +55,24 @@ class ContributionError(SphinxError):
 
 
 # --- setup: paths, data validation, vendor files -----------------------------------
+
+def _exclude_pages_not_in_toc(app: Sphinx, config: Any) -> None:
+    """Build only the pages _toc.yml lists (Jupyter Book's `only_build_toc_files`, which globs
+    every folder, node_modules and .venv included, at every build): walk the book's own folders."""
+    listed = set(toc_files())
+    excluded = Matcher(config.exclude_patterns)
+    suffixes = tuple(config.source_suffix)
+    extra = []
+    for folder, subfolders, names in os.walk(app.srcdir):
+        relative = Path(folder).relative_to(app.srcdir)
+        subfolders[:] = [d for d in subfolders if not d.startswith((".", "_"))
+                         and not excluded((relative / d).as_posix())]
+        for name in names:
+            posix = (relative / name).as_posix()
+            if name.endswith(suffixes) and posix.rsplit(".", 1)[0] not in listed and not excluded(posix):
+                extra.append(posix)
+    config.exclude_patterns = [*config.exclude_patterns, *extra]
+
 
 def _configure(app: Sphinx, config: Any) -> None:
     os.environ[BOOK_ROOT_ENV] = str(Path(app.srcdir).resolve())
@@ -85,6 +102,8 @@ def _configure(app: Sphinx, config: Any) -> None:
 
 
 def _validate_data(app: Sphinx) -> None:
+    if os.environ.get(CHECKED_ENV):
+        return  # `wpsr build` validated the data before it started Sphinx
     try:
         problems = data.package().validate()
     except data.DataError as err:
@@ -94,9 +113,21 @@ def _validate_data(app: Sphinx) -> None:
 
 
 def _check_contributions(app: Sphinx) -> None:
+    """Refuse contributions that break the specification; in a preview, keep each page's problems
+    for the banner at its top (``pages.VIEWS["problems"]``) instead."""
     from wpsr.checker import check
 
+    app.wpsr_findings = {}
+    preview = bool(os.environ.get(PREVIEW_ENV))
+    if os.environ.get(CHECKED_ENV) and not preview:
+        return  # `wpsr build --strict` checked them before it started Sphinx
     findings = check()
+    if preview:
+        for finding in findings:
+            docname = Path(str(finding.path)).with_suffix("").as_posix()
+            app.wpsr_findings.setdefault(docname, []).append(finding)
+            logger.info(f"[wpsr check] {finding}")
+        return
     for finding in findings:
         if finding.severity == "warning":
             logger.info(f"[wpsr check] {finding}")  # advice: it does not fail the strict build
@@ -105,84 +136,8 @@ def _check_contributions(app: Sphinx) -> None:
         raise ContributionError("run `wpsr check` after fixing:\n" + "\n".join(errors))
 
 
-# --- notebooks re-run when what they read changes -----------------------------------
-
-def _digest(path: Path) -> str | None:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
-
-
-class DependencyTracker:
-    """Which files each executed notebook read, and whether they changed since."""
-
-    def __init__(self, app: Sphinx):
-        self.root = Path(app.srcdir).resolve()
-        self.cache_dir = Path(app.config.nb_execution_cache_path or Path(app.outdir).parent / ".jupyter_cache")
-        self.logs = self.cache_dir / "wpsr-logs"
-        self.state_path = self.cache_dir / STATE_FILE
-        try:
-            self.state: dict[str, dict] = json.loads(self.state_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            self.state = {}
-        self.started: dict[str, float] = {}
-        self.stale = [doc for doc, rec in self.state.items()
-                      if any(_digest(self.root / p) != h for p, h in rec["files"].items())]
-        if self.stale:
-            self._forget_cached([str(self.root / self.state[doc]["source"]) for doc in self.stale])
-            logger.info(f"[wpsr] data or wpsr changed: re-executing {', '.join(sorted(self.stale))}")
-
-    def _forget_cached(self, sources: list[str]) -> None:
-        """Drop these notebooks' cached outputs, matched by path or by their code."""
-        if not (self.cache_dir / "global.db").exists():
-            return
-        import jupytext
-        from jupyter_cache import get_cache
-
-        cache = get_cache(self.cache_dir)
-        wanted = {str(Path(s).resolve()) for s in sources}
-        stale = {r.pk for r in cache.list_cache_records() if str(Path(r.uri).resolve()) in wanted}
-        for source in sources:
-            with contextlib.suppress(KeyError, OSError, ValueError):
-                stale.add(cache.match_cache_notebook(jupytext.read(source)).pk)
-        for pk in stale:
-            cache.remove_cache(pk)
-
-    def log_path(self, docname: str) -> Path:
-        return self.logs / (docname.replace("/", "__") + ".log")
-
-    def before_read(self, docname: str) -> None:
-        log = self.log_path(docname)
-        log.parent.mkdir(parents=True, exist_ok=True)
-        log.unlink(missing_ok=True)
-        os.environ[data.DEPENDENCY_LOG_ENV] = f"{os.getpid()}:{log}"
-        self.started[docname] = time.time()
-
-    def after_read(self, env: Any, docname: str) -> None:
-        from myst_nb.sphinx_ import NbMetadataCollector
-
-        os.environ.pop(data.DEPENDENCY_LOG_ENV, None)
-        exec_data = NbMetadataCollector.get_exec_data(env, docname)
-        log = self.log_path(docname)
-        if not exec_data or exec_data.get("mtime", 0) < self.started.get(docname, 0) - 1:
-            return  # not a notebook, or its outputs came from the cache
-        files = {self._relative(p) for p in log.read_text(encoding="utf-8").split()} if log.exists() else set()
-        self.state[docname] = {"source": self._relative(env.doc2path(docname)),
-                               "files": {p: _digest(self.root / p) for p in sorted(files)}}
-
-    def _relative(self, path: str | Path) -> str:
-        """Paths inside the book are kept relative to it, so a copied book stays correct."""
-        path = Path(path).resolve()
-        return str(path.relative_to(self.root)) if path.is_relative_to(self.root) else str(path)
-
-    def save(self) -> None:
-        self.state_path.parent.mkdir(parents=True, exist_ok=True)
-        self.state_path.write_text(json.dumps(self.state, indent=1, sort_keys=True), encoding="utf-8")
-
-
-def _start_tracking(app: Sphinx) -> None:
-    app.wpsr_tracker = DependencyTracker(app)
+def _start(app: Sphinx) -> None:
+    app.wpsr_written = set()
 
 
 def _outdated(app: Sphinx, env: Any, added: set, changed: set, removed: set) -> list[str]:
@@ -192,18 +147,11 @@ def _outdated(app: Sphinx, env: Any, added: set, changed: set, removed: set) -> 
     return [doc for doc in [*app.wpsr_tracker.stale, *sorted(dated)] if doc in env.all_docs]
 
 
-def _source_read(app: Sphinx, docname: str, source: list[str]) -> None:
-    app.wpsr_tracker.before_read(docname)
-
-
-def _doctree_read(app: Sphinx, doctree: nodes.document) -> None:
-    app.wpsr_tracker.after_read(app.env, app.env.docname)
-
-
 # --- pages ------------------------------------------------------------------------
 
 def _page_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
     """Name the edition (and mark a draft) on every page; load our scripts only where they have work."""
+    app.wpsr_written.add(pagename)
     edition = current_edition()
     context["metatags"] = context.get("metatags", "") + (
         f'<meta name="wpsr-edition" content="{html.escape(edition.id)}" data-status="{edition.status}">')
@@ -229,22 +177,28 @@ def _finish(app: Sphinx, exception: Exception | None) -> None:
         (Path(app.doctreedir) / "environment.pickle").unlink(missing_ok=True)
     if exception is None and app.builder.format == "html":
         _publish_contribution_files(app)
-        annexes.ics_files(Path(app.outdir))
+        calendars = getattr(app.env, "wpsr_dated_pages", set())  # the pages with the calendar directive
+        if calendars & app.wpsr_written or not (Path(app.outdir) / annexes.CALENDAR_DIR).is_dir():
+            annexes.ics_files(Path(app.outdir))
         package = data.package()
         target = Path(app.outdir) / "data"
         target.mkdir(exist_ok=True)
         for path in [package.path, *(r.path for r in package.resources.values())]:
-            shutil.copyfile(path, target / path.name)
+            copy = target / path.name
+            if not copy.is_file() or copy.read_bytes() != path.read_bytes():
+                shutil.copyfile(path, copy)
 
 
 def _publish_contribution_files(app: Sphinx) -> None:
-    """Each contribution's notebook (with its outputs), source and BibTeX entry, without private fields."""
+    """Each contribution's notebook (with its outputs), source and BibTeX entry, without private
+    fields: for the contribution pages written in this build, and any whose files are missing."""
     import jupytext
 
     edition = current_edition()
     target = Path(app.outdir) / pages.DOWNLOADS
     target.mkdir(exist_ok=True)
-    for c in contributions.published():
+    for c in contributions.published(lambda docname: docname in app.wpsr_written or not all(
+            (target / f"{docname.rpartition('/')[2]}{suffix}").is_file() for suffix in (".md", ".ipynb", ".bib"))):
         text = c.public_text()
         (target / f"{c.slug}.md").write_text(text, encoding="utf-8")
         copied = Path(app.outdir) / "_sources" / f"{c.docname}.md"
@@ -344,12 +298,11 @@ class CitationDirective(SphinxDirective):
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", _configure)
+    app.connect("config-inited", _exclude_pages_not_in_toc)
     app.connect("builder-inited", _validate_data)
     app.connect("builder-inited", _check_contributions)
-    app.connect("builder-inited", _start_tracking)
+    app.connect("builder-inited", _start)
     app.connect("env-get-outdated", _outdated)
-    app.connect("source-read", _source_read)
-    app.connect("doctree-read", _doctree_read, priority=300)
     app.connect("html-page-context", _page_scripts)
     app.connect("build-finished", _finish)
     app.add_css_file("wpsr.css")
@@ -361,6 +314,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("wpsr-checklist", annexes.ChecklistDirective)
     app.add_directive("wpsr-changes", changes.ChangesDirective)
     app.add_directive("wpsr-calendar", annexes.CalendarDirective)
+    execution.setup(app)
     pages.setup(app)
     webpage.setup(app)
     return {"version": "0.1", "parallel_read_safe": False, "parallel_write_safe": True}

@@ -9,31 +9,12 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
 
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
 from wpsr.book import book_root
-from wpsr.editions import current_edition, previous
-from wpsr.publish import PREVIOUS_MANIFEST_ENV, content_digest
-
-
-def compare(before: dict[str, Any], now: dict[str, Any]) -> dict[str, list[str]]:
-    """Contributions and datasets added, updated (by content hash) or removed, as readable lines."""
-    out: dict[str, list[str]] = {}
-    for kind in ("contributions", "datasets"):
-        old, new = before.get(kind, {}), now.get(kind, {})
-        out[f"{kind} added"] = [new[k]["title"] for k in sorted(new.keys() - old.keys())]
-        out[f"{kind} removed"] = [old[k]["title"] for k in sorted(old.keys() - new.keys())]
-        changed = []
-        for key in sorted(old.keys() & new.keys()):
-            if old[key]["sha256"] != new[key]["sha256"]:
-                status = new[key].get("status")
-                moved = f" (now {status}, was {old[key].get('status')})" if status != old[key].get("status") else ""
-                changed.append(f"{new[key]['title']}{moved}")
-        out[f"{kind} updated"] = changed
-    return out
+from wpsr.editions import PREVIOUS_MANIFEST_ENV, compare, content_digest, current_edition, previous
 
 
 class ChangesDirective(SphinxDirective):

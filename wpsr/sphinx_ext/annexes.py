@@ -15,8 +15,9 @@ from typing import Any
 import pandas as pd
 from docutils import nodes
 
-from wpsr import data, doctree, processes
+from wpsr import data, processes
 from wpsr.book import slug
+from wpsr.sphinx_ext import doctree
 
 CALENDAR_DIR = "calendar"
 e = html.escape

@@ -1,0 +1,101 @@
+"""The report at full size: build, edit and check times with N contributions.
+
+For each N (default 3, 23 and 60) a fresh copy of the book gains N minus today's count of
+contributions, each scaffolded by `wpsr new` (the template's real notebook, with a chart), then:
+
+- a cold build (notebooks executed in parallel), with the peak resident size of its largest process;
+- a no-op rebuild;
+- a one-sentence prose edit to one contribution, and how many pages it re-read;
+- an edit to one contribution's metadata (a keyword), and how many pages it re-read;
+- `wpsr check` of the whole report.
+
+It prints one table, then each figure's growth per added contribution. Run
+`python benchmarks/scale.py --contributions 3 23 60` (`make bench` runs it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.conftest import WPSR, copy_book, run_wpsr
+
+TARGETS = {"cold build": 45, "no-op rebuild": 2, "prose edit": 3, "metadata edit": 5, "wpsr check": 1}
+SUBTOPICS = ["c1-g1-04", "c2-g1-03", "c3-g1-06", "c1-g2-05", "c2-g2-02", "c3-g2-08"]
+
+
+def grow(book: Path, total: int) -> None:
+    """Scaffold contributions with `wpsr new` until the book has `total` of them."""
+    have = len(list((book / "contributions").glob("*.md")))
+    for index in range(have, total):
+        subtopic = SUBTOPICS[index % len(SUBTOPICS)]
+        result = run_wpsr(book, "new", "--chapter", subtopic[1], "--subtopic", subtopic,
+                          "--author", f"Scale Author {index}; Benchmark University; KEN",
+                          "--title", f"Scaled contribution number {index}")
+        if result.returncode != 0:
+            sys.exit(result.stderr)
+
+
+def build(book: Path, *args: str) -> tuple[float, int]:
+    """Seconds taken and pages re-read by one `wpsr build`."""
+    started = time.perf_counter()
+    result = subprocess.run([*WPSR, "build", *args], cwd=book, capture_output=True, text=True, timeout=1800)
+    seconds = time.perf_counter() - started
+    if result.returncode != 0:
+        sys.exit(f"build failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return seconds, len(re.findall(r"^  reading ", result.stdout, re.M))
+
+
+def measure(total: int) -> dict[str, tuple[float, int | None]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        book = copy_book(Path(tmp) / "book")
+        grow(book, total)
+        figures: dict[str, tuple[float, int | None]] = {}
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        figures["cold build"] = build(book, "--all")
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        figures["peak RSS (MB)"] = (max(peak, before) / 1024, None)
+        figures["no-op rebuild"] = build(book)
+        page = book / "contributions" / "closing-the-digital-divide.md"
+        page.write_text(page.read_text(encoding="utf-8").replace("The divide is large.", "The divide is wide."),
+                        encoding="utf-8")
+        figures["prose edit"] = build(book)
+        text = page.read_text(encoding="utf-8")
+        page.write_text(text.replace("keywords: [", "keywords: [scale benchmark, ", 1), encoding="utf-8")
+        figures["metadata edit"] = build(book)
+        started = time.perf_counter()
+        if subprocess.run([*WPSR, "check"], cwd=book, capture_output=True).returncode != 0:
+            sys.exit("wpsr check failed")
+        figures["wpsr check"] = (time.perf_counter() - started, None)
+        return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--contributions", type=int, nargs="+", default=[3, 23, 60])
+    sizes = sorted(parser.parse_args().contributions)
+    results = {n: measure(n) for n in sizes}
+    names = list(results[sizes[0]])
+    print("| figure | " + " | ".join(f"{n} contributions" for n in sizes) + " | growth per contribution | target |")
+    print("| --- |" + " --- |" * (len(sizes) + 2))
+    for name in names:
+        cells = []
+        for n in sizes:
+            value, pages = results[n][name]
+            cells.append(f"{value:.1f}" + ("" if pages is None else f" s ({pages} read)"))
+        first, last = results[sizes[0]][name][0], results[sizes[-1]][name][0]
+        growth = (last - first) / (sizes[-1] - sizes[0]) if len(sizes) > 1 else 0.0
+        unit = " MB" if "MB" in name else " s"
+        target = f"≤ {TARGETS[name]} s at 60" if name in TARGETS else "grows no faster than pages"
+        print(f"| {name} | " + " | ".join(cells) + f" | {growth:+.3f}{unit} | {target} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,202 @@
+"""Notebook execution: re-run exactly the notebooks whose data or ``wpsr`` code changed, and run
+them on every core.
+
+- jupyter-cache alone hashes only code cells, and would publish stale figures: each executed
+  notebook logs the files it read (``wpsr.load`` writes them to ``$WPSR_DEPENDENCY_LOG``), and a
+  notebook is executed again when one of them changes (``DependencyTracker``);
+- myst-nb executes notebooks one at a time as it reads them. Before reading, the notebooks the
+  cache cannot answer are executed side by side, one kernel per core, into the same cache
+  (``execute_ahead``); myst-nb then finds their outputs there. A notebook that fails is left to
+  myst-nb, which executes it again and reports the failing cell as usual.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import multiprocessing
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+from wpsr import data
+
+logger = logging.getLogger(__name__)
+STATE_FILE = "wpsr-dependencies.json"
+
+
+@functools.lru_cache(maxsize=4096)
+def _digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+class DependencyTracker:
+    """Which files each executed notebook read, and whether they changed since."""
+
+    def __init__(self, app: Sphinx):
+        _digest.cache_clear()
+        self.root = Path(app.srcdir).resolve()
+        self.cache_dir = Path(app.config.nb_execution_cache_path or Path(app.outdir).parent / ".jupyter_cache")
+        self.logs = self.cache_dir / "wpsr-logs"
+        self.state_path = self.cache_dir / STATE_FILE
+        try:
+            self.state: dict[str, dict] = json.loads(self.state_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.state = {}
+        self.started: dict[str, float] = {}
+        self.executed_ahead: set[str] = set()
+        self.stale = [doc for doc, rec in self.state.items()
+                      if any(_digest(self.root / p) != h for p, h in rec["files"].items())]
+        if self.stale:
+            self._forget_cached([str(self.root / self.state[doc]["source"]) for doc in self.stale])
+            logger.info(f"[wpsr] data or wpsr changed: re-executing {', '.join(sorted(self.stale))}")
+
+    def _forget_cached(self, sources: list[str]) -> None:
+        """Drop these notebooks' cached outputs, matched by path or by their code."""
+        if not (self.cache_dir / "global.db").exists():
+            return
+        import jupytext
+        from jupyter_cache import get_cache
+
+        cache = get_cache(self.cache_dir)
+        wanted = {str(Path(s).resolve()) for s in sources}
+        stale = {r.pk for r in cache.list_cache_records() if str(Path(r.uri).resolve()) in wanted}
+        for source in sources:
+            with contextlib.suppress(KeyError, OSError, ValueError):
+                stale.add(cache.match_cache_notebook(jupytext.read(source)).pk)
+        for pk in stale:
+            cache.remove_cache(pk)
+
+    def log_path(self, docname: str) -> Path:
+        return self.logs / (docname.replace("/", "__") + ".log")
+
+    def log_env(self, docname: str) -> str:
+        """The value of $WPSR_DEPENDENCY_LOG for a kernel executing this page (its log emptied)."""
+        log = self.log_path(docname)
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.unlink(missing_ok=True)
+        return f"{os.getpid()}:{log}"
+
+    def before_read(self, docname: str) -> None:
+        if docname not in self.executed_ahead:
+            os.environ[data.DEPENDENCY_LOG_ENV] = self.log_env(docname)
+            self.started[docname] = time.time()
+
+    def after_read(self, env: Any, docname: str) -> None:
+        from myst_nb.sphinx_ import NbMetadataCollector
+
+        os.environ.pop(data.DEPENDENCY_LOG_ENV, None)
+        if docname in self.executed_ahead:
+            return
+        exec_data = NbMetadataCollector.get_exec_data(env, docname)
+        if not exec_data or exec_data.get("mtime", 0) < self.started.get(docname, 0) - 1:
+            return  # not a notebook, or its outputs came from the cache
+        self.record(docname, env.doc2path(docname))
+
+    def record(self, docname: str, source: str | Path) -> None:
+        """Note the files this page's notebook read as it was executed."""
+        log = self.log_path(docname)
+        files = {self._relative(p) for p in log.read_text(encoding="utf-8").split()} if log.exists() else set()
+        self.state[docname] = {"source": self._relative(source),
+                               "files": {p: _digest(self.root / p) for p in sorted(files)}}
+
+    def _relative(self, path: str | Path) -> str:
+        """Paths inside the book are kept relative to it, so a copied book stays correct."""
+        path = Path(path).resolve()
+        return str(path.relative_to(self.root)) if path.is_relative_to(self.root) else str(path)
+
+    def save(self) -> None:
+        self.state_path.parent.mkdir(parents=True, exist_ok=True)
+        self.state_path.write_text(json.dumps(self.state, indent=1, sort_keys=True), encoding="utf-8")
+
+
+def _run_notebook(notebook: Any, cwd: str, timeout: int | None, log_env: str) -> tuple[Any, float, str | None]:
+    """Execute a notebook in a fresh kernel (in a worker process); return it, the seconds taken
+    and the error, if any."""
+    from nbclient import NotebookClient
+
+    started = time.perf_counter()
+    client = NotebookClient(notebook, timeout=timeout, allow_errors=False, record_timing=False,  # hashed: keep none
+                            resources={"metadata": {"path": cwd}})
+    try:
+        client.execute(env={**os.environ, data.DEPENDENCY_LOG_ENV: log_env})
+    except Exception as err:  # myst-nb executes it again and reports the cell
+        return None, time.perf_counter() - started, f"{type(err).__name__}"
+    return notebook, time.perf_counter() - started, None
+
+
+def execute_ahead(app: Sphinx, env: Any, docnames: list[str]) -> None:
+    """Execute, one kernel per core, the notebooks about to be read that the cache cannot answer."""
+    config = env.mystnb_config
+    if config.execution_mode != "cache" or (os.cpu_count() or 1) < 2:
+        return
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+    from myst_nb.core.read import create_nb_reader
+
+    tracker: DependencyTracker = app.wpsr_tracker
+    cache = get_cache(config.execution_cache_path or tracker.cache_dir)
+    todo = []
+    for docname in docnames:
+        path = Path(env.doc2path(docname))
+        text = path.read_text(encoding="utf-8", errors="replace")
+        reader = create_nb_reader(str(path), env.myst_config, config, text)
+        if reader is None:
+            continue  # a page, not a notebook
+        notebook = reader.read(text)
+        try:
+            cache.match_cache_notebook(notebook)
+        except KeyError:
+            todo.append((docname, path, reader.read_fmt, notebook))
+    if len(todo) < 2:
+        return  # one notebook gains nothing: myst-nb executes it as it reads it
+    workers = min(os.cpu_count() or 1, len(todo))
+    logger.info(f"[wpsr] executing {len(todo)} notebooks, {workers} at a time")
+    started = time.perf_counter()
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        running = {pool.submit(_run_notebook, notebook, str(path.parent), config.execution_timeout,
+                               tracker.log_env(docname)): (docname, path, read_fmt)
+                   for docname, path, read_fmt, notebook in todo}
+        for future, (docname, path, read_fmt) in running.items():
+            try:
+                executed, seconds, error = future.result()
+            except Exception as err:  # a worker that died: myst-nb executes it instead
+                executed, seconds, error = None, 0.0, type(err).__name__
+            if error:
+                logger.info(f"[wpsr] {docname} raised {error}: myst-nb will execute it again and report it")
+                continue
+            stage = cache.add_nb_to_project(str(path), read_data=read_fmt)
+            cache.cache_notebook_bundle(CacheBundleIn(executed, stage.uri, data={"execution_seconds": seconds}),
+                                        check_validity=False, overwrite=True)
+            tracker.record(docname, path)
+            tracker.executed_ahead.add(docname)
+    logger.info(f"[wpsr] executed {len(tracker.executed_ahead)} notebooks in {time.perf_counter() - started:.1f} s")
+
+
+def _start(app: Sphinx) -> None:
+    app.wpsr_tracker = DependencyTracker(app)
+
+
+def _source_read(app: Sphinx, docname: str, source: list[str]) -> None:
+    app.wpsr_tracker.before_read(docname)
+
+
+def _doctree_read(app: Sphinx, doctree: Any) -> None:
+    app.wpsr_tracker.after_read(app.env, app.env.docname)
+
+
+def setup(app: Sphinx) -> None:
+    app.connect("builder-inited", _start)
+    app.connect("env-before-read-docs", execute_ahead)
+    app.connect("source-read", _source_read)
+    app.connect("doctree-read", _doctree_read, priority=300)
