@@ -13,11 +13,11 @@ $(READY): requirements.txt constraints.txt pyproject.toml package.json package-l
 	npm ci --silent --no-audit --no-fund
 	touch $@
 
-html: $(READY)          ## strict build into _build/html
+html: $(READY)          ## preview build into _build/html (drafts with their problems on their pages)
 	$(BIN)/wpsr build
 
-serve: html             ## build, then serve on http://127.0.0.1:8000
-	$(BIN)/wpsr serve --port 8000
+serve: $(READY)         ## build, serve on http://127.0.0.1:8000, and rebuild after every save
+	$(BIN)/wpsr serve --watch --port 8000
 
 test: $(READY)          ## the whole test suite, as CI runs it
 	$(BIN)/ruff check wpsr tests benchmarks
@@ -27,6 +27,7 @@ test: $(READY)          ## the whole test suite, as CI runs it
 bench: $(READY)         ## build speed, page weights and Lighthouse figures for the README
 	$(BIN)/python benchmarks/build_speed.py
 	$(BIN)/python benchmarks/readers.py
+	$(BIN)/python benchmarks/scale.py --contributions 3 23 60
 
 clean:
 	rm -rf _build

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, copy_book, run_wpsr
-from wpsr.checker import Finding, check
+from wpsr.checker import check
+from wpsr.problems import Problem
 
 GOOD = "civic-space-under-pressure"
 GOOD_TEXT = (ROOT / "contributions" / f"{GOOD}.md").read_text(encoding="utf-8")
@@ -20,7 +21,7 @@ def book(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return book
 
 
-def check_text(book: Path, text: str, slug: str = GOOD) -> list[Finding]:
+def check_text(book: Path, text: str, slug: str = GOOD) -> list[Problem]:
     path = book / "contributions" / f"{slug}.md"
     path.write_text(text, encoding="utf-8")
     return check([path])
@@ -30,7 +31,7 @@ def line_of(text: str, fragment: str) -> int:
     return next(n for n, line in enumerate(text.splitlines(), 1) if fragment in line)
 
 
-def only(findings: list[Finding], fragment: str) -> Finding:
+def only(findings: list[Problem], fragment: str) -> Problem:
     matching = [f for f in findings if fragment in f.message]
     assert len(matching) == 1, "\n".join(map(str, findings))
     return matching[0]

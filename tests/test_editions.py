@@ -131,7 +131,7 @@ def test_a_published_edition_cannot_be_published_again(site: dict, repo: Path) -
     before = hashes(site["path"])
     result = publish(repo, "2023", site["path"])
     assert result.returncode == 1
-    assert "edition 2023 is already published" in result.stderr and "--force" in result.stderr
+    assert "edition 2023 is already published" in result.stderr and "new edition" in result.stderr
     assert hashes(site["path"]) == before
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +82,41 @@ def toc_files() -> list[str]:
     return found
 
 
+def source_problems() -> list:
+    """What stops the book from being read at all, each located: a broken _toc.yml, a page it lists
+    that is missing, and a page that is not UTF-8 text."""
+    from wpsr.problems import Problem
+
+    path = toc_path()
+    try:
+        read_yaml(path)
+    except FileNotFoundError:
+        return [Problem("_toc.yml", None, "the table of contents is missing", "restore _toc.yml from git")]
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        return [Problem("_toc.yml", mark.line + 1 if mark else 1,
+                        f"not valid YAML ({getattr(err, 'problem', None) or err})",
+                        "indent each `- file:` under its `chapters:` or `sections:` by two more spaces than them")]
+    text = path.read_text(encoding="utf-8")
+    problems = []
+    for docname in toc_files():
+        page = next((book_root() / f"{docname}{suffix}" for suffix in ("", ".md", ".ipynb")
+                     if (book_root() / f"{docname}{suffix}").is_file()), None)
+        line = text.count("\n", 0, max(text.find(docname), 0)) + 1
+        if page is None:
+            problems.append(Problem("_toc.yml", line, f"lists '{docname}', but there is no {docname}.md",
+                                    "correct the name (without .md), or remove the entry"))
+            continue
+        raw = page.read_bytes()
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as err:
+            problems.append(Problem(page.relative_to(book_root()), raw.count(b"\n", 0, err.start) + 1,
+                                    f"not UTF-8 text (byte 0x{raw[err.start]:02x})",
+                                    "save the file as UTF-8 (most editors: File, Save with encoding)"))
+    return problems
+
+
 def page_title(docname: str) -> str:
     """A page's title: its first level-1 heading."""
     path = book_root() / f"{docname}.md"
@@ -92,5 +128,11 @@ def page_title(docname: str) -> str:
 
 
 def slug(text: str, words: int | None = None) -> str:
-    """A name for a file or an anchor: lower-case words (the first `words` of them) joined by hyphens."""
-    return "-".join(re.findall(r"[a-z0-9]+", text.lower())[:words])
+    """A name for a file or an anchor: lower-case words (the first `words` of them) joined by hyphens.
+
+    Accents are dropped from Latin letters ("Gouvernance numérique" is gouvernance-numerique);
+    other scripts keep their letters, so a Cyrillic, Arabic or Chinese title has a stable,
+    readable slug too."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return "-".join(re.findall(r"[^\W_]+", unicodedata.normalize("NFC", plain))[:words])

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import ast
 import difflib
+import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,96 +20,117 @@ import pycountry
 
 from wpsr.book import book_root, chapters
 from wpsr.contributions import FOLDER, NOTEBOOK_KEYS, Contribution, files, read, specification, subtopics
-from wpsr.data import Problem, display
+from wpsr.problems import Problem, display
 
 ORCID = re.compile(r"\d{4}-\d{4}-\d{4}-\d{3}[\dX]")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 URL = re.compile(r"https?://[^\s/$.?#].\S*")
-FENCE = re.compile(r"^(\s*)(`{3,}|~{3,}|:{3,})\s*(\{([\w:-]+)\})?")
+DIRECTIVE = re.compile(r"\{([\w:-]+)\}")
 TABLE_DIRECTIVES = {"table", "list-table", "csv-table"}
 NOT_PROSE = TABLE_DIRECTIVES | {"code-cell", "code", "code-block", "math", "raw", "glue:figure", "mermaid"}
-LINK = re.compile(r"(?<!!)\[([^\]]*)\]\(([^)\s]+)\)")
-ROLE = re.compile(r"\{(doc|ref)\}`([^`]*)`")
+SAFE_LINK = re.compile(r"(https?|mailto):", re.I)  # or a relative link, without a scheme
+SCHEME = re.compile(r"[a-z][a-z0-9+.-]*:", re.I)
+# Markup in a metadata value, which is shown as typed: HTML tags or entities, MyST roles,
+# Markdown links and code.
+MARKUP = re.compile(r"<[a-z/!?][^>]*>|&#?\w+;|\{[\w:-]+\}`|\]\(|`", re.I)
 
 
-@dataclass(frozen=True)
-class Finding(Problem):
-    """A problem with a contribution: an error, or a warning that does not fail the check."""
-
-    severity: str = "error"
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else str(self.path)
-        label = "warning: " if self.severity == "warning" else ""
-        return f"{where}: {label}{self.message} — {self.hint}"
-
-
-# --- the body, split into what the rules look at --------------------------------------
+# --- the body, as markdown-it tokens (MyST's own parser) ---------------------------------
 
 @dataclass
-class Block:
-    kind: str  # "prose", "code" (an executable cell), "table" or "other"
-    start: int  # line number of its first line
-    lines: list[str]
+class Body:
+    """What the rules look at in a contribution's body, each with its line in the file."""
+
+    headings: list[tuple[int, int, str]] = field(default_factory=list)  # (level, line, text)
+    cells: list[tuple[int, str]] = field(default_factory=list)  # (line of the code, code)
+    tables: list[int] = field(default_factory=list)  # line of each Markdown table or table directive
+    links: list[tuple[int, str]] = field(default_factory=list)  # (line, target): inline and reference links
+    roles: list[tuple[int, str, str]] = field(default_factory=list)  # (line, role, content)
+    html: list[tuple[int, str]] = field(default_factory=list)  # (line, raw HTML)
+    words: int = 0  # words of prose a reader reads
 
 
-def blocks(contribution: Contribution) -> list[Block]:
-    """The body as prose lines, code cells, tables and other fenced blocks, with line numbers."""
-    out: list[Block] = []
-    fence: tuple[str, str] | None = None  # (closing marker, kind)
-    for number, line in enumerate(contribution.body, start=contribution.body_start):
-        if fence:
-            if line.strip() == fence[0]:
-                fence = None
-            else:
-                out[-1].lines.append(line)
-            continue
-        match = FENCE.match(line)
-        if match:
-            name = match.group(4) or ""
-            kind = "code" if name == "code-cell" else "table" if name in TABLE_DIRECTIVES else \
-                "other" if name in NOT_PROSE or not name else "prose"
-            fence = (match.group(2), kind)
-            out.append(Block(kind, number + 1, []))
-            continue
-        kind = "table" if line.lstrip().startswith("|") else "prose"
-        if not out or out[-1].kind != kind or out[-1].start + len(out[-1].lines) != number:
-            out.append(Block(kind, number, []))
-        out[-1].lines.append(line)
-    return out
+@functools.cache
+def _markdown() -> Any:
+    from markdown_it.renderer import RendererHTML
+    from myst_parser.config.main import MdParserConfig
+    from myst_parser.parsers.mdit import create_md_parser
+
+    return create_md_parser(MdParserConfig(enable_extensions={"colon_fence", "deflist", "substitution"}),
+                            RendererHTML)
 
 
-def headings(contribution: Contribution) -> list[tuple[int, int, str]]:
-    """(level, line, text) of every Markdown heading in prose."""
-    found = []
-    for block in blocks(contribution):
-        if block.kind == "prose":
-            for offset, line in enumerate(block.lines):
-                if m := re.match(r"(#{1,6})\s+(.*?)\s*#*\s*$", line):
-                    found.append((len(m.group(1)), block.start + offset, m.group(2)))
-    return found
+def parse(contribution: Contribution) -> Body:
+    """The contribution's body as MyST reads it: ATX and setext headings, reference links, HTML."""
+    body = Body()
+    _collect("\n".join(contribution.body), contribution.body_start, body)
+    return body
 
 
-def prose_words(lines: list[str]) -> int:
-    """Words a reader reads: no headings, comments, labels, directive options or link targets."""
-    count = 0
-    in_comment = False
-    for line in lines:
-        stripped = line.strip()
-        if in_comment or stripped.startswith("<!--"):
-            in_comment = "-->" not in stripped
-            continue
-        if stripped.startswith(("%", "#", "(")) and (not stripped.startswith("(") or stripped.endswith(")=")):
-            continue
-        if re.match(r":\w[\w-]*:", stripped):  # a directive option
-            continue
-        text = LINK.sub(r"\1", stripped)
-        count += sum(1 for token in text.split() if re.search(r"\w", token))
-    return count
+def _words(text: str) -> int:
+    return sum(1 for token in text.split() if re.search(r"\w", token))
+
+
+def _collect(text: str, first_line: int, body: Body) -> None:
+    tokens = _markdown().parse(text)
+    heading = table = 0
+    for index, token in enumerate(tokens):
+        line = first_line + (token.map[0] if token.map else 0)
+        kind = token.type
+        if kind == "heading_open":
+            heading = 1
+            body.headings.append((int(token.tag[1]), line, tokens[index + 1].content.strip()))
+        elif kind == "heading_close":
+            heading = 0
+        elif kind == "table_open":
+            table += 1
+            body.tables.append(line)
+        elif kind == "table_close":
+            table -= 1
+        elif kind == "html_block":
+            body.html.append((line, token.content.strip()))
+        elif kind in ("fence", "colon_fence"):
+            match = DIRECTIVE.match(token.info.strip())
+            name = match.group(1) if match else ""
+            if name == "code-cell":
+                body.cells.append((line + 1, token.content))
+            elif name in TABLE_DIRECTIVES:
+                body.tables.append(line)
+            elif name and name not in NOT_PROSE:  # an admonition or a figure: its content is prose
+                lines = token.content.splitlines()
+                skip = _options(lines)
+                _collect("\n".join(lines[skip:]), line + 1 + skip, body)
+        elif kind == "inline":
+            _inline(token, line, body, prose=not heading and not table)
+
+
+def _options(lines: list[str]) -> int:
+    """How many lines of a directive's content are its options (``:name: value`` or a YAML block)."""
+    if lines and lines[0].strip() == "---":
+        return next((i + 1 for i, line in enumerate(lines[1:], 1) if line.strip() == "---"), 0)
+    return next((i for i, line in enumerate(lines) if not re.match(r"\s*:[\w-]+:", line)), len(lines))
+
+
+def _inline(token: Any, line: int, body: Body, *, prose: bool) -> None:
+    for child in token.children or []:
+        if child.type in ("softbreak", "hardbreak"):
+            line += 1
+        elif child.type == "link_open":
+            body.links.append((line, str(child.attrGet("href") or "")))
+        elif child.type == "image":
+            body.links.append((line, str(child.attrGet("src") or "")))
+        elif child.type == "myst_role":
+            body.roles.append((line, child.meta.get("name", ""), child.content))
+            body.words += prose and _words(child.content)
+        elif child.type == "html_inline":
+            body.html.append((line, child.content))
+        elif child.type in ("text", "code_inline") and prose:
+            body.words += _words(child.content)
+            line += child.content.count("\n")
 
 
 def word_count(contribution: Contribution) -> int:
-    return sum(prose_words(b.lines) for b in blocks(contribution) if b.kind == "prose")
+    return parse(contribution).words
 
 
 # --- metadata ---------------------------------------------------------------------------
@@ -130,10 +152,6 @@ class Context:
                            for m in re.findall(r"^\(([^)\s]+)\)=\s*$", p.read_text(encoding="utf-8",
                                                                              errors="replace"), re.M)}
         return self.labels
-
-
-def _words(text: str) -> int:
-    return len(text.split())
 
 
 class MetadataRules:
@@ -203,12 +221,16 @@ class MetadataRules:
     def is_string(self, value: Any, rule: dict) -> str | None:
         if not isinstance(value, str) or not value.strip():
             return "is not text"
+        if markup := MARKUP.search(value):
+            return (f"holds markup ({markup.group(0)!r}): metadata is plain text, shown as typed; "
+                    "remove the markup")
         if len(value) > rule.get("max_length", len(value)):
             return f"is {len(value)} characters long, more than {rule['max_length']}"
-        if _words(value) < rule.get("min_words", 0):
-            return f"has {_words(value)} words, fewer than {rule['min_words']}"
-        if _words(value) > rule.get("max_words", _words(value)):
-            return f"has {_words(value)} words, more than {rule['max_words']}"
+        words = len(value.split())
+        if words < rule.get("min_words", 0):
+            return f"has {words} words, fewer than {rule['min_words']}"
+        if words > rule.get("max_words", words):
+            return f"has {words} words, more than {rule['max_words']}"
         return None
 
     def is_country(self, value: Any, rule: dict) -> str | None:
@@ -220,18 +242,18 @@ class MetadataRules:
 
     def is_sdg(self, value: Any, rule: dict) -> str | None:
         goals = specification()["sdgs"]
-        return None if isinstance(value, int) and value in goals else f"is not an SDG number from 1 to 17 ({value!r})"
+        return None if type(value) is int and value in goals else f"is not an SDG number from 1 to 17 ({value!r})"
 
     def is_chapter(self, value: Any, rule: dict) -> str | None:
         numbers = [c["number"] for c in self.context.chapters]
-        return None if isinstance(value, int) and value in numbers else f"is not a chapter number ({value!r})"
+        return None if type(value) is int and value in numbers else f"is not a chapter number ({value!r})"
 
     def is_status(self, value: Any, rule: dict) -> str | None:
         statuses = specification()["statuses"]
         return None if value in statuses else f"is {value!r}, not one of: {', '.join(statuses)}"
 
     def is_year(self, value: Any, rule: dict) -> str | None:
-        return None if isinstance(value, int) and 1900 <= value <= 2100 else f"is not a four-digit year ({value!r})"
+        return None if type(value) is int and 1900 <= value <= 2100 else f"is not a four-digit year ({value!r})"
 
     def is_url(self, value: Any, rule: dict) -> str | None:
         return None if isinstance(value, str) and URL.fullmatch(value) else f"is not a web address ({value!r})"
@@ -263,22 +285,23 @@ class MetadataRules:
 
 # --- the whole check -------------------------------------------------------------------
 
-def check_contribution(contribution: Contribution, context: Context) -> list[Finding]:
+def check_contribution(contribution: Contribution, context: Context) -> list[Problem]:
     """Every rule of the specification for one readable contribution."""
     spec = specification()
-    found: list[Finding] = []
+    found: list[Problem] = []
     lenient = contribution.meta.get("status") in spec["lenient_statuses"]
 
     def report(line: int, message: str, hint: str, severity: str = "error", soft: bool = False) -> None:
-        found.append(Finding(display(contribution.path), line, message, hint,
+        found.append(Problem(display(contribution.path), line, message, hint,
                              severity="warning" if soft and lenient else severity))
 
     MetadataRules(contribution, context, report).check()
-    parts = blocks(contribution)
-    _check_sections(contribution, parts, report)
-    _check_words(contribution, report)
-    _check_code(contribution, parts, report)
-    _check_references(contribution, parts, context, report)
+    body = parse(contribution)
+    _check_sections(contribution, body, report)
+    _check_words(contribution, body, report)
+    _check_code(contribution, body, report)
+    _check_references(contribution, body, context, report)
+    _check_html(body, report)
     placeholder = spec["placeholder"]
     left = [number for number, line in enumerate(contribution.text.splitlines(), start=1)
             if re.search(rf"\b{placeholder}\b", line) and not line.lstrip().startswith("%")]
@@ -289,11 +312,11 @@ def check_contribution(contribution: Contribution, context: Context) -> list[Fin
     return found
 
 
-def _check_sections(c: Contribution, parts: list[Block], report: Callable[..., None]) -> None:
+def _check_sections(c: Contribution, body: Body, report: Callable[..., None]) -> None:
     sections = specification()["sections"]
     wanted = [s["title"] for s in sections]
     key = _heading_key
-    found = headings(c)
+    found = body.headings
     for level, line, text in found:
         if level == 1:
             report(line, f"a level-1 heading ('# {text}')",
@@ -324,8 +347,8 @@ def _check_sections(c: Contribution, parts: list[Block], report: Callable[..., N
     for section in sections:
         if section.get("table") and key(section["title"]) in keys:
             start, end = _section_range(c, seconds, keys.index(key(section["title"])))
-            inside = [b for b in parts if start <= b.start <= end]
-            if not any(b.kind == "table" or (b.kind == "code" and "table(" in "\n".join(b.lines)) for b in inside):
+            if not any(start <= line <= end for line in body.tables) and \
+                    not any(start <= line <= end and "table(" in code for line, code in body.cells):
                 report(start, f"the section '{section['title']}' has no table",
                        "add a Markdown table, a list-table, or a code cell that calls wpsr.table(...)")
 
@@ -340,30 +363,29 @@ def _section_range(c: Contribution, seconds: list[tuple[int, str]], index: int) 
     return start, end
 
 
-def _check_words(c: Contribution, report: Callable[..., None]) -> None:
+def _check_words(c: Contribution, body: Body, report: Callable[..., None]) -> None:
     words = specification()["words"]
-    count = word_count(c)
+    count = body.words
     (low, high), (aim_low, aim_high) = words["error"], words["warning"]
     if not low <= count <= high:
         report(c.body_start, f"{count:,} words of prose, outside {low:,}–{high:,}",
-               "aim for about 1,500 words (code, tables and comments are not counted)", soft=True)
+               f"aim for about {words['aim']:,} words (code, tables and comments are not counted)", soft=True)
     elif not aim_low <= count <= aim_high:
         report(c.body_start, f"{count:,} words of prose, outside the {aim_low:,}–{aim_high:,} aimed for",
-               "aim for about 1,500 words", severity="warning")
+               f"aim for about {words['aim']:,} words", severity="warning")
 
 
-def _check_code(c: Contribution, parts: list[Block], report: Callable[..., None]) -> None:
-    cells = [b for b in parts if b.kind == "code"]
-    if not any(re.search(r"\bload\(", "\n".join(b.lines)) for b in cells):
+def _check_code(c: Contribution, body: Body, report: Callable[..., None]) -> None:
+    if not any(re.search(r"\bload\(", code) for _, code in body.cells):
         report(c.body_start, "no data cell",
                'add a code cell that reads a cited dataset, e.g. `wpsr.load("internet-use")`; '
                "datasets are listed in data/datapackage.json")
-    for number, cell in enumerate(cells, start=1):
-        source = "\n".join(_cell_code(cell.lines))
+    for number, (start, code) in enumerate(body.cells, start=1):
+        source = "\n".join(_cell_code(code.splitlines()))
         try:
             tree = ast.parse(source)
         except SyntaxError as err:
-            report(cell.start + (err.lineno or 1) - 1, f"code cell {number} is not valid Python: {err.msg}",
+            report(start + (err.lineno or 1) - 1, f"code cell {number} is not valid Python: {err.msg}",
                    "fix the code")
             continue
         for call in ast.walk(tree):
@@ -372,7 +394,7 @@ def _check_code(c: Contribution, parts: list[Block], report: Callable[..., None]
                 description = given.get("description")
                 if description is None or (isinstance(description, ast.Constant) and not str(description.value)
                                            .strip()):
-                    report(cell.start + call.lineno - 1, "a chart without a description",
+                    report(start + call.lineno - 1, "a chart without a description",
                            "pass description=\"…\" to wpsr.figure: say in words what the chart shows")
 
 
@@ -385,58 +407,65 @@ def _cell_code(lines: list[str]) -> list[str]:
             for i, line in enumerate(lines)]  # options and IPython magics are not Python
 
 
-def _check_references(c: Contribution, parts: list[Block], context: Context,
-                      report: Callable[..., None]) -> None:
+def _check_references(c: Contribution, body: Body, context: Context, report: Callable[..., None]) -> None:
     root = book_root()
-    for block in parts:
-        if block.kind not in ("prose", "table"):
+    for number, target in body.links:
+        if SCHEME.match(target) and not SAFE_LINK.match(target):
+            report(number, f"a link to '{target[:60]}'", "links are web addresses (https://…), mailto: or "
+                   "relative paths to files of the book")
             continue
-        for offset, line in enumerate(block.lines):
-            number = block.start + offset
-            for _, target in LINK.findall(line):
-                if re.match(r"[a-z]+:|#|mailto:", target):
-                    continue
-                path = target.split("#")[0]
-                base = root if path.startswith("/") else c.path.parent
-                if not any((base / path.lstrip("/")).with_suffix(s).exists() or (base / path.lstrip("/")).exists()
-                           for s in (".md", ".ipynb")):
-                    report(number, f"broken link to '{target}'", "point it at a file that exists, relative to "
-                           "this one (e.g. ../chapters/assets-and-innovations.md)")
-            for role, target in ROLE.findall(line):
-                target = re.sub(r".*<(.*)>", r"\1", target).strip()
-                if role == "ref" and target not in context.all_labels():
-                    report(number, f"broken cross-reference {{ref}}`{target}`",
-                           "no page defines the label `(" + target + ")=`: fix the name or add the label")
-                if role == "doc":
-                    base = root if target.startswith("/") else c.path.parent
-                    if not (base / (target.lstrip("/") + ".md")).exists():
-                        report(number, f"broken cross-reference {{doc}}`{target}`",
-                               "name a page without its extension, e.g. /chapters/assets-and-innovations")
+        if SCHEME.match(target) or target.startswith("#"):
+            continue
+        path = target.split("#")[0]
+        base = root if path.startswith("/") else c.path.parent
+        if not any((base / path.lstrip("/")).with_suffix(s).exists() or (base / path.lstrip("/")).exists()
+                   for s in (".md", ".ipynb")):
+            report(number, f"broken link to '{target}'", "point it at a file that exists, relative to "
+                   "this one (e.g. ../chapters/assets-and-innovations.md)")
+    for number, role, target in body.roles:
+        target = re.sub(r".*<(.*)>", r"\1", target).strip()
+        if role == "ref" and target not in context.all_labels():
+            report(number, f"broken cross-reference {{ref}}`{target}`",
+                   "no page defines the label `(" + target + ")=`: fix the name or add the label")
+        if role == "doc":
+            base = root if target.startswith("/") else c.path.parent
+            if not (base / (target.lstrip("/") + ".md")).exists():
+                report(number, f"broken cross-reference {{doc}}`{target}`",
+                       "name a page without its extension, e.g. /chapters/assets-and-innovations")
 
 
-def check(paths: list[Path] | None = None) -> list[Finding]:
+def _check_html(body: Body, report: Callable[..., None]) -> None:
+    """Contributions are Markdown: raw HTML is refused (pages would publish it as it is)."""
+    for number, raw in body.html:
+        if raw.startswith("<!--"):
+            continue  # an HTML comment is not published
+        report(number, f"raw HTML in a contribution ('{raw.splitlines()[0][:60]}')",
+               "write it in Markdown: **bold**, *italics*, [a link](https://…), a table or a figure directive")
+
+
+def check(paths: list[Path] | None = None) -> list[Problem]:
     """Check the named contributions, or every file in contributions/, and their place in _toc.yml."""
     context = Context()
     everything = files()
     targets = [Path(p).resolve() for p in paths] if paths else everything
-    found: list[Finding] = []
+    found: list[Problem] = []
     in_toc = {doc: chapter["number"] for chapter in context.chapters for doc in chapter["sections"]}
     stems: dict[str, Path] = {}
     for path in everything:
         other = stems.setdefault(path.stem.lower(), path)
         if other != path and (path.resolve() in targets or other.resolve() in targets):
-            found.append(Finding(display(path), 1, f"duplicate slug '{path.stem}': {display(other)} has it too",
+            found.append(Problem(display(path), 1, f"duplicate slug '{path.stem}': {display(other)} has it too",
                                  "rename one file; the file name is the contribution's address"))
     for path in targets:
         if not path.is_file():
-            found.append(Finding(display(path), None, "no such file", "check the path"))
+            found.append(Problem(display(path), None, "no such file", "check the path"))
             continue
         if path.parent != book_root() / FOLDER:
-            found.append(Finding(display(path), None, "not a contribution",
+            found.append(Problem(display(path), None, "not a contribution",
                                  f"contributions live in {FOLDER}/; `wpsr check` checks only those"))
             continue
         contribution, problems = read(path)
-        found += [Finding(p.path, p.line, p.message, p.hint) for p in problems]
+        found += [Problem(p.path, p.line, p.message, p.hint) for p in problems]
         if contribution is None:
             continue
         found += check_contribution(contribution, context)
@@ -444,10 +473,10 @@ def check(paths: list[Path] | None = None) -> list[Finding]:
         chapter = contribution.chapter
         if docname not in in_toc:
             where = next((ch["file"] for ch in context.chapters if ch["number"] == chapter), "its chapter")
-            found.append(Finding(display(path), 1, "not in _toc.yml, so it is not published",
+            found.append(Problem(display(path), 1, "not in _toc.yml, so it is not published",
                                  f"add `- file: {docname}` under the sections of {where}"))
         elif chapter is not None and in_toc[docname] != chapter:
-            found.append(Finding(display(path), contribution.line("chapter"),
+            found.append(Problem(display(path), contribution.line("chapter"),
                                  f"listed under chapter {in_toc[docname]} in _toc.yml but says chapter {chapter}",
                                  "move its _toc.yml entry or correct `chapter:`"))
     return sorted(found, key=lambda f: (str(f.path), f.line or 0))

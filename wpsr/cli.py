@@ -9,8 +9,8 @@ import argparse
 import contextlib
 import os
 import re
-import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,8 +21,7 @@ from wpsr.derive import DERIVATIONS, derive
 from wpsr.editions import EditionError
 from wpsr.publish import PublishError
 
-ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-PROGRESS = re.compile(r"(reading sources|writing output)\.\.\. \[\s*\d+%\] (\S+)")
+PROGRESS = re.compile(r"(reading sources|writing output)\.\.\. \[\s*\d+%\] ?(\S*)")
 
 
 def _validate() -> list[data.Problem]:
@@ -72,50 +71,81 @@ def _failed_cell(output: str, root: Path) -> str | None:
 
 def cmd_build(args: argparse.Namespace) -> int:
     """Build the book into _build/html: a preview, or with --strict as CI and `wpsr publish` do."""
-    root = book_root()
-    problems = _validate()
-    if problems:
-        print("The build stopped before it started: data/ breaks its schema.", file=sys.stderr)
-        for problem in problems:
-            print(problem, file=sys.stderr)
+    return build_once(book_root(), builder=args.builder, strict=args.strict, fresh=args.all, verbose=args.verbose)
+
+
+def _data_stamp(root: Path) -> str:
+    """What data/ holds (names, sizes, times): unchanged since it last validated, it is not read again."""
+    return "\n".join(f"{p.name} {p.stat().st_size} {p.stat().st_mtime_ns}"
+                     for p in sorted((root / "data").iterdir()) if p.is_file())
+
+
+def _check_before_building(root: Path, strict: bool) -> bool:
+    """Editions, _toc.yml, pages, data (and, strict, contributions): False, with each problem
+    printed, if the build cannot start."""
+    from wpsr.book import source_problems
+    from wpsr.editions import current_edition
+
+    current_edition()  # a broken editions.yaml stops here, with its line
+    stamp, recorded = _data_stamp(root), root / "_build" / ".wpsr-valid-data"
+    stages = [("the book's pages and _toc.yml", source_problems)]
+    if not recorded.is_file() or recorded.read_text(encoding="utf-8") != stamp:
+        stages.append(("data/, which breaks its schema", _validate))
+    for where, find in stages:
+        problems = find()
+        if problems:
+            print(f"The build stopped before it started: problems in {where}.", file=sys.stderr)
+            for problem in problems:
+                print(problem, file=sys.stderr)
+            return False
+    recorded.parent.mkdir(parents=True, exist_ok=True)
+    recorded.write_text(stamp, encoding="utf-8")
+    if strict and run_check()[0]:
+        print("The build stopped before it started: contributions break the specification (above).",
+              file=sys.stderr)
+        return False
+    return True
+
+
+def build_once(root: Path, *, builder: str = "html", strict: bool = False, fresh: bool = False,
+               verbose: bool = False) -> int:
+    """One build, in this process; print progress, problems, and what failed and where."""
+    from wpsr.sphinx_ext.run import build
+
+    if not _check_before_building(root, strict):
         return 1
-    env = {**os.environ, CHECKED_ENV: "1"}
-    if args.strict:
-        errors, _ = run_check()
-        if errors:
-            print("The build stopped before it started: contributions break the specification (above).",
-                  file=sys.stderr)
-            return 1
+    os.environ[CHECKED_ENV] = "1"
+    if strict:
+        os.environ.pop(PREVIEW_ENV, None)
     else:
-        env[PREVIEW_ENV] = "1"  # drafts that break the specification are built, their problems on their pages
-    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(root), "--builder", args.builder,
-               "-n", "--keep-going"] + (["-W"] if args.strict else []) + (["--all"] if args.all else [])
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               cwd=root, env=env)
-    lines = []
-    for raw in process.stdout:
-        line = ANSI.sub("", raw.rstrip("\n"))
-        lines.append(line)
-        if args.verbose:
-            print(line)
+        os.environ[PREVIEW_ENV] = "1"  # drafts that break the specification are built, their problems on their pages
+
+    terminal = sys.stdout  # Sphinx's own output is captured while it runs
+    reading = [False]  # Sphinx writes "reading sources... [ 50%] " and the page's name on the next line
+
+    def show(line: str) -> None:
+        if verbose:
+            print(line, file=terminal, flush=True)
         elif (m := PROGRESS.search(line)) and m.group(1) == "reading sources":
-            print(f"  reading {m.group(2)}", flush=True)
-        elif "IPKernelApp" in line:
-            continue  # the kernel's own notice about local TCP, not a problem of the book
+            reading[0] = not m.group(2)
+            if m.group(2):
+                print(f"  reading {m.group(2)}", file=terminal, flush=True)
+        elif reading[0]:
+            reading[0] = False
+            print(f"  reading {line.strip()}", file=terminal, flush=True)
         elif "WARNING" in line or "ERROR" in line or "Executing notebook" in line:
-            print(f"  {line}", flush=True)
-    code = process.wait()
-    output = "\n".join(lines)
-    seconds = time.perf_counter() - started
-    if code == 0:
+            print(f"  {line}", file=terminal, flush=True)
+
+    result = build(root, builder=builder, strict=strict, fresh=fresh, each_line=show)
+    lines, output = result.lines, "\n".join(result.lines)
+    if result.ok:
         drafts = sorted(set(re.findall(r"\[wpsr check\] (\S+?):\d+: (?!warning:)", output)))
-        print(f"Built in {seconds:.1f} s: {root / '_build' / args.builder / 'index.html'}")
-        if drafts and not args.strict:
+        print(f"Built in {result.seconds:.1f} s: {root / '_build' / builder / 'index.html'}", flush=True)
+        if drafts and not strict:
             print(f"A preview: {', '.join(drafts)} break(s) the specification, as the banner at the top of each "
-                  "page says; `wpsr build --strict` and `wpsr publish` refuse them.")
+                  "page says; `wpsr build --strict` and `wpsr publish` refuse them.", flush=True)
         return 0
-    if not args.verbose:
+    if not verbose:
         print("\n".join(lines[-60:]), file=sys.stderr)
     cell = _failed_cell(output, root)
     data_error = re.search(r"Invalid data:(.*?)(?:\n\S|\Z)", output, re.S)
@@ -124,7 +154,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(cell, file=sys.stderr)
     elif data_error:
         print(data_error.group(1).strip(), file=sys.stderr)
-    warnings = [ln for ln in lines if ("WARNING" in ln or "ERROR" in ln) and "IPKernelApp" not in ln]
+    warnings = [ln for ln in lines if "WARNING" in ln or "ERROR" in ln]
     if warnings:
         print(f"{len(warnings)} warning(s) or error(s), each fatal in a strict build:", file=sys.stderr)
         print("\n".join(warnings), file=sys.stderr)
@@ -181,8 +211,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     """Build an edition strictly and publish it into SITE/EDITION, leaving other editions untouched."""
     from wpsr.publish import publish
 
-    publish(args.edition, Path(args.site), force=args.force, base_url=args.base_url,
-            progress=lambda line: print(line, flush=True))
+    publish(args.edition, Path(args.site), base_url=args.base_url, progress=lambda line: print(line, flush=True))
     return 0
 
 
@@ -203,19 +232,51 @@ def cmd_cff(args: argparse.Namespace) -> int:
     return 0
 
 
+WATCHED = ("chapters", "contributions", "annexes", "data")  # with the book's top-level .md and .yml files
+
+
+def source_state(root: Path) -> dict[str, int]:
+    """Every source file a build reads, with its modification time."""
+    files = [*root.glob("*.md"), *root.glob("*.yml"), *root.glob("*.yaml"),
+             *(p for folder in WATCHED for p in (root / folder).rglob("*") if p.is_file())]
+    return {str(p): p.stat().st_mtime_ns for p in files if not p.name.startswith(".")}
+
+
+def watch(root: Path, rebuild: Callable[[], object], *, every: float = 0.3) -> None:
+    """Call `rebuild` whenever a source file is saved, added or removed (until Ctrl+C)."""
+    state = source_state(root)
+    while True:
+        time.sleep(every)
+        now = source_state(root)
+        if now != state:
+            changed = sorted(Path(p).relative_to(root).as_posix() for p in now.keys() ^ state.keys()
+                             | {p for p in now.keys() & state.keys() if now[p] != state[p]})
+            print(f"\nChanged: {', '.join(changed)}", flush=True)
+            rebuild()
+            state = source_state(root)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Serve the built site on http://127.0.0.1:PORT, compressed with gzip."""
-    site = book_root() / "_build" / "html"
+    """Serve the built site on http://127.0.0.1:PORT, compressed with gzip; with --watch, build a
+    preview first and again after every save."""
+    from wpsr import serving
+
+    root = book_root()
+    site = root / "_build" / "html"
+    if args.watch:
+        build_once(root)
     if not (site / "index.html").is_file():
         print(f"{site} has no site yet — run `wpsr build` first", file=sys.stderr)
         return 1
-    from wpsr import serving
-
     with serving.server(site, args.port) as server:
-        print(f"Serving {site} on http://127.0.0.1:{args.port}/, compressed as a static host serves it "
-              "(Ctrl+C to stop)", flush=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        print(f"Serving {site} on http://127.0.0.1:{args.port}/, compressed as a static host serves it"
+              + (", rebuilt after every save" if args.watch else "") + " (Ctrl+C to stop)", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
-            server.serve_forever()
+            if args.watch:
+                watch(root, lambda: build_once(root))
+            else:
+                threading.Event().wait()
     return 0
 
 
@@ -240,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
     build.set_defaults(func=cmd_build)
     serve = commands.add_parser("serve", help=cmd_serve.__doc__)
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--watch", action="store_true",
+                       help="build a preview first, then again after every save, in this process (seconds per edit)")
     serve.set_defaults(func=cmd_serve)
     check = commands.add_parser("check", help=cmd_check.__doc__)
     check.add_argument("files", nargs="*", help="contribution files (default: every one)")
@@ -257,7 +320,6 @@ def main(argv: list[str] | None = None) -> int:
     publish = commands.add_parser("publish", help=cmd_publish.__doc__)
     publish.add_argument("edition", help="an edition id from editions.yaml, e.g. 2023")
     publish.add_argument("--site", required=True, help="the folder of the versioned site")
-    publish.add_argument("--force", action="store_true", help="replace an edition already published")
     publish.add_argument("--base-url", help="the site's address, for citations and switcher.json")
     publish.set_defaults(func=cmd_publish)
     verify = commands.add_parser("verify", help=cmd_verify.__doc__)

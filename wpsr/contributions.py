@@ -17,7 +17,8 @@ from typing import Any
 import yaml
 
 from wpsr.book import SafeLoader, book_root, chapters
-from wpsr.data import Problem, display, load, log_dependency
+from wpsr.data import load, log_dependency
+from wpsr.problems import Problem, display
 
 SPECIFICATION = Path(__file__).with_name("specification.yaml")
 FOLDER = "contributions"
@@ -61,7 +62,7 @@ class Contribution:
     @property
     def chapter(self) -> int | None:
         value = self.meta.get("chapter")
-        return value if isinstance(value, int) else None
+        return value if type(value) is int else None  # not a bool
 
     @property
     def authors(self) -> list[dict[str, Any]]:
@@ -84,18 +85,16 @@ class Contribution:
         return 1
 
     def public_text(self) -> str:
-        """The source with private author fields (e.g. email) removed, for publishing."""
+        """The source to publish: its front matter written anew from the parsed metadata without the
+        private author fields (e.g. email), however they were written (folded, quoted, flow style,
+        given twice), then the body as it is."""
         hidden = private_fields()
-        lines = self.text.splitlines(keepends=True)
-        drop = {self.lines[key] - 1 for key in self.lines
-                if len(key) == 3 and key[0] == "authors" and key[2] in hidden}
-        alone = re.compile(r"\s*(" + "|".join(hidden) + r")\s*:[^{}\[\],]*")
-        if all(alone.fullmatch(lines[i].rstrip("\n")) for i in drop):  # each on a line of its own
-            return "".join(line for i, line in enumerate(lines) if i not in drop)
-        # Flow-style authors ({name: …, email: …} on one line): write the front matter anew.
-        meta = {**self.meta, "authors": [{k: v for k, v in a.items() if k not in hidden} for a in self.authors]}
-        front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True)
-        return "---\n" + front + "---\n" + "".join(lines[self.body_start - 1:])
+        meta = dict(self.meta)
+        if isinstance(meta.get("authors"), list):
+            meta["authors"] = [{k: v for k, v in a.items() if k not in hidden} if isinstance(a, dict) else a
+                               for a in meta["authors"]]
+        front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100)
+        return "---\n" + front + "---\n" + "".join(self.text.splitlines(keepends=True)[self.body_start - 1:])
 
 
 @dataclass(frozen=True)
@@ -239,8 +238,13 @@ def citation(contribution: Contribution, edition: Any, url: str) -> str:
             f"chapter {contribution.chapter}, living report edition {edition.id}. {url}")
 
 
+BIBTEX_SPECIALS = {"\\": r"\textbackslash{}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+                   **{ch: "\\" + ch for ch in "&%$#_{}"}}
+
+
 def _bibtex_escape(text: str) -> str:
-    return re.sub(r"([&%$#_{}])", r"\\\1", text)
+    """Text as BibTeX shows it, never as commands: each special character escaped."""
+    return "".join(BIBTEX_SPECIALS.get(ch, ch) for ch in text)
 
 
 def bibtex(contribution: Contribution, edition: Any, url: str) -> str:

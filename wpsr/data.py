@@ -24,27 +24,12 @@ from typing import Any
 import pandas as pd
 
 from wpsr.book import book_root
+from wpsr.problems import Problem, display
 
 DESCRIPTOR = "datapackage.json"
 # Set by the Sphinx extension while a notebook executes: each load() appends the
 # files it read, so the build knows which notebooks a changed dataset affects.
 DEPENDENCY_LOG_ENV = "WPSR_DEPENDENCY_LOG"
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a dataset, located as precisely as possible."""
-
-    path: Path
-    line: int | None
-    message: str
-    hint: str
-    field: str | None = None
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else str(self.path)
-        what = f"{self.field}: {self.message}" if self.field else self.message
-        return f"{where}: {what} — {self.hint}"
 
 
 class DataError(Exception):
@@ -310,6 +295,8 @@ class Resource:
 # --- the package ------------------------------------------------------------------
 
 _REQUIRED_RESOURCE_KEYS = ("name", "path", "title", "schema", "sources", "licenses")
+WEB_ADDRESS = re.compile(r"https?://[^\s/$.?#][^\s]*", re.I)  # sources and licences link to these only
+SCHEME_PATH = re.compile(r"[a-z][a-z0-9+.-]*:", re.I)
 _REQUIRED_SOURCE_KEYS = ("title", "publisher", "year", "path")
 
 
@@ -371,8 +358,11 @@ class DataPackage:
         shown = display(self.path)
         problems = []
 
-        def bad(where: str, message: str, hint: str) -> None:
-            problems.append(Problem(shown, None, message, hint, where))
+        text = self.path.read_text(encoding="utf-8")
+
+        def bad(where: str, message: str, hint: str, near: str | None = None) -> None:
+            at = text.find(near) if near else -1
+            problems.append(Problem(shown, text.count("\n", 0, at) + 1 if at >= 0 else None, message, hint, where))
 
         resources = self.descriptor.get("resources")
         if not isinstance(resources, list) or not resources:
@@ -391,11 +381,21 @@ class DataPackage:
             names.add(r["name"])
             if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", r["name"]):
                 bad(where, "the name is not lower-case letters, digits, '-', '.' or '_'", "rename it")
+            near = f'"name": "{r["name"]}"'
+            if problem := self._outside(r["path"]):
+                bad(f"{where}.path", problem, "give the CSV's file name, relative to data/ (e.g. internet_use.csv), "
+                    "for a file inside data/", json.dumps(r["path"]))
             for j, s in enumerate(r["sources"]):
                 lacks = [k for k in _REQUIRED_SOURCE_KEYS if not s.get(k)]
                 if lacks:
                     bad(f"{where}.sources[{j}]", f"is missing {', '.join(lacks)}",
-                        "cite publisher, title, year and URL (path) of every source")
+                        "cite publisher, title, year and URL (path) of every source", near)
+            for kind in ("sources", "licenses"):
+                for j, item in enumerate(r[kind]):
+                    url = item.get("path") if isinstance(item, dict) else None
+                    if url is not None and not WEB_ADDRESS.fullmatch(str(url)):
+                        bad(f"{where}.{kind}[{j}].path", f"{str(url)[:60]!r} is not a web address",
+                            "give its https:// (or http://) address", json.dumps(url))
             for k, f in enumerate(r["schema"].get("fields", [])):
                 if f.get("type", "string") not in _PARSERS:
                     bad(f"{where}.schema.fields[{k}]", f"unknown type {f.get('type')!r}",
@@ -403,12 +403,20 @@ class DataPackage:
         return problems
 
 
-def display(path: Path) -> Path:
-    """A path as messages show it: relative to the book when it is inside it."""
-    try:
-        return path.resolve().relative_to(book_root())
-    except ValueError:
-        return path
+    def _outside(self, path: Any) -> str | None:
+        """Why a resource's path does not name a file inside data/, if it does not."""
+        if not isinstance(path, str) or not path.strip():
+            return "the path is not a file name"
+        if Path(path).is_absolute() or path.startswith(("/", "\\")) or re.match(r"[a-zA-Z]:", path):
+            return f"the path {path!r} is absolute"
+        if ".." in Path(path).parts or "\\" in path:
+            return f"the path {path!r} leads out of data/"
+        if SCHEME_PATH.match(path):
+            return f"the path {path!r} is an address, not a file"
+        resolved = (self.directory / path).resolve()
+        if not resolved.is_relative_to(self.directory.resolve()):
+            return f"the path {path!r} is a link to a file outside data/"
+        return None
 
 
 def log_dependency(*paths: Path) -> None:

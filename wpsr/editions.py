@@ -6,13 +6,14 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from wpsr.book import book_root
+from wpsr.book import SafeLoader, book_root
 
 EDITION_ENV = "WPSR_EDITION"
 # Set by `wpsr publish`: the edition is built for a versioned site, whose switcher.json its pages read.
@@ -22,6 +23,9 @@ PREVIOUS_MANIFEST_ENV = "WPSR_PREVIOUS_MANIFEST"
 
 
 STATUSES = ("draft", "published")
+# An edition's id is its folder in the site and part of every address: a year, then optionally
+# a dot and a number (2023, 2024.1). Never "latest", a slash or "..".
+EDITION_ID = re.compile(r"\d{4}(\.\d{1,3})?")
 
 
 @dataclass(frozen=True)
@@ -45,15 +49,32 @@ class EditionError(ValueError):
 
 
 def editions() -> list[Edition]:
-    """Every edition, oldest first."""
+    """Every edition, oldest first; a broken editions.yaml raises one located EditionError."""
     path = book_root() / "editions.yaml"
-    entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    try:
+        text = path.read_text(encoding="utf-8")
+        node = yaml.compose(text, Loader=SafeLoader)
+        entries = SafeLoader("").construct_document(node) if node is not None else []
+    except UnicodeDecodeError:
+        raise EditionError("editions.yaml:1: not a UTF-8 text file — save it as UTF-8") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        raise EditionError(f"editions.yaml:{mark.line + 1 if mark else 1}: not valid YAML "
+                           f"({getattr(err, 'problem', None) or err}) — check the indentation and the `- id:` "
+                           "that starts each edition") from None
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise EditionError("editions.yaml:1: not a list of editions — start each edition with `- id: ...`, "
+                           "followed by its title, date and status")
     found = []
-    for index, e in enumerate(entries, start=1):
-        where = f"editions.yaml, edition {index} ({e.get('id', '?')})"
+    for index, e in enumerate(entries):
+        line = node.value[index].start_mark.line + 1
+        where = f"editions.yaml:{line}: edition {e.get('id', index + 1)!r}"
         missing = [k for k in ("id", "title", "date", "status") if not e.get(k)]
         if missing:
             raise EditionError(f"{where}: missing {', '.join(missing)} — every edition needs id, title, date, status")
+        if not EDITION_ID.fullmatch(str(e["id"])):
+            raise EditionError(f"{where}: id {str(e['id'])!r} is not a year, or a year, a dot and a number "
+                               "(2023, 2024.1) — rename it")
         if e["status"] not in STATUSES:
             raise EditionError(f"{where}: status {e['status']!r} — use draft or published")
         if not isinstance(e["date"], dt.date):

@@ -136,18 +136,16 @@ def _zip(folder: Path, target: Path, *, date: tuple[int, ...], skip: str | None 
 def assemble(source: Path, wanted: Edition, out: Path, origin: dict[str, Any],
              progress: Callable[[str], None]) -> dict[str, Any]:
     """The edition folder: the site, its bundle (PDF, data zip, HTML archive) and its manifest."""
-    from wpsr.browser import find_chromium, print_pdf
+    from wpsr.pdf import PdfError, print_edition
 
     shutil.copytree(source / "_build" / "html", out)
     bundle = out / BUNDLE
     bundle.mkdir()
-    chromium = find_chromium()
-    if chromium is None:
-        raise PublishError("no Chromium to print the PDF with — install it (Debian: apt-get install chromium) "
-                           "or set CHROMIUM to its path")
     progress("  printing the PDF …")
-    pages = print_pdf(source / "_build" / "singlehtml" / "index.html", bundle / f"wpsr-{wanted.id}.pdf",
-                      title=f"{wanted.title}, edition {wanted.id}", chromium=chromium)
+    try:
+        pages = print_edition(source, bundle / f"wpsr-{wanted.id}.pdf", title=f"{wanted.title}, edition {wanted.id}")
+    except PdfError as err:
+        raise PublishError(str(err)) from err
     stamp = (wanted.date.year, wanted.date.month, wanted.date.day, 0, 0, 0)
     _zip(source / "data", bundle / f"wpsr-{wanted.id}-data.zip", date=stamp)
     archive = bundle / f"wpsr-{wanted.id}-html.zip"
@@ -200,22 +198,45 @@ def update_site(site: Path, base_url: str | None = None) -> list[dict[str, Any]]
     return entries
 
 
-def publish(edition_id: str, site: Path, *, force: bool = False, base_url: str | None = None,
+def _staging_prefix(site: Path, edition_id: str) -> str:
+    return f".{site.name}.wpsr-staging-{edition_id}-"
+
+
+def exchange(new: Path, old: Path) -> None:
+    """Put `new` where `old` is, and `old` where `new` was, in one step (Linux's renameat2
+    RENAME_EXCHANGE): a process killed at any moment leaves one complete edition in place."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    at_fdcwd, rename_exchange = -100, 2
+    if libc.renameat2(at_fdcwd, bytes(new), at_fdcwd, bytes(old), rename_exchange) != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"could not swap {new} and {old}: {os.strerror(errno)}")
+
+
+def publish(edition_id: str, site: Path, *, base_url: str | None = None,
             progress: Callable[[str], None] = print) -> dict[str, Any]:
-    """Build, check and publish one edition into site/EDITION; return its manifest."""
+    """Build, check and publish one edition into site/EDITION; return its manifest.
+
+    A published edition is never replaced: a correction is a new edition. A draft may be
+    published again; it is swapped for the new one in a single step. Everything is built in a
+    staging folder beside the site, so a failure, or a process killed at any point, leaves the
+    site as it was."""
     root = book_root()
     wanted = edition(edition_id)
     site = site.resolve()
     target = site / wanted.id
     if (target / MANIFEST).is_file():
         existing = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
-        if existing.get("status") == "published" and not force:
-            raise PublishError(f"edition {wanted.id} is already published in {target} and published editions are "
-                               "never changed — publish a new edition, or pass --force to replace it")
-    elif target.exists() and any(target.iterdir()):
+        if existing.get("status") == "published":
+            raise PublishError(f"edition {wanted.id} is already published in {target}, and a published edition is "
+                               "never changed — correct it in a new edition (add one to editions.yaml)")
+    elif target.exists():
         raise PublishError(f"{target} exists but is not an edition (no {MANIFEST}) — move it away first")
     site.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".wpsr-staging-{wanted.id}-", dir=site))
+    for stale in site.parent.glob(_staging_prefix(site, "*")):  # left by a publish that was killed
+        shutil.rmtree(stale, ignore_errors=True)
+    staging = Path(tempfile.mkdtemp(prefix=_staging_prefix(site, wanted.id), dir=site.parent))
     try:
         progress(f"Publishing edition {wanted.id} ({wanted.status}) into {target}")
         source = staging / "source"
@@ -225,8 +246,9 @@ def publish(edition_id: str, site: Path, *, force: bool = False, base_url: str |
         build(source, wanted, site, progress, base_url)
         manifest = assemble(source, wanted, staging / "out", origin, progress)
         if target.exists():
-            os.rename(target, staging / "replaced")
-        os.rename(staging / "out", target)
+            exchange(staging / "out", target)  # the draft published before moves into staging
+        else:
+            os.rename(staging / "out", target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     update_site(site, base_url)

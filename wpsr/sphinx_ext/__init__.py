@@ -88,7 +88,9 @@ def _configure(app: Sphinx, config: Any) -> None:
         if not (vendor / name).is_file() or (vendor / name).read_bytes() != source.read_bytes():
             shutil.copyfile(source, vendor / name)
     config.html_static_path = [*config.html_static_path, str(PACKAGE_DIR / "static"), str(staging)]
-    config.templates_path = [str(PACKAGE_DIR / "templates"), *config.templates_path]
+    # Themes append their folders to the default list, shared by every build in one process
+    # (`wpsr serve --watch`): without duplicates, the configuration's hash stays the same.
+    config.templates_path = list(dict.fromkeys([str(PACKAGE_DIR / "templates"), *config.templates_path]))
     config.html_favicon = config.html_favicon or str(PACKAGE_DIR / "static" / "favicon.svg")
     config.html_context = {"default_mode": "light", **config.html_context}
     edition = current_edition()

@@ -18,6 +18,8 @@ import hashlib
 import json
 import multiprocessing
 import os
+import shutil
+import subprocess
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -129,7 +131,8 @@ def _run_notebook(notebook: Any, cwd: str, timeout: int | None, log_env: str) ->
     client = NotebookClient(notebook, timeout=timeout, allow_errors=False, record_timing=False,  # hashed: keep none
                             resources={"metadata": {"path": cwd}})
     try:
-        client.execute(env={**os.environ, data.DEPENDENCY_LOG_ENV: log_env})
+        client.execute(env={**os.environ, data.DEPENDENCY_LOG_ENV: log_env},
+                       stderr=subprocess.DEVNULL)  # the kernel's notices; myst-nb reports a failure
     except Exception as err:  # myst-nb executes it again and reports the cell
         return None, time.perf_counter() - started, f"{type(err).__name__}"
     return notebook, time.perf_counter() - started, None
@@ -146,7 +149,7 @@ def execute_ahead(app: Sphinx, env: Any, docnames: list[str]) -> None:
 
     tracker: DependencyTracker = app.wpsr_tracker
     cache = get_cache(config.execution_cache_path or tracker.cache_dir)
-    todo = []
+    todo, twins = [], {}  # notebooks with the same code are executed once: the cache answers the others
     for docname in docnames:
         path = Path(env.doc2path(docname))
         text = path.read_text(encoding="utf-8", errors="replace")
@@ -157,7 +160,12 @@ def execute_ahead(app: Sphinx, env: Any, docnames: list[str]) -> None:
         try:
             cache.match_cache_notebook(notebook)
         except KeyError:
-            todo.append((docname, path, reader.read_fmt, notebook))
+            code = cache.create_hashed_notebook(notebook)[1]
+            if code in twins:
+                twins[code].append(docname)
+            else:
+                twins[code] = []
+                todo.append((docname, path, reader.read_fmt, notebook, twins[code]))
     if len(todo) < 2:
         return  # one notebook gains nothing: myst-nb executes it as it reads it
     workers = min(os.cpu_count() or 1, len(todo))
@@ -165,9 +173,9 @@ def execute_ahead(app: Sphinx, env: Any, docnames: list[str]) -> None:
     started = time.perf_counter()
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
         running = {pool.submit(_run_notebook, notebook, str(path.parent), config.execution_timeout,
-                               tracker.log_env(docname)): (docname, path, read_fmt)
-                   for docname, path, read_fmt, notebook in todo}
-        for future, (docname, path, read_fmt) in running.items():
+                               tracker.log_env(docname)): (docname, path, read_fmt, same)
+                   for docname, path, read_fmt, notebook, same in todo}
+        for future, (docname, path, read_fmt, same) in running.items():
             try:
                 executed, seconds, error = future.result()
             except Exception as err:  # a worker that died: myst-nb executes it instead
@@ -178,8 +186,11 @@ def execute_ahead(app: Sphinx, env: Any, docnames: list[str]) -> None:
             stage = cache.add_nb_to_project(str(path), read_data=read_fmt)
             cache.cache_notebook_bundle(CacheBundleIn(executed, stage.uri, data={"execution_seconds": seconds}),
                                         check_validity=False, overwrite=True)
-            tracker.record(docname, path)
-            tracker.executed_ahead.add(docname)
+            for each in [docname, *same]:
+                if each != docname and tracker.log_path(docname).is_file():
+                    shutil.copyfile(tracker.log_path(docname), tracker.log_path(each))
+                tracker.record(each, env.doc2path(each))
+                tracker.executed_ahead.add(each)
     logger.info(f"[wpsr] executed {len(tracker.executed_ahead)} notebooks in {time.perf_counter() - started:.1f} s")
 
 

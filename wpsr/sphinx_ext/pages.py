@@ -395,7 +395,8 @@ class SpecificationDirective(SphinxDirective):
         return [
             nodes.rubric(text="Sections, in this order"), sections,
             nodes.rubric(text="Length"),
-            paragraph(f"About 1,500 words of prose (code, tables and comments are not counted). Outside "
+            paragraph(f"About {spec['words']['aim']:,} words of prose (code, tables and comments are not counted). "
+                  "Outside "
                   f"{aim_low:,}–{aim_high:,} words the check warns; outside {low:,}–{high:,} it fails, "
                   f"except for a contribution whose status is {', '.join(spec['lenient_statuses'])}."),
             nodes.rubric(text="Data"),
