@@ -7,10 +7,12 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from tests.conftest import ROOT, copy_book, run_wpsr
 from wpsr.contributions import read
+from wpsr.editions import current_edition
 
 pytestmark = pytest.mark.build
 SLUGS = sorted(p.stem for p in (ROOT / "contributions").glob("*.md"))
@@ -52,11 +54,13 @@ def test_each_contribution_ends_with_citation_resources_downloads_and_related(si
     m = meta(slug)
     markup = page(site, f"contributions/{slug}.html")
     words = text_of(markup)
-    assert f"The report team (2026). {m['title']}. In United Nations Department of Economic and Social Affairs" \
-        in words
-    assert f"@incollection{{wpsr2023{slug.replace('-', '')}," in markup
+    edition = current_edition()
+    assert f"The report team ({edition.date.year}). {m['title']}. In United Nations Department of Economic and " \
+        "Social Affairs" in words
+    key = re.sub(r"\W", "", f"wpsr{edition.id}{slug}")
+    assert f"@incollection{{{key}," in markup
     bib = (site / "downloads" / f"{slug}.bib").read_text()
-    assert bib.startswith(f"@incollection{{wpsr2023{slug.replace('-', '')},") and m["title"] in bib
+    assert bib.startswith(f"@incollection{{{key},") and m["title"] in bib
     for resource in m["resources"]:
         assert f'href="{resource["url"]}"' in markup
     for name in (f"{slug}.ipynb", f"{slug}.md", f"{slug}.bib"):
@@ -100,8 +104,12 @@ def test_the_subtopics_annex_shows_who_answers_what(site: Path) -> None:
         m = meta(slug)
         row = next(r for r in rows if f">{m['subtopic']}<" in r)
         assert f'href="../contributions/{slug}.html"' in row and f"({m['status']})" in row
-    assert len([r for r in rows if "None yet" in r]) == 58 - len(SLUGS)
-    assert "contributions answer 1 of 23 in chapter 1; 1 of 12 in chapter 2; 1 of 23 in chapter 3." in markup
+    subtopics = pd.read_csv(ROOT / "data" / "subtopics.csv")
+    answered = {meta(slug)["subtopic"] for slug in SLUGS}
+    assert len([r for r in rows if "None yet" in r]) == len(subtopics) - len(answered)
+    counts = "; ".join(f"{chapter.id.isin(answered).sum()} of {len(chapter)} in chapter {number}"
+                       for number, chapter in subtopics.groupby("chapter"))
+    assert f"contributions answer {counts}." in markup
 
 
 def test_the_specification_page_is_generated_from_the_specification(site: Path) -> None:
@@ -118,7 +126,30 @@ def test_editing_a_contribution_updates_every_page_built_from_it(built_book: Pat
                              "representatives"))
     result = run_wpsr(book, "build", "--strict")
     assert result.returncode == 0, result.stdout + result.stderr
+    assert re.findall(r"^  reading (\S+)", result.stdout, re.M) == ["contributions/civic-space-under-pressure"]
     site = book / "_build" / "html"
     assert "Keep, by law, civil society representatives" in page(site, "key-messages.html")
     assert "(in review)" in page(site, "annexes/subtopics.html")
     assert "Status: in review" in page(site, "chapters/relationships-with-society.html")
+
+
+def test_a_preview_shows_a_drafts_problems_and_the_strict_build_refuses_it(built_book: Path, tmp_path: Path) -> None:
+    book = copy_book(tmp_path / "book", build_from=built_book)
+    path = book / "contributions" / "civic-space-under-pressure.md"
+    hostile = "Civic <script>alert(7)</script> space"
+    text = re.sub(r"(?m)^title: .*$", f'title: "{hostile}"', path.read_text(encoding="utf-8"), count=1)
+    path.write_text(text, encoding="utf-8")
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if row.startswith("title:"))
+    preview = run_wpsr(book, "build")
+    assert preview.returncode == 0, preview.stdout + preview.stderr
+    assert "contributions/civic-space-under-pressure.md break(s) the specification" in preview.stdout
+    site = book / "_build" / "html"
+    banner = re.search(r'<div class="wpsr-banner wpsr-banner-problems.*?</ul>', page(site, "contributions/"
+                       "civic-space-under-pressure.html"), re.S)
+    assert banner and f"Line {line}: 'title' holds markup ('<script>')" in text_of(banner.group(0))
+    for written in site.rglob("*.html"):
+        assert "<script>alert(7)" not in written.read_text(encoding="utf-8"), written
+    assert "Civic &lt;script&gt;alert(7)&lt;/script&gt; space" in (site / "index.html").read_text(encoding="utf-8")
+    strict = run_wpsr(book, "build", "--strict")
+    assert strict.returncode == 1
+    assert f"contributions/civic-space-under-pressure.md:{line}: 'title' holds markup" in strict.stderr

@@ -141,3 +141,34 @@ def test_population_derivation_is_reproducible(tmp_path: Path, monkeypatch: pyte
     descriptor = json.loads((book / "data" / "datapackage.json").read_text())
     [entry] = [r for r in descriptor["resources"] if r["name"] == "population-broad-age"]
     assert entry["wpsr:derivedFrom"]["package"] == "bokeh-sampledata"
+
+
+@pytest.mark.parametrize(("path", "message"), [
+    ("../../secret.csv", "leads out of data/"),
+    ("/etc/passwd", "is absolute"),
+    ("https://example.org/x.csv", "is an address, not a file"),
+    ("linked.csv", "is a link to a file outside data/"),
+])
+def test_a_resource_path_stays_inside_data(book: Path, path: str, message: str) -> None:
+    (book / "outside.csv").write_text(GOOD)
+    (book / "data" / "linked.csv").symlink_to(book / "outside.csv")
+    descriptor_path = book / "data" / "datapackage.json"
+    descriptor = json.loads(descriptor_path.read_text())
+    descriptor["resources"][0]["path"] = path
+    descriptor_path.write_text(json.dumps(descriptor, indent=2))
+    with pytest.raises(DataError) as caught:
+        DataPackage.read()
+    problem = str(caught.value)
+    line = descriptor_path.read_text().splitlines().index(f'      "path": {json.dumps(path)},') + 1
+    assert problem.startswith(f"data/datapackage.json:{line}: resources[shares].path: ") and message in problem
+
+
+@pytest.mark.parametrize("kind", ["sources", "licenses"])
+def test_source_and_licence_addresses_are_web_addresses(book: Path, kind: str) -> None:
+    descriptor_path = book / "data" / "datapackage.json"
+    descriptor = json.loads(descriptor_path.read_text())
+    descriptor["resources"][0][kind][0]["path"] = "javascript:alert(1)"
+    descriptor_path.write_text(json.dumps(descriptor, indent=2))
+    with pytest.raises(DataError, match=rf"resources\[shares\]\.{kind}\[0\]\.path: 'javascript:alert\(1\)' is not "
+                                        "a web address — give its https://"):
+        DataPackage.read()

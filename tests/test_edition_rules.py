@@ -42,3 +42,22 @@ def test_an_edition_id_is_used_once(book: Path) -> None:
 def test_citation_cff_is_up_to_date_with_editions_yaml(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WPSR_BOOK_ROOT", str(ROOT))
     assert (ROOT / "CITATION.cff").read_text(encoding="utf-8") == citation_cff(), "run `wpsr cff`"
+
+
+@pytest.mark.parametrize("bad", ["latest", "../2023", "2023/1", "..", "twenty-23"])
+def test_an_edition_id_follows_the_pattern(book: Path, bad: str) -> None:
+    (book / "editions.yaml").write_text(f'- id: "{bad}"\n  title: T\n  date: 2026-11-27\n  status: draft\n')
+    with pytest.raises(EditionError, match=r"editions.yaml:1: .* is not a year, or a year, a dot and a number"):
+        editions()
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('- id: "2023"\n  title: T\n   date: 2026-11-27\n', r"editions.yaml:3: not valid YAML"),
+    ("id: 2023\ntitle: T\n", r"editions.yaml:1: not a list of editions"),
+    ('- id: "2023"\n  title: T\n  date: 2026-11-27\n  status: draft\n- id: "2024.1"\n  title: T\n',
+     r"editions.yaml:5: edition '2024.1': missing date, status"),
+])
+def test_a_broken_editions_yaml_is_one_located_error(book: Path, text: str, message: str) -> None:
+    (book / "editions.yaml").write_text(text)
+    with pytest.raises(EditionError, match=message):
+        editions()

@@ -30,6 +30,7 @@ TABLE_DIRECTIVES = {"table", "list-table", "csv-table"}
 NOT_PROSE = TABLE_DIRECTIVES | {"code-cell", "code", "code-block", "math", "raw", "glue:figure", "mermaid"}
 SAFE_LINK = re.compile(r"(https?|mailto):", re.I)  # or a relative link, without a scheme
 SCHEME = re.compile(r"[a-z][a-z0-9+.-]*:", re.I)
+REFUSED_LINK = re.compile(r"\]\(\s*((?!https?:|mailto:)[a-z][a-z0-9+.-]*:(?:[^()\s]|\([^()\s]*\))*)\)", re.I)
 # Markup in a metadata value, which is shown as typed: HTML tags or entities, MyST roles,
 # Markdown links and code.
 MARKUP = re.compile(r"<[a-z/!?][^>]*>|&#?\w+;|\{[\w:-]+\}`|\]\(|`", re.I)
@@ -124,8 +125,10 @@ def _inline(token: Any, line: int, body: Body, *, prose: bool) -> None:
             body.words += prose and _words(child.content)
         elif child.type == "html_inline":
             body.html.append((line, child.content))
-        elif child.type in ("text", "code_inline") and prose:
-            body.words += _words(child.content)
+        elif child.type in ("text", "code_inline"):
+            if child.type == "text":  # markdown-it leaves javascript: and data: links as text: still a mistake
+                body.links += [(line, target) for target in REFUSED_LINK.findall(child.content)]
+            body.words += prose and _words(child.content)
             line += child.content.count("\n")
 
 

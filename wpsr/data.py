@@ -19,12 +19,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from wpsr.book import book_root
 from wpsr.problems import Problem, display
+
+if TYPE_CHECKING:  # pandas loads when a dataset is first read: `wpsr check` never pays for it
+    import pandas as pd
 
 DESCRIPTOR = "datapackage.json"
 # Set by the Sphinx extension while a notebook executes: each load() appends the
@@ -218,6 +219,8 @@ class Resource:
 
     def validate(self) -> tuple[pd.DataFrame | None, list[Problem]]:
         """Check every cell; return the typed table (None if any problem) and the problems."""
+        import pandas as pd
+
         problems: list[Problem] = []
         where = self.display_path
 

@@ -11,10 +11,12 @@ import importlib.resources
 import json
 from collections.abc import Callable
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from wpsr.data import DataPackage
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # UN M49 codes: the World, the six continental regions, and the countries the
 # inception meeting cited as examples.
@@ -33,6 +35,8 @@ def _broad_age_group(start: int) -> str:
 
 def population(package: DataPackage) -> pd.DataFrame:
     """World Population Prospects 2024 (medium variant) by broad age group, both sexes."""
+    import pandas as pd
+
     source = importlib.resources.files("bokeh_sampledata") / "_data" / "population.csv.gz"
     with importlib.resources.as_file(source) as path:
         wpp = pd.read_csv(path)

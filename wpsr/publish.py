@@ -234,7 +234,7 @@ def publish(edition_id: str, site: Path, *, base_url: str | None = None,
     elif target.exists():
         raise PublishError(f"{target} exists but is not an edition (no {MANIFEST}) — move it away first")
     site.mkdir(parents=True, exist_ok=True)
-    for stale in site.parent.glob(_staging_prefix(site, "*")):  # left by a publish that was killed
+    for stale in site.parent.glob(_staging_prefix(site, "*") + "*"):  # left by a publish that was killed
         shutil.rmtree(stale, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=_staging_prefix(site, wanted.id), dir=site.parent))
     try:

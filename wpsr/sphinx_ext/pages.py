@@ -156,6 +156,9 @@ def render_contribution(app: Sphinx, doctree: nodes.document) -> None:
             topic.parent.remove(topic)  # docutils' own rendering of `abstract:`; the header has it
     if top is None:
         return
+    # The title is metadata, so text: MyST would read the front matter's `title` as Markdown, and
+    # pass any HTML in it to the page, its <title> and the navigation of every page.
+    top[0].children = [nodes.Text(c.title)]
     top.insert(2, header(c))
     recommendations_title = next(s["title"] for s in contrib.specification()["sections"] if s.get("recommendations"))
     for part in top.findall(nodes.section):

@@ -322,7 +322,15 @@ def _static_files(app: Sphinx) -> None:
     default_share_image(staging, book_title(app))
 
 
+def _escape_page_title(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    """sphinx-book-theme writes the page's title, as plain text, unescaped into the printed
+    header: escape it, so a title is always text."""
+    if "pagetitle" in context:
+        context["pagetitle"] = html.escape(str(context["pagetitle"]))
+
+
 def setup(app: Sphinx) -> None:
+    app.connect("html-page-context", _escape_page_title, priority=900)  # after the theme sets it
     app.add_post_transform(FoldCode)
     app.add_node(HideCodeCellNode, override=True, html=(visit_folded, depart_folded))
     app.connect("builder-inited", _static_files)
