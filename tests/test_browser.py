@@ -296,3 +296,37 @@ def test_checklist_answers_of_an_earlier_edition_carry_over(browser: Browser, se
     page.reload()
     assert page.locator("#check-inf-02").is_checked()
     context.close()
+
+
+COLLECT_VIOLATIONS = """
+window.__violations = [];
+document.addEventListener("securitypolicyviolation",
+  e => window.__violations.push(e.violatedDirective + " " + (e.blockedURI || "inline")));
+"""
+
+
+def test_every_page_runs_under_its_content_security_policy(browser: Browser, server: str, site: Path) -> None:
+    page = browser.new_page()
+    page.add_init_script(COLLECT_VIOLATIONS)
+    for path in sorted(p.relative_to(site).as_posix() for p in site_pages(site)):
+        page.goto(f"{server}/{path}")
+        policy = page.get_attribute('meta[http-equiv="Content-Security-Policy"]', "content")
+        assert policy and "script-src 'self'" in policy and "object-src 'none'" in policy, path
+        assert "unsafe-eval" not in policy and "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
+        for figure in page.locator("figure.wpsr-chart").all():
+            figure.dispatch_event("pointerenter")
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("window.__violations") == [], path
+    page.close()
+
+
+def test_an_injected_inline_script_is_blocked(browser: Browser, server: str) -> None:
+    page = browser.new_page()
+    page.add_init_script(COLLECT_VIOLATIONS)
+    page.goto(f"{server}/index.html")
+    page.evaluate("""() => { const s = document.createElement("script");
+                             s.textContent = "window.__ran = true"; document.head.appendChild(s); }""")
+    page.wait_for_function("window.__violations.length > 0")
+    assert page.evaluate("window.__ran === undefined")
+    assert page.evaluate("window.__violations")[0].startswith("script-src")
+    page.close()

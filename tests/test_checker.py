@@ -242,3 +242,26 @@ def test_html_comments_and_mailto_links_are_allowed(book: Path) -> None:
     text = GOOD_TEXT.replace("## Results and trends", "<!-- a note to the editors -->\n\nWrite to "
                              "[the team](mailto:team@example.org).\n\n## Results and trends", 1)
     assert check_text(book, text) == []
+
+
+@pytest.mark.parametrize(("html", "message"), [
+    ("<script>alert(1)</script>", "<script> is not allowed in a page"),
+    ('<iframe src="https://example.org"></iframe>', "<iframe> is not allowed in a page"),
+    ('<span onmouseover="steal()">x</span>', "the event handler onmouseover= on <span>"),
+    ('<a href="javascript:alert(1)">x</a>', "href='javascript:alert(1)' on <a>"),
+    ('<img src="data:image/svg+xml,x" alt="x">', "src='data:image/svg+xml,x' on <img>"),
+    ('<div style="color:red">x</div>', "the attribute style= on <div>"),
+])
+def test_raw_html_in_the_teams_pages_keeps_to_the_allow_list(book: Path, html: str, message: str) -> None:
+    page = book / "chapters" / "assets-and-innovations.md"
+    text = page.read_text(encoding="utf-8") + f"\nA closing line.\n\n{html}\n"
+    page.write_text(text, encoding="utf-8")
+    finding = only(check(), message)
+    assert str(finding.path) == "chapters/assets-and-innovations.md" and finding.line == line_of(text, html)
+
+
+def test_allowed_html_in_the_teams_pages_passes(book: Path) -> None:
+    page = book / "chapters" / "assets-and-innovations.md"
+    page.write_text(page.read_text(encoding="utf-8") + '\n<abbr title="United Nations">UN</abbr> and '
+                    '<a href="https://un.org">a link</a><br>\n', encoding="utf-8")
+    assert check() == []

@@ -172,3 +172,83 @@ def test_source_and_licence_addresses_are_web_addresses(book: Path, kind: str) -
     with pytest.raises(DataError, match=rf"resources\[shares\]\.{kind}\[0\]\.path: 'javascript:alert\(1\)' is not "
                                         "a web address — give its https://"):
         DataPackage.read()
+
+
+def test_the_report_data_package_passes_frictionless() -> None:
+    from frictionless import validate
+
+    report = validate(str(ROOT / "data" / "datapackage.json"))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:10]
+
+
+def _with(book: Path, *, fields: list | None = None, csv: str | None = None, extra: dict | None = None,
+          resources: list | None = None) -> Path:
+    """Rewrite the one-dataset book's descriptor and CSV; return the descriptor's path."""
+    path = book / "data" / "datapackage.json"
+    descriptor = json.loads(path.read_text())
+    resource = descriptor["resources"][0]
+    resource["profile"] = "tabular-data-resource"
+    descriptor["profile"] = "tabular-data-package"
+    if fields is not None:
+        resource["schema"] = {"fields": fields}
+    resource["schema"].update(extra or {})
+    descriptor["resources"] += resources or []
+    path.write_text(json.dumps(descriptor, indent=2))
+    if csv is not None:
+        (book / "data" / "shares.csv").write_text(csv)
+    return path
+
+
+def _refused_by_both(descriptor: Path) -> list[str]:
+    """The problems wpsr finds, once Frictionless has refused the package too."""
+    from frictionless import validate
+
+    assert not validate(str(descriptor)).valid
+    try:
+        return [str(p) for p in DataPackage.read().validate()]
+    except DataError as err:
+        return [str(p) for p in err.problems]
+
+
+@pytest.mark.parametrize(("fields", "csv", "expected"), [
+    ([{"name": "year", "type": "year"}], "year\n2023\n12345\n", "shares.csv:3: year: '12345' is not a four-digit"),
+    ([{"name": "day", "type": "date"}], "day\n2023-07-10\n20230710\n", "shares.csv:3: day: '20230710' is not a date"),
+    ([{"name": "at", "type": "time"}], "at\n10:00:00\n10:00\n", "shares.csv:3: at: '10:00' is not a time"),
+    ([{"name": "code", "type": "string", "constraints": {"minLength": 3}}], "code\nKEN\nKE\n",
+     "shares.csv:3: code: is 2 characters long, under 3"),
+    ([{"name": "code", "type": "string", "constraints": {"maxLength": 3}}], "code\nKEN\nKENY\n",
+     "shares.csv:3: code: is 4 characters long, over 3"),
+    ([{"name": "code", "type": "string", "constraints": {"unique": True}}], "code\nKEN\nKEN\n",
+     "shares.csv:3: code: 'KEN' repeats line 2"),
+])
+def test_wpsr_refuses_what_frictionless_refuses(book: Path, fields: list, csv: str, expected: str) -> None:
+    problems = _refused_by_both(_with(book, fields=fields, csv=csv))
+    assert any(p.startswith(f"data/{expected}") for p in problems), problems
+
+
+def test_an_unknown_constraint_is_refused_with_a_suggestion(book: Path) -> None:
+    fields = [{"name": "code", "type": "string", "constraints": {"maxLenght": 3}}]
+    problems = _refused_by_both(_with(book, fields=fields, csv="code\nKEN\n"))
+    assert any("unknown constraint 'maxLenght' — did you mean 'maxLength'?" in p for p in problems), problems
+    assert all(p.startswith("data/datapackage.json:") for p in problems)
+
+
+def test_a_foreign_key_names_rows_that_exist(book: Path) -> None:
+    (book / "data" / "countries.csv").write_text("country\nMalawi\n")
+    countries = {"name": "countries", "path": "countries.csv", "profile": "tabular-data-resource",
+                 "title": "Countries", "schema": {"fields": [{"name": "country", "type": "string"}]},
+                 "sources": [{"title": "T", "publisher": "P", "year": 2022, "path": "https://example.org/"}],
+                 "licenses": [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/"}]}
+    key = {"foreignKeys": [{"fields": ["country"], "reference": {"resource": "countries", "fields": ["country"]}}]}
+    problems = _refused_by_both(_with(book, extra=key, resources=[countries]))
+    assert problems == ["data/shares.csv:3: country: Mexico is not a country of countries — use one that is, or "
+                        "add it to countries first"]
+
+
+def test_a_primary_key_naming_no_field_is_a_located_error(book: Path) -> None:
+    path = _with(book, extra={"primaryKey": ["country", "yaer"]})
+    with pytest.raises(DataError) as caught:
+        DataPackage.read()
+    assert "resources[shares].schema.primaryKey: names 'yaer', which is not a field" in str(caught.value)
+    assert str(caught.value).startswith("data/datapackage.json:")
+    assert path.is_file()

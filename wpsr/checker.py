@@ -13,12 +13,13 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pycountry
 
-from wpsr.book import book_root, chapters
+from wpsr.book import book_root, chapters, toc_files
 from wpsr.contributions import FOLDER, NOTEBOOK_KEYS, Contribution, files, read, specification, subtopics
 from wpsr.problems import Problem, display
 
@@ -446,6 +447,60 @@ def _check_html(body: Body, report: Callable[..., None]) -> None:
                "write it in Markdown: **bold**, *italics*, [a link](https://…), a table or a figure directive")
 
 
+# --- raw HTML in the team's pages: a short allow-list -------------------------------------
+
+HTML_TAGS = {  # tag: its own attributes, besides GLOBAL_ATTRIBUTES (the README lists them)
+    "a": {"href"}, "abbr": set(), "b": set(), "br": set(), "cite": set(), "code": set(), "dd": set(),
+    "del": set(), "details": {"open"}, "div": set(), "dl": set(), "dt": set(), "em": set(),
+    "figcaption": set(), "figure": set(), "i": set(), "img": {"src", "alt", "width", "height"},
+    "kbd": set(), "mark": set(), "p": set(), "q": set(), "s": set(), "small": set(), "span": set(),
+    "strong": set(), "sub": set(), "summary": set(), "sup": set(), "u": set(),
+}
+GLOBAL_ATTRIBUTES = {"class", "id", "lang", "dir", "title"}
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[str, list[tuple[str, str | None]]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found.append((tag, attrs))
+
+
+def html_problems(raw: str) -> list[tuple[str, str]]:
+    """What the allow-list refuses in a piece of HTML: (what, how to fix it)."""
+    parser = _Tags()
+    parser.feed(raw)
+    out = []
+    for tag, attributes in parser.found:
+        if tag not in HTML_TAGS:
+            out.append((f"<{tag}> is not allowed in a page", "use Markdown or one of: " + ", ".join(sorted(HTML_TAGS))))
+            continue
+        for name, value in attributes:
+            if name.startswith("on"):
+                out.append((f"the event handler {name}= on <{tag}>", "remove it: pages run no inline script"))
+            elif name not in GLOBAL_ATTRIBUTES | HTML_TAGS[tag]:
+                out.append((f"the attribute {name}= on <{tag}>", "allowed here: " +
+                            ", ".join(sorted(GLOBAL_ATTRIBUTES | HTML_TAGS[tag]))))
+            elif name in ("href", "src") and SCHEME.match(value or "") and not SAFE_LINK.match(value or ""):
+                out.append((f"{name}='{(value or '')[:40]}' on <{tag}>",
+                            "link to https://, mailto: or a relative path"))
+    return out
+
+
+def check_page(path: Path) -> list[Problem]:
+    """A chapter, annex or other page of the report team: raw HTML within the allow-list, safe links."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    body = Body()
+    _collect(text, 1, body)
+    found = [Problem(display(path), line, what, how) for line, raw in body.html for what, how in html_problems(raw)]
+    found += [Problem(display(path), line, f"a link to '{target[:60]}'", "links are web addresses (https://…), "
+                      "mailto: or relative paths to files of the book")
+              for line, target in body.links if SCHEME.match(target) and not SAFE_LINK.match(target)]
+    return found
+
+
 def check(paths: list[Path] | None = None) -> list[Problem]:
     """Check the named contributions, or every file in contributions/, and their place in _toc.yml."""
     context = Context()
@@ -482,4 +537,9 @@ def check(paths: list[Path] | None = None) -> list[Problem]:
             found.append(Problem(display(path), contribution.line("chapter"),
                                  f"listed under chapter {in_toc[docname]} in _toc.yml but says chapter {chapter}",
                                  "move its _toc.yml entry or correct `chapter:`"))
+    if not paths:
+        for docname in toc_files():
+            page = book_root() / f"{docname}.md"
+            if not docname.startswith(f"{FOLDER}/") and page.is_file():
+                found += check_page(page)
     return sorted(found, key=lambda f: (str(f.path), f.line or 0))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import difflib
 import io
 import json
 import os
@@ -61,8 +62,22 @@ def _parse_boolean(text: str) -> bool:
     return text == "true"
 
 
-def _parse_time(text: str) -> str:
-    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", text):
+def _parse_year(text: str) -> int:
+    if not re.fullmatch(r"\d{4}", text):
+        raise ValueError
+    return int(text)
+
+
+def _parse_date(text: str) -> dt.date:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):  # Python alone would take 20230710 too
+        raise ValueError
+    return dt.date.fromisoformat(text)
+
+
+def _parse_time(text: str, format: str = "default") -> str:
+    """A time as Frictionless reads it: HH:MM:SS by default, HH:MM with the format "%H:%M"."""
+    seconds = "" if format == "%H:%M" else ":[0-5]\\d"
+    if not re.fullmatch(rf"([01]\d|2[0-3]):[0-5]\d{seconds}", text):
         raise ValueError
     return text
 
@@ -71,11 +86,12 @@ _PARSERS: dict[str, tuple[Callable[[str], Any], str]] = {
     "string": (str, "text"),
     "integer": (_parse_integer, "a whole number such as 2023"),
     "number": (_parse_number, "a number such as 12.5 (a dot for decimals, no thousands separator)"),
-    "year": (_parse_integer, "a four-digit year such as 2023"),
-    "date": (dt.date.fromisoformat, "a date written YYYY-MM-DD"),
-    "time": (_parse_time, "a time written HH:MM"),
+    "year": (_parse_year, "a four-digit year such as 2023"),
+    "date": (_parse_date, "a date written YYYY-MM-DD"),
+    "time": (_parse_time, "a time written HH:MM:SS (HH:MM with the format %H:%M)"),
     "boolean": (_parse_boolean, "true or false"),
 }
+CONSTRAINTS = ("required", "unique", "enum", "minimum", "maximum", "pattern", "minLength", "maxLength")
 _PANDAS_DTYPES = {"integer": "Int64", "year": "Int64", "number": "Float64", "boolean": "boolean",
                   "string": "string", "time": "string"}
 
@@ -89,6 +105,7 @@ class Field:
     title: str
     description: str
     constraints: dict[str, Any]
+    format: str = "default"
 
     @property
     def required(self) -> bool:
@@ -100,7 +117,7 @@ class Field:
             return None, ("a value is required here — fill it in" if self.required else None)
         parse, expected = _PARSERS[self.type]
         try:
-            value = parse(text)
+            value = parse(text, self.format) if self.type == "time" else parse(text)
         except ValueError:
             return None, f"{text!r} is not {expected} — correct the value"
         c = self.constraints
@@ -115,6 +132,8 @@ class Field:
             return value, f"{text!r} does not match the pattern {c['pattern']} — correct the value"
         if "maxLength" in c and len(text) > c["maxLength"]:
             return value, f"is {len(text)} characters long, over {c['maxLength']} — shorten it"
+        if "minLength" in c and len(text) < c["minLength"]:
+            return value, f"is {len(text)} characters long, under {c['minLength']} — complete it"
         return value, None
 
 
@@ -178,7 +197,7 @@ class Resource:
     def fields(self) -> list[Field]:
         return [
             Field(f["name"], f.get("type", "string"), f.get("title", f["name"]),
-                  f.get("description", ""), f.get("constraints", {}))
+                  f.get("description", ""), f.get("constraints", {}), f.get("format", "default"))
             for f in self.descriptor["schema"]["fields"]
         ]
 
@@ -248,6 +267,7 @@ class Resource:
         key_fields = self.descriptor["schema"].get("primaryKey", [])
         key_fields = [key_fields] if isinstance(key_fields, str) else key_fields
         keys: dict[tuple, int] = {}
+        texts: list[tuple[int, dict[str, str]]] = []  # each row as written, for foreign keys
         for line, cells in rows:
             if not cells:
                 continue
@@ -255,6 +275,7 @@ class Resource:
                 problem(line, f"has {len(cells)} cells, the header has {len(self.fields)} — "
                               "check for a missing or extra comma, or quote text containing commas")
                 continue
+            texts.append((line, dict(zip(expected, cells, strict=True))))
             record = {}
             for field, text, column in zip(self.fields, cells, columns, strict=True):
                 value, error = field.check(text)
@@ -274,6 +295,16 @@ class Resource:
                 if first != line:
                     problem(line, f"the key ({', '.join(key_fields)}) repeats line {first} — "
                                   "each row needs a distinct key")
+        for fk in self.descriptor["schema"].get("foreignKeys", []):
+            mine, theirs = _names(fk["fields"]), _names(fk["reference"]["fields"])
+            target = fk["reference"]["resource"] or self.name
+            known = self._keys(target, theirs) if target != self.name else \
+                {tuple(row[f] for f in theirs) for _, row in texts}
+            for line, row in texts if known is not None else []:
+                value = tuple(row[f] for f in mine)
+                if all(value) and value not in known:
+                    problem(line, f"{', '.join(value)} is not a {', '.join(theirs)} of {target} — use one that "
+                                  f"is, or add it to {target} first", ", ".join(mine))
         if problems:
             return None, problems
         frame = pd.DataFrame({
@@ -284,6 +315,15 @@ class Resource:
             if f.type == "date":
                 frame[f.name] = pd.to_datetime(frame[f.name])
         return frame, []
+
+    def _keys(self, name: str, fields: list[str]) -> set[tuple[str, ...]] | None:
+        """The values of these fields in another resource, as written (None if it cannot be read)."""
+        try:
+            rows = self.package.resource(name).rows()
+            _, header = next(rows)
+            return {tuple(cells[header.index(f)] for f in fields) for _, cells in rows if len(cells) == len(header)}
+        except (DataError, ValueError, StopIteration, OSError):
+            return None
 
     def load(self) -> pd.DataFrame:
         """Return the validated table; raise DataError if anything is wrong."""
@@ -399,10 +439,39 @@ class DataPackage:
                     if url is not None and not WEB_ADDRESS.fullmatch(str(url)):
                         bad(f"{where}.{kind}[{j}].path", f"{str(url)[:60]!r} is not a web address",
                             "give its https:// (or http://) address", json.dumps(url))
-            for k, f in enumerate(r["schema"].get("fields", [])):
+            fields = r["schema"].get("fields", [])
+            for k, f in enumerate(fields):
                 if f.get("type", "string") not in _PARSERS:
                     bad(f"{where}.schema.fields[{k}]", f"unknown type {f.get('type')!r}",
-                        f"use one of: {', '.join(_PARSERS)}")
+                        f"use one of: {', '.join(_PARSERS)}", near)
+                if f.get("format", "default") not in ("default", *(["%H:%M"] if f.get("type") == "time" else [])):
+                    bad(f"{where}.schema.fields[{f.get('name', k)}].format", f"the format {f['format']!r} is not "
+                        "read by wpsr", "leave it out (the default), or for a time without seconds use %H:%M", near)
+                for constraint in f.get("constraints", {}):
+                    if constraint not in CONSTRAINTS:
+                        close = difflib.get_close_matches(constraint, CONSTRAINTS, n=1)
+                        bad(f"{where}.schema.fields[{f.get('name', k)}].constraints",
+                            f"unknown constraint {constraint!r}", f"did you mean {close[0]!r}?" if close else
+                            f"use one of: {', '.join(CONSTRAINTS)}", json.dumps(constraint))
+            names_here = {f.get("name") for f in fields}
+            key = r["schema"].get("primaryKey", [])
+            for name in [key] if isinstance(key, str) else key:
+                if name not in names_here:
+                    bad(f"{where}.schema.primaryKey", f"names {name!r}, which is not a field",
+                        "name fields of this resource", near)
+            for j, fk in enumerate(r["schema"].get("foreignKeys", [])):
+                target = fk.get("reference", {}).get("resource")
+                others = {x.get("name"): x for x in resources}
+                referenced = r if target == "" else others.get(target)
+                if referenced is None:
+                    bad(f"{where}.schema.foreignKeys[{j}]", f"refers to no resource named {target!r}",
+                        f"use one of: {', '.join(sorted(map(str, others)))}", near)
+                    continue
+                theirs = {f.get("name") for f in referenced["schema"].get("fields", [])}
+                mine, wanted = _names(fk.get("fields")), _names(fk.get("reference", {}).get("fields"))
+                if len(mine) != len(wanted) or not set(mine) <= names_here or not set(wanted) <= theirs:
+                    bad(f"{where}.schema.foreignKeys[{j}]", "its fields do not match (as many on each side, "
+                        "each a field of its resource)", "list this resource's fields and the referenced ones", near)
         return problems
 
 
@@ -420,6 +489,10 @@ class DataPackage:
         if not resolved.is_relative_to(self.directory.resolve()):
             return f"the path {path!r} is a link to a file outside data/"
         return None
+
+
+def _names(fields: Any) -> list[str]:
+    return [fields] if isinstance(fields, str) else list(fields or [])
 
 
 def log_dependency(*paths: Path) -> None:

@@ -36,13 +36,15 @@ from sphinx.util.matching import Matcher
 from wpsr import contributions, data, processes
 from wpsr.book import BOOK_ROOT_ENV, CHECKED_ENV, PREVIEW_ENV, toc_files
 from wpsr.editions import SITE_BUILD_ENV, current_edition
-from wpsr.sphinx_ext import annexes, changes, doctree, execution, pages, webpage
+from wpsr.sphinx_ext import annexes, changes, doctree, execution, pages, security, webpage
 
 logger = logging.getLogger(__name__)
 PACKAGE_DIR = Path(__file__).parent  # static/ and templates/ live beside this file
 VENDOR_FILES = {  # the chart runtime, served as _static/wpsr-vendor/NAME and loaded in this order
     "vega.min.js": "vega/build/vega.min.js",  # charts arrive compiled to Vega: no vega-lite in the browser
+    "vega-interpreter.js": "vega-interpreter/build/vega-interpreter.js",  # expressions without eval (CSP)
 }
+VENDOR_TRANSFORMS = {"vega-interpreter.js": security.classic_interpreter}  # an ES module, made a classic script
 CHART_SCRIPT = "wpsr-charts.js"  # fetches the runtime as a chart nears, runs it when one is touched
 
 
@@ -85,8 +87,10 @@ def _configure(app: Sphinx, config: Any) -> None:
         if not source.is_file():
             raise DataPackageError(f"{source} is missing — run `npm ci` in {app.srcdir} "
                                    "(`make html` does this)")
-        if not (vendor / name).is_file() or (vendor / name).read_bytes() != source.read_bytes():
-            shutil.copyfile(source, vendor / name)
+        content = source.read_text(encoding="utf-8")
+        content = VENDOR_TRANSFORMS.get(name, str)(content)
+        if not (vendor / name).is_file() or (vendor / name).read_text(encoding="utf-8") != content:
+            (vendor / name).write_text(content, encoding="utf-8")
     config.html_static_path = [*config.html_static_path, str(PACKAGE_DIR / "static"), str(staging)]
     # Themes append their folders to the default list, shared by every build in one process
     # (`wpsr serve --watch`): without duplicates, the configuration's hash stays the same.
@@ -178,6 +182,10 @@ def _finish(app: Sphinx, exception: Exception | None) -> None:
         # incremental build would pass: forget the environment so every page is read again.
         (Path(app.doctreedir) / "environment.pickle").unlink(missing_ok=True)
     if exception is None and app.builder.format == "html":
+        for pagename in sorted(app.wpsr_written):
+            page = Path(app.outdir) / f"{pagename}.html"
+            if page.is_file():
+                security.protect(page)
         _publish_contribution_files(app)
         calendars = getattr(app.env, "wpsr_dated_pages", set())  # the pages with the calendar directive
         if calendars & app.wpsr_written or not (Path(app.outdir) / annexes.CALENDAR_DIR).is_dir():

@@ -83,8 +83,9 @@
       var target = document.createElement("div");
       target.className = "wpsr-chart-interactive";
       view.insertBefore(target, view.firstChild);
-      var chart = new vega.View(vega.parse(spec), {
-        renderer: "svg", container: target, hover: true, tooltip: showTooltip,
+      // Expressions run through vega-interpreter, never eval: the page's Content-Security-Policy allows no eval.
+      var chart = new vega.View(vega.parse(spec, null, { ast: true }), {
+        renderer: "svg", container: target, hover: true, tooltip: showTooltip, expr: vega.expressionInterpreter,
       });
       return chart.runAsync()
         .then(function () {
