@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,16 @@ from tests.test_build import CHAPTERS, site_pages
 pytestmark = pytest.mark.browser
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--no-first-run"]
+
+
+def wait_until(page: Page, condition: str, timeout: float = 30) -> None:
+    """Poll a JavaScript condition from outside the page: Playwright's wait_for_function compiles it
+    in the page, which the page's Content-Security-Policy (no eval) rightly refuses."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(condition):
+        if time.monotonic() > deadline:
+            pytest.fail(f"never true: {condition}")
+        page.wait_for_timeout(50)
 
 
 def tab_until(page: Page, reached: str, what: str, presses: int = 300) -> None:
@@ -50,8 +61,8 @@ def test_page_draws_every_chart_without_errors(browser: Browser, server: str, pa
     for figure in page.locator("figure.wpsr-chart").all():  # each chart turns interactive when pointed at
         figure.scroll_into_view_if_needed()
         figure.dispatch_event("pointerenter")
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('figure.wpsr-chart')].every(f => /drawn|failed/.test(f.dataset.state))")
+    wait_until(page, "[...document.querySelectorAll('figure.wpsr-chart')]"
+                     ".every(f => /drawn|failed/.test(f.dataset.state))")
     states = page.eval_on_selector_all("figure.wpsr-chart", "fs => fs.map(f => f.dataset.state)")
     assert len(states) >= 1 and set(states) == {"drawn"}
     assert page.eval_on_selector_all("figure.wpsr-chart svg[role=img]", "s => s.length") == len(states)
@@ -94,7 +105,7 @@ def test_keyboard_reaches_the_chart_data_download(browser: Browser, server: str)
 def test_search_finds_a_chapter(browser: Browser, server: str) -> None:
     page = browser.new_page()
     page.goto(f"{server}/search.html?q=CIVICUS")
-    page.wait_for_function("document.querySelector('#search-results .search-summary')?.textContent.length > 0")
+    wait_until(page, "document.querySelector('#search-results .search-summary')?.textContent.length > 0")
     hrefs = page.eval_on_selector_all("#search-results ul.search li a", "as => as.map(a => a.getAttribute('href'))")
     assert any("chapters/relationships-with-society" in h for h in hrefs), hrefs
     page.close()
@@ -252,7 +263,7 @@ def test_a_chart_turns_interactive_when_the_reader_points_at_it(browser: Browser
     page.wait_for_load_state("networkidle")
     assert page.evaluate(f"{last}.dataset.state") is None
     page.locator("figure.wpsr-chart").last.dispatch_event("pointerenter")
-    page.wait_for_function(f"{last}.dataset.state === 'drawn'")
+    wait_until(page, f"{last}.dataset.state === 'drawn'")
     page.close()
 
 
@@ -326,7 +337,7 @@ def test_an_injected_inline_script_is_blocked(browser: Browser, server: str) -> 
     page.goto(f"{server}/index.html")
     page.evaluate("""() => { const s = document.createElement("script");
                              s.textContent = "window.__ran = true"; document.head.appendChild(s); }""")
-    page.wait_for_function("window.__violations.length > 0")
+    wait_until(page, "window.__violations.length > 0")
     assert page.evaluate("window.__ran === undefined")
     assert page.evaluate("window.__violations")[0].startswith("script-src")
     page.close()
