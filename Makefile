@@ -22,12 +22,14 @@ serve: $(READY)         ## build, serve on http://127.0.0.1:8000, and rebuild af
 test: $(READY)          ## the whole test suite, as CI runs it
 	$(BIN)/ruff check wpsr tests benchmarks
 	$(BIN)/wpsr check
+	$(BIN)/wpsr data status --warn
 	$(BIN)/pytest
 
 bench: $(READY)         ## build speed, page weights and Lighthouse figures for the README
 	$(BIN)/python benchmarks/build_speed.py
 	$(BIN)/python benchmarks/readers.py
 	$(BIN)/python benchmarks/scale.py --contributions 3 23 60
+	$(BIN)/python benchmarks/reach.py
 
 clean:
 	rm -rf _build

@@ -35,7 +35,7 @@ def test_the_checklist_page_is_the_whole_checklist_without_javascript(site: Path
 def test_the_calendar_lists_every_process_and_publishes_ics_files(site: Path) -> None:
     page = (site / "annexes" / "global-processes.html").read_text(encoding="utf-8")
     processes = rows("global_processes.csv")
-    table = re.search(r'<table class="wpsr-calendar">.*?</table>', page, re.S).group(0)
+    table = re.search(r'<table class="wpsr-calendar" id="calendar-table">.*?</table>', page, re.S).group(0)
     assert len(re.findall(r"<tr data-type=", table)) == len(processes)
     for row in processes:
         assert f'href="{row["url"]}"' in table
@@ -49,4 +49,4 @@ def test_the_calendar_lists_every_process_and_publishes_ics_files(site: Path) ->
     assert f"As of {built.day} {built:%B %Y}, the day this edition was built" in page
     undated = [row["name"] for row in processes if row["dates_confirmed"] == "false"]
     assert ("Still to be dated" in page) == bool(undated) and all(html.escape(name) in page for name in undated)
-    assert '<figure class="wpsr-chart"' in page and "wpsr-calendar.js" in page
+    assert '<figure class="wpsr-chart"' in page and "wpsr-filters.js" in page

@@ -98,7 +98,8 @@ def test_chapter_charts_carry_fallback_description_csv_and_source(site: Path, ch
         csv = re.search(r'<a download="[^"]+\.csv" href="([^"]+)"', figure)
         assert csv and csv[1].startswith(f"../figures/chapters/{chapter}/") and (site / "chapters" / csv[1]).is_file()
     assert '<div class="wpsr-table"' in html and "data:text/csv" not in html
-    assert re.search(r'<script data-runtime="wpsr-vendor/vega.min.js" defer="defer" src="../_static/wpsr-charts', html)
+    assert re.search(r'<script data-runtime="wpsr-vendor/vega.min.js wpsr-vendor/vega-interpreter.js" defer="defer" '
+                     r'src="../_static/wpsr-charts', html)
 
 
 def test_pages_without_charts_do_not_load_the_chart_runtime(site: Path) -> None:

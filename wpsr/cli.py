@@ -42,6 +42,41 @@ def _report(problems: list, where: str, verdict: Callable[[], str]) -> int:
     return 0
 
 
+def cmd_data_status(args: argparse.Namespace) -> int:
+    """List the datasets whose source's next edition is due or overdue (exit status 0: advice)."""
+    import datetime as dt
+
+    today = dt.date.today()
+    due = data.status(today)
+    for resource, age in due:
+        late = (today - age.next_release).days
+        print(f"{'warning: ' if args.warn else ''}{resource.name}: data as of {age.shown}; "
+              f"its source publishes {data.CADENCES[age.cadence]}, and the next edition was expected on "
+              f"{age.next_release.isoformat()} ({late} day(s) ago) — check {resource.sources[0]['path']}, "
+              "update the CSV and wpsr:asOf, and set wpsr:nextRelease", file=sys.stderr if args.warn else sys.stdout)
+    if not due:
+        print(f"Every dataset is current: no source's next edition is due as of {today.isoformat()}.")
+    return 0
+
+
+def cmd_reach(args: argparse.Namespace) -> int:
+    """Count page views and downloads from the static host's access logs into data/reach/ (no IP, no agent)."""
+    from wpsr.reach import REACH_DIR, write
+
+    missing = [p for p in args.logs if not Path(p).is_file()]
+    if missing:
+        print(f"wpsr reach: no such log file: {', '.join(missing)}", file=sys.stderr)
+        return 1
+    started = time.perf_counter()
+    summary = write([Path(p) for p in args.logs])
+    days = f"{summary.days[0]} to {summary.days[-1]}" if summary.days else "no day"
+    print(f"Read {summary.lines:,} lines in {time.perf_counter() - started:.1f} s: {summary.views:,} page views and "
+          f"{summary.downloads:,} downloads ({days}). Dropped {summary.bots:,} requests from crawlers and "
+          f"{summary.malformed:,} lines in neither log format.\nWrote {REACH_DIR}/: counts per day, edition and page "
+          "or kind of file; no IP address, user agent or time of day.")
+    return 0
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check every dataset against data/datapackage.json."""
     return _report(_validate(), "data/", lambda: f"data/: {len(data.package().resources)} datasets valid.")
@@ -327,6 +362,14 @@ def main(argv: list[str] | None = None) -> int:
     verify.set_defaults(func=cmd_verify)
     commands.add_parser("cff", help=cmd_cff.__doc__).set_defaults(func=cmd_cff)
     commands.add_parser("validate", help=cmd_validate.__doc__).set_defaults(func=cmd_validate)
+    reach = commands.add_parser("reach", help=cmd_reach.__doc__)
+    reach.add_argument("logs", nargs="+", help="access logs, Common or Combined Log Format, plain or .gz (whole days)")
+    reach.set_defaults(func=cmd_reach)
+    data_cmd = commands.add_parser("data", help="the datasets: `wpsr data status` says which are due for an update")
+    data_sub = data_cmd.add_subparsers(dest="data_command", required=True)
+    status = data_sub.add_parser("status", help=cmd_data_status.__doc__)
+    status.add_argument("--warn", action="store_true", help="print each as a warning (make test does)")
+    status.set_defaults(func=cmd_data_status)
     derive_cmd = commands.add_parser("derive", help=cmd_derive.__doc__)
     derive_cmd.add_argument("name", choices=sorted(DERIVATIONS))
     derive_cmd.set_defaults(func=cmd_derive)

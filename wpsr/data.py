@@ -141,10 +141,13 @@ def _broken_row_rules(rules: list[dict[str, Any]], record: dict[str, Any]) -> It
     """Rules across the cells of one row (``wpsr:rowRules`` in a schema): (field, message) per break.
 
     ``{"field": "end", "notBefore": "start"}``; ``{"field": "start", "requiredWhen": {"dates_confirmed": true}}``;
-    ``{"field": "start", "emptyWhen": {"dates_confirmed": false}}``.
+    ``{"field": "start", "emptyWhen": {"dates_confirmed": false}}``; ``{"field": "date", "notInFuture": true}``
+    (not after the day of the check: $SOURCE_DATE_EPOCH, else today).
     """
     for rule in rules:
         name, value = rule["field"], record.get(rule["field"])
+        if rule.get("notInFuture") and value is not None and value > today():
+            yield name, f"{_cell(value)} is in the future (today is {today().isoformat()}) — record what has happened"
         other = rule.get("notBefore")
         if other and value is not None and record.get(other) is not None and value < record[other]:
             yield name, f"{_cell(value)} is before {other} {_cell(record[other])} — correct the dates"
@@ -158,6 +161,12 @@ def _broken_row_rules(rules: list[dict[str, Any]], record: dict[str, Any]) -> It
                              f"or set {key} to {_cell(not wanted)} if it is confirmed")
 
 
+def today() -> dt.date:
+    """The day of the check or build: $SOURCE_DATE_EPOCH (for reproducible builds), else today."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date() if epoch else dt.date.today()
+
+
 def _cell(value: Any) -> str:
     """A value as it is written in the CSV."""
     return str(value).lower() if isinstance(value, bool) else str(value)
@@ -168,6 +177,29 @@ def _bound(field_type: str, bound: Any) -> Any:
 
 
 # --- resources --------------------------------------------------------------------
+
+CADENCES = {  # wpsr:cadence: how often a dataset's source publishes a new edition
+    "annual": "every year", "biennial": "every two years", "irregular": "when the source changes",
+    "fixed": "never: a record of one event",
+}
+
+
+@dataclass(frozen=True)
+class Age:
+    """How current a dataset is: the edition transcribed (as of), its source's cadence, the next one due."""
+
+    as_of: dt.date
+    cadence: str
+    next_release: dt.date | None
+    precision: int = 3  # the as-of date is known to the year (1), the month (2) or the day (3)
+
+    @property
+    def shown(self) -> str:
+        return f"{self.as_of:{['%Y', '%B %Y', '%-d %B %Y'][self.precision - 1]}}"
+
+    def due(self, today: dt.date) -> bool:
+        return self.next_release is not None and self.next_release <= today
+
 
 @dataclass(frozen=True)
 class Resource:
@@ -210,14 +242,23 @@ class Resource:
         return self.descriptor.get("licenses", [])
 
     def citation(self) -> str:
-        """A one-line source note, as printed under a chart or table."""
+        """A one-line source note, as printed under a chart or table, ending with the data's age."""
         parts = []
         for s in self.sources:
             text = f"{s.get('publisher', '')} ({s.get('year', 'n.d.')}). {s['title']}"
             if s.get("locator"):
                 text += f", {s['locator']}"
             parts.append(text.strip() + ".")
-        return " ".join(parts)
+        return " ".join(parts) + f" Data as of {self.age.shown}."
+
+    @property
+    def age(self) -> Age:
+        """When the data was published, how often its source releases it, and when the next is due."""
+        d = self.descriptor
+        following = d.get("wpsr:nextRelease")
+        as_of = str(d["wpsr:asOf"])
+        return Age(dt.date.fromisoformat((as_of + "-01-01")[:10] if len(as_of) < 10 else as_of), d["wpsr:cadence"],
+                   dt.date.fromisoformat(following) if following else None, len(as_of.split("-")))
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         """Yield (line number, cells) for every data row; raises DataError on bad bytes."""
@@ -425,11 +466,14 @@ class DataPackage:
             if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", r["name"]):
                 bad(where, "the name is not lower-case letters, digits, '-', '.' or '_'", "rename it")
             near = f'"name": "{r["name"]}"'
+            for problem, hint in _age_problems(r):
+                bad(where, problem, hint, near)
             if problem := self._outside(r["path"]):
                 bad(f"{where}.path", problem, "give the CSV's file name, relative to data/ (e.g. internet_use.csv), "
                     "for a file inside data/", json.dumps(r["path"]))
             for j, s in enumerate(r["sources"]):
-                lacks = [k for k in _REQUIRED_SOURCE_KEYS if not s.get(k)]
+                own = "wpsr:own" in s  # data the project itself produces (how, in wpsr:own): no address to cite
+                lacks = [k for k in _REQUIRED_SOURCE_KEYS if not s.get(k) and not (own and k == "path")]
                 if lacks:
                     bad(f"{where}.sources[{j}]", f"is missing {', '.join(lacks)}",
                         "cite publisher, title, year and URL (path) of every source", near)
@@ -491,6 +535,27 @@ class DataPackage:
         return None
 
 
+def _age_problems(resource: dict[str, Any]) -> list[tuple[str, str]]:
+    """What is wrong with a resource's wpsr:asOf, wpsr:cadence and wpsr:nextRelease."""
+    out = []
+    cadence = resource.get("wpsr:cadence")
+    if cadence not in CADENCES:
+        out.append((f"wpsr:cadence is {cadence!r}", f"say how often the source publishes: {', '.join(CADENCES)}"))
+    for key in ("wpsr:asOf", "wpsr:nextRelease"):
+        value = resource.get(key)
+        if value is None and (key == "wpsr:asOf" or cadence not in ("fixed", None)):
+            out.append((f"{key} is missing", "give a date, YYYY-MM-DD: when the data transcribed was published"
+                        if key == "wpsr:asOf" else "give the date, YYYY-MM-DD, the next edition is expected"))
+        elif key == "wpsr:asOf" and not (isinstance(value, str) and re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value)):
+            out.append((f"{key} {value!r} is not a date", "write it YYYY-MM-DD (or YYYY-MM, or YYYY, as far as known)"))
+        elif key != "wpsr:asOf" and value is not None and not (isinstance(value, str)
+                                                             and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)):
+            out.append((f"{key} {value!r} is not a date", "write it YYYY-MM-DD"))
+    if cadence == "fixed" and resource.get("wpsr:nextRelease"):
+        out.append(("a fixed dataset has a wpsr:nextRelease", "remove it, or give the cadence of its source"))
+    return out
+
+
 def _names(fields: Any) -> list[str]:
     return [fields] if isinstance(fields, str) else list(fields or [])
 
@@ -517,6 +582,13 @@ def package() -> DataPackage:
 def load(name: str) -> pd.DataFrame:
     """Load and validate one dataset by its resource name."""
     return package().resource(name).load()
+
+
+def status(today: dt.date | None = None) -> list[tuple[Resource, Age]]:
+    """The datasets whose source's next edition is due or overdue, oldest due first."""
+    today = today or dt.date.today()
+    due = [(r, r.age) for r in package().resources.values() if r.age.due(today)]
+    return sorted(due, key=lambda pair: pair[1].next_release)
 
 
 def source_line(names: Sequence[str]) -> str:

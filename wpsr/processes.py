@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from typing import TYPE_CHECKING
 
 import icalendar
 import pandas as pd
 
-from wpsr.data import load
+from wpsr.data import load, today
 
 if TYPE_CHECKING:
     from wpsr.charts import Figure
@@ -20,8 +19,7 @@ PRODID = "-//UN DESA//World Public Sector Report 2023 living report//EN"
 
 def build_day() -> dt.date:
     """The day the site is built: $SOURCE_DATE_EPOCH (for reproducible builds), else today."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date() if epoch else dt.date.today()
+    return today()
 
 
 def processes() -> pd.DataFrame:

@@ -165,7 +165,7 @@ def _page_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, 
         context["body"] = (f'<div class="wpsr-banner wpsr-banner-draft" role="note">This is a draft of edition '
                            f'{html.escape(edition.id)}, not yet published.</div>') + context["body"]
     body = context.get("body") or ""
-    scripts = {"wpsr-checklist-tools": "wpsr-checklist.js", "wpsr-calendar-filters": "wpsr-calendar.js"}
+    scripts = {"wpsr-checklist-tools": "wpsr-checklist.js", "data-filters-for": "wpsr-filters.js"}
     for marker, script in scripts.items():
         if marker in body:
             app.add_js_file(script, priority=950, loading_method="defer")
@@ -277,10 +277,15 @@ class DatasetsDirective(doctree.DataDirective):
                 ("Description", [resource.descriptor.get("description", "")]),
                 *[("Source", [f"{s['publisher']} ({s['year']}). {s['title']}"
                               + (f", {s['locator']}" if s.get("locator") else "") + ". ",
-                              doctree.link(s["path"], s["path"])]) for s in resource.sources],
+                              doctree.link(s["path"], s["path"]) if s.get("path") else s.get("wpsr:own", "")])
+                  for s in resource.sources],
                 *[("Licence", [doctree.link(lic.get("title", lic["name"]), lic["path"])])
                   for lic in resource.licenses],
                 ("How obtained", [resource.descriptor.get("wpsr:obtained", "")]),
+                ("As of", [f"{resource.age.shown}; the source publishes "
+                           f"{data.CADENCES[resource.age.cadence]}"]),
+                ("Next expected update", [f"{resource.age.next_release:%-d %B %Y}" if resource.age.next_release
+                                          else "none: the data will not change"]),
                 ("Columns", [", ".join(f"{f.name} ({f.type})" for f in resource.fields)]),
             ]
             derived = resource.descriptor.get("wpsr:derivedFrom")
@@ -324,6 +329,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("wpsr-checklist", annexes.ChecklistDirective)
     app.add_directive("wpsr-changes", changes.ChangesDirective)
     app.add_directive("wpsr-calendar", annexes.CalendarDirective)
+    app.add_directive("wpsr-uptake", annexes.UptakeDirective)
     execution.setup(app)
     pages.setup(app)
     webpage.setup(app)

@@ -2,7 +2,7 @@
 global processes (a filterable table, what is next, iCalendar files).
 
 Both render complete, printable HTML from ``data/``; a small script of our own
-(``wpsr-checklist.js``, ``wpsr-calendar.js``) adds the interactive parts, so without
+(``wpsr-checklist.js``, ``wpsr-filters.js``) adds the interactive parts, so without
 JavaScript nothing is lost but the interaction.
 """
 
@@ -90,8 +90,23 @@ def ics_files(site: Path) -> None:
         (folder / f"{frame.at[index, 'id']}.ics").write_bytes(processes.ics(frame.loc[[index]]))
 
 
+def filter_box(table_id: str, noun: str, heading: str, prefix: str, selects: list[tuple[str, str, list[str]]],
+               text_label: str) -> str:
+    """The filters wpsr-filters.js brings to life (hidden without JavaScript): a select per
+    (name, label, values) over the rows' data-NAME, and a text field over their header cells."""
+    def select(name: str, label: str, values: list[str]) -> str:
+        options = "".join(f'<option value="{e(v)}">{e(v)}</option>' for v in values)
+        return (f'<label for="filter-{name}">{label}</label> <select id="filter-{name}" data-filter="{name}">'
+                f'<option value="">All</option>{options}</select> ')
+
+    return (f'<div class="{prefix}-filters wpsr-filters" data-filters-for="{table_id}" data-noun="{noun}" hidden>'
+            f'<h2 id="{table_id}-filters">{heading}</h2>' + "".join(select(*s) for s in selects)
+            + f'<label for="filter-text">{text_label}</label> <input id="filter-text" type="search" '
+              f'data-filter="text"> <span class="{prefix}-count" role="status"></span></div>')
+
+
 class CalendarDirective(doctree.DataDirective):
-    """What is next, then every process in a table that wpsr-calendar.js can filter."""
+    """What is next, then every process in a table that wpsr-filters.js can filter."""
 
     def run(self) -> list[nodes.Node]:
         resource = self.resource(processes.DATASET)
@@ -132,18 +147,11 @@ class CalendarDirective(doctree.DataDirective):
 
     @staticmethod
     def filters(frame: pd.DataFrame) -> str:
-        def select(name: str, label: str, values: list[str]) -> str:
-            options = "".join(f'<option value="{e(v)}">{e(v)}</option>' for v in values)
-            return (f'<label for="filter-{name}">{label}</label> <select id="filter-{name}" data-filter="{name}">'
-                    f'<option value="">All</option>{options}</select>')
-
         chapters = sorted({c for value in frame.chapters for c in value.split(";")})
-        return ('<div class="wpsr-calendar-filters" hidden><h2 id="filter-the-calendar">Filter the calendar</h2>'
-                + select("type", "Type", list(dict.fromkeys(frame.type)))
-                + select("year", "Year", [str(y) for y in sorted(frame.year.unique())])
-                + select("chapter", "Chapter", chapters)
-                + '<label for="filter-text">Name contains</label> <input id="filter-text" type="search" '
-                  'data-filter="text"> <span class="wpsr-calendar-count" role="status"></span></div>')
+        return filter_box("calendar-table", "meetings", "Filter the calendar", "wpsr-calendar",
+                          [("type", "Type", list(dict.fromkeys(frame.type))),
+                           ("year", "Year", [str(y) for y in sorted(frame.year.unique())]),
+                           ("chapters", "Chapter", chapters)], "Name contains")
 
     def table(self, frame: pd.DataFrame) -> str:
         rows = []
@@ -158,8 +166,41 @@ class CalendarDirective(doctree.DataDirective):
                 f'<th scope="row"><a href="{e(r.url)}">{e(r["name"])}</a>{note}</th>'
                 f"<td>{e(r.type)}</td><td>{e(r.place) if isinstance(r.place, str) else 'Not confirmed'}</td>"
                 f"<td>{e(r.organizer)}</td><td>{e(r.chapters.replace(';', ', '))}</td><td>{ics}</td></tr>")
-        return ('<div class="wpsr-table"><table class="wpsr-calendar"><caption>Main global processes, '
+        return ('<div class="wpsr-table"><table class="wpsr-calendar" id="calendar-table">'
+                '<caption>Main global processes, '
                 f"{frame.year.min()}-{frame.year.max()}</caption><thead><tr>"
                 + "".join(f'<th scope="col">{h}</th>' for h in
                           ("Dates", "Meeting", "Type", "Place", "Organizer", "Chapters", "Calendar"))
                 + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table></div>")
+
+
+# --- the take-up register ------------------------------------------------------------------
+
+class UptakeDirective(doctree.DataDirective):
+    """Every record of take-up in a table that wpsr-filters.js can filter by type, year and country."""
+
+    def run(self) -> list[nodes.Node]:
+        frame = self.resource("uptake").load()
+        if frame.empty:
+            return [doctree.paragraph("No record of take-up has been verified yet.")]
+        frame = frame.sort_values("date", ascending=False)
+        frame = frame.astype({"country": object, "note": object, "took_up": object}).fillna("")
+        countries = sorted({c for c in frame.country if c})
+        rows = "".join(
+            f'<tr data-type="{e(r.type)}" data-year="{r.date.year}" data-country="{e(r.country)}">'
+            f"<td>{r.date.date().isoformat()}</td>"
+            f'<th scope="row"><a href="{e(r.url)}">{e(r.title)}</a>'
+            + (f'<br><span class="wpsr-note-text">{e(r.note)}</span>' if r.note else "")
+            + f"</th><td>{e(r.type)}</td><td>{e(r.organization)}</td>"
+            f"<td>{e(r.country) or 'International or not given'}</td><td>{e(r.took_up)}</td>"
+            f"<td>{r.checked.date().isoformat()}</td></tr>" for r in frame.itertuples())
+        box = filter_box("uptake-table", "records", "Filter the records", "wpsr-uptake",
+                         [("type", "Type", sorted(set(frame.type))),
+                          ("year", "Year", sorted({str(d.year) for d in frame.date}, reverse=True)),
+                          ("country", "Country", countries)], "Title contains")
+        table = ('<div class="wpsr-table"><table class="wpsr-uptake" id="uptake-table">'
+                 "<caption>Records of take-up, newest first</caption><thead><tr>"
+                 + "".join(f'<th scope="col">{h}</th>' for h in
+                           ("Date", "Record", "Type", "Organization", "Country", "Took up", "Checked"))
+                 + f"</tr></thead><tbody>{rows}</tbody></table></div>")
+        return [nodes.raw("", box + table, format="html")]

@@ -170,6 +170,8 @@ def execute_ahead(app: Sphinx, env: Any, docnames: list[str]) -> None:
         return  # one notebook gains nothing: myst-nb executes it as it reads it
     workers = min(os.cpu_count() or 1, len(todo))
     logger.info(f"[wpsr] executing {len(todo)} notebooks, {workers} at a time")
+    for _, path, _, _, _ in todo:
+        logger.info(f"{path}: Executing notebook, ahead of reading")
     started = time.perf_counter()
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
         running = {pool.submit(_run_notebook, notebook, str(path.parent), config.execution_timeout,

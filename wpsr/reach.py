@@ -1,0 +1,262 @@
+"""Reach, from the static host's access logs, without tracking anyone: ``wpsr reach LOG...``.
+
+The logs (Common or Combined Log Format, plain or gzipped) are read by DuckDB, an embedded
+analytical engine that streams them, so a busy year of logs fits on one machine. Only counts
+leave this module: page views per day, edition and page, and downloads per day, edition and
+kind of file. No IP address, user agent or time of day is ever written. Requests from crawlers
+(recognized by ``crawlerdetect``, a maintained list) are dropped and counted; lines that are not
+in either log format are counted and skipped.
+
+No country is recorded: no IP-to-country database under an open licence ships in a registry
+package the project uses, so the reach data say nothing about where readers are.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from wpsr.book import book_root
+from wpsr.editions import EDITION_ID
+
+if TYPE_CHECKING:
+    import duckdb
+
+REACH_DIR = Path("data") / "reach"
+VIEWS, DOWNLOADS = "pageviews.csv", "downloads.csv"
+DOWNLOAD_KINDS = {".pdf": "PDF", ".zip": "data bundle", ".csv": "CSV", ".ics": "calendar (.ics)",
+                  ".ipynb": "notebook (.ipynb)"}
+# host ident user [day/month/year:hh:mm:ss zone] "METHOD path protocol" status bytes ["referrer" "agent"]
+LOG_LINE = (r'^(\S+) \S+ \S+ \[(\d{2}/[A-Za-z]{3}/\d{4}:\d{2}:\d{2}:\d{2}) ([+-]\d{4})\] '
+            r'"([A-Z]+) (\S+)(?: [^"]*)?" (\d{3}) (\S+)(?: "[^"]*" "([^"]*)")?\s*$')
+
+
+@dataclass(frozen=True)
+class Import:
+    """What one import read, kept and dropped."""
+
+    lines: int
+    malformed: int
+    bots: int
+    views: int
+    downloads: int
+    days: tuple[dt.date, ...]
+
+
+def _connect() -> duckdb.DuckDBPyConnection:
+    import duckdb
+
+    return duckdb.connect(config={"threads": 2})
+
+
+def read(logs: list[Path]) -> duckdb.DuckDBPyConnection:
+    """A connection with the logs' requests as a view (`requests`), parsed as DuckDB streams them:
+    host, time (read only to find the day in UTC), method, path, status, size, agent, and whether
+    the line is in either log format at all. Nothing is held in memory but the counts."""
+    con = _connect()
+    files = ", ".join("'" + str(p).replace("'", "''") + "'" for p in logs)
+    con.execute(f"""
+        CREATE TEMP VIEW requests AS
+        SELECT regexp_matches(line, '{LOG_LINE}') AS ok,
+               regexp_extract(line, '{LOG_LINE}', ['host', 'time', 'zone', 'method', 'path', 'status', 'size',
+                                                   'agent']) AS f
+        FROM read_csv([{files}], columns = {{'line': 'VARCHAR'}}, header = false, delim = '\x01', quote = '',
+                      escape = '', auto_detect = false, compression = 'auto', null_padding = true,
+                      strict_mode = false)
+        WHERE line IS NOT NULL AND trim(line) <> ''
+    """)
+    return con
+
+
+def aggregate(logs: list[Path]) -> tuple[list[tuple], list[tuple], Import]:
+    """Count page views and downloads in the logs, in two streaming passes (the distinct user
+    agents, then the counts); drop crawlers and malformed lines."""
+    from crawlerdetect import CrawlerDetect
+
+    con = read(logs)
+    agents = [a for (a,) in con.execute("SELECT DISTINCT f.agent FROM requests WHERE ok").fetchall()]
+    detector = CrawlerDetect()
+    crawlers = [a for a in agents if a and a.strip() not in ("", "-") and detector.isCrawler(a)]  # Common: none
+    con.execute("CREATE TEMP TABLE crawlers (agent VARCHAR PRIMARY KEY)")
+    if crawlers:
+        con.executemany("INSERT INTO crawlers VALUES (?)", [[a] for a in crawlers])
+    rows = con.execute("""
+        SELECT ok, bot, day, method, path, status, count(*) FROM (
+            SELECT ok, ok AND f.agent IN (SELECT agent FROM crawlers) AS bot,
+                   CASE WHEN ok THEN CAST(timezone('UTC', strptime(f.time || ' ' || f.zone, '%d/%b/%Y:%H:%M:%S %z'))
+                                          AS DATE) END AS day,
+                   f.method AS method, split_part(split_part(f.path, '?', 1), '#', 1) AS path,
+                   TRY_CAST(f.status AS INTEGER) AS status
+            FROM requests)
+        GROUP BY ALL
+    """).fetchall()
+    views: dict[tuple, int] = {}
+    downloads: dict[tuple, int] = {}
+    total = malformed = bots = 0
+    for ok, bot, day, method, path, status, count in rows:
+        total += count
+        if not ok:
+            malformed += count
+            continue
+        if bot:
+            bots += count
+            continue
+        if method not in ("GET", "HEAD") or status not in (200, 206, 304):
+            continue
+        edition, page = split_path(path)
+        suffix = Path(page).suffix.lower()
+        if suffix in DOWNLOAD_KINDS:
+            key = (day, edition, DOWNLOAD_KINDS[suffix])
+            downloads[key] = downloads.get(key, 0) + count
+        elif suffix in (".html", ""):
+            key = (day, edition, page if suffix else f"{page.rstrip('/')}/index.html".lstrip("/"))
+            views[key] = views.get(key, 0) + count
+    days = tuple(sorted({key[0] for key in [*views, *downloads]}))
+    summary = Import(total, malformed, bots, sum(views.values()), sum(downloads.values()), days)
+    return (sorted((*k, v) for k, v in views.items()), sorted((*k, v) for k, v in downloads.items()), summary)
+
+
+def split_path(path: str) -> tuple[str, str]:
+    """(edition, page within it) of a requested path: /2024.1/chapters/x.html -> (2024.1, chapters/x.html).
+    Paths outside an edition (the site's root, latest/) belong to 'site'."""
+    parts = path.lstrip("/").split("/", 1)
+    if parts and EDITION_ID.fullmatch(parts[0]):
+        return parts[0], parts[1] if len(parts) > 1 else ""
+    return "site", path.lstrip("/")
+
+
+def write(logs: list[Path], root: Path | None = None) -> Import:
+    """Add the logs' counts to data/reach/, replacing the days the logs cover (give whole days)."""
+    folder = (root or book_root()) / REACH_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    views, downloads, summary = aggregate(logs)
+    covered = {d.isoformat() for d in summary.days}
+    for name, header, new in ((VIEWS, ["date", "edition", "page", "views"], views),
+                              (DOWNLOADS, ["date", "edition", "kind", "downloads"], downloads)):
+        path = folder / name
+        kept = []
+        if path.is_file():
+            with path.open(encoding="utf-8", newline="") as existing:
+                kept = [row for row in csv.reader(existing)][1:]
+        rows = [r for r in kept if r[0] not in covered] + [[d.isoformat(), *rest] for d, *rest in new]
+        with path.open("w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out, lineterminator="\n")
+            writer.writerow(header)
+            writer.writerows(sorted(rows, key=lambda r: (r[0], r[1], r[2])))
+    return summary
+
+
+# --- the "Reach and take-up" annex: every figure computed from data/reach/ and data/uptake.csv ---
+
+NO_REACH = ("There is no reach data yet: no access logs have been imported with `wpsr reach`. "
+            "Nothing is shown rather than zeros that were never measured.")
+
+
+def _note(text: str) -> object:
+    from IPython.display import Markdown
+
+    return Markdown(text)
+
+
+def views_by_month() -> object:
+    """Page views per month and edition, or a note that there are none yet."""
+    from wpsr.charts import bars, figure
+    from wpsr.data import load
+
+    views = load("reach-pageviews")
+    if views.empty:
+        return _note(NO_REACH)
+    views = views.assign(month=views.date.dt.strftime("%Y-%m"))
+    monthly = views.groupby(["month", "edition"], as_index=False).views.sum()
+    return figure(bars(monthly, value="views", category="month", group="edition", value_title="Page views",
+                       number_format=",d"),
+                  title="Page views per month, by edition",
+                  description="Page views counted from the host's logs, crawlers excluded: "
+                  + "; ".join(f"{r.month}, edition {r.edition}: {r.views:,}" for r in monthly.itertuples()) + ".",
+                  sources="reach-pageviews", name="views-by-month")
+
+
+def downloads_by_kind() -> object:
+    """Downloads per kind of file and edition, or a note that there are none yet."""
+    from wpsr.charts import bars, figure
+    from wpsr.data import load
+
+    downloads = load("reach-downloads")
+    if downloads.empty:
+        return _note("There are no download counts yet: they come with the first import of access logs.")
+    totals = downloads.groupby(["kind", "edition"], as_index=False).downloads.sum()
+    return figure(bars(totals, value="downloads", category="kind", group="edition", value_title="Downloads",
+                       number_format=",d"),
+                  title="Downloads by kind of file and edition",
+                  description="Downloads counted from the host's logs, crawlers excluded: "
+                  + "; ".join(f"{r.kind}, edition {r.edition}: {r.downloads:,}" for r in totals.itertuples()) + ".",
+                  sources="reach-downloads", name="downloads-by-kind")
+
+
+def most_read(count: int = 10) -> object:
+    """The most read pages over all days, or a note that there is no reach data yet."""
+    from wpsr.data import load
+    from wpsr.tables import table
+
+    views = load("reach-pageviews")
+    if views.empty:
+        return _note("The most read pages will be listed here once logs are imported.")
+    top = (views.groupby(["edition", "page"], as_index=False).views.sum()
+           .sort_values(["views", "edition", "page"], ascending=[False, True, True]).head(count))
+    return table(top.rename(columns={"edition": "Edition", "page": "Page", "views": "Views"}),
+                 caption=f"The {len(top)} most read pages", sources="reach-pageviews", name="most-read")
+
+
+def uptake_by_year() -> object:
+    """Take-up records per year and type, or a note that none has been verified yet."""
+    from wpsr.charts import bars, figure
+    from wpsr.data import load
+
+    records = load("uptake")
+    if records.empty:
+        return _note("No record of take-up has been verified yet.")
+    counts = records.assign(year=records.date.dt.year.astype(str)).groupby(["year", "type"], as_index=False).size()
+    return figure(bars(counts.rename(columns={"size": "records"}), value="records", category="year", group="type",
+                       value_title="Records of take-up", number_format="d"),
+                  title="Take-up of the report, by year and type of record",
+                  description="Records of take-up checked against their pages: "
+                  + "; ".join(f"{r.year}, {r.type}: {r.size}" for r in counts.itertuples()) + ".",
+                  sources="uptake", name="uptake-by-year")
+
+
+WORLD_ATLAS = Path("node_modules") / "world-atlas" / "countries-110m.json"  # npm world-atlas (ISC)
+
+
+def uptake_map() -> object:
+    """Records of take-up by the country of the organization, on a world map (world-atlas, drawn in
+    the page: nothing is fetched), or a note that no record names a country yet."""
+    import json
+
+    import altair as alt
+    import pycountry
+
+    from wpsr.charts import figure
+    from wpsr.data import load
+
+    records = load("uptake")
+    counts = records.dropna(subset=["country"]).groupby("country", as_index=False).size()
+    if counts.empty:
+        return _note("No record of take-up gives the country of its organization yet, so there is no map.")
+    counts["id"] = counts.country.map(lambda code: pycountry.countries.get(alpha_3=code).numeric)
+    counts["name"] = counts.country.map(lambda code: pycountry.countries.get(alpha_3=code).name)
+    atlas = json.loads((book_root() / WORLD_ATLAS).read_text(encoding="utf-8"))
+    shapes = alt.Data(values=atlas, format=alt.DataFormat(type="topojson", feature="countries"))
+    base = alt.Chart(shapes).mark_geoshape(fill="#e4e7eb", stroke="#ffffff", strokeWidth=0.5)
+    marked = alt.Chart(shapes).mark_geoshape(stroke="#1f2933", strokeWidth=0.5).encode(
+        color=alt.Color("size:Q", title="Records", scale=alt.Scale(scheme="blues")),
+        tooltip=[alt.Tooltip("name:N", title="Country"), alt.Tooltip("size:Q", title="Records")],
+    ).transform_lookup(lookup="id", from_=alt.LookupData(counts, "id", ["size", "name"])).transform_filter(
+        "isValid(datum.size)")
+    chart = alt.layer(base, marked).project("equalEarth").properties(width=620, height=320)
+    return figure(chart, title="Records of take-up by country of the organization",
+                  description="Records of take-up by the country of the organization: "
+                  + "; ".join(f"{r.name}: {r.size}" for r in counts.itertuples())
+                  + ". International organizations are not on the map.", sources="uptake", name="uptake-map")
