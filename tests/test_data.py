@@ -32,6 +32,7 @@ def book(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "sources": [{"title": "A report", "publisher": "A publisher", "year": 2022,
                      "path": "https://example.org/report"}],
         "licenses": [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/"}],
+        "wpsr:asOf": "2022-08-10", "wpsr:cadence": "fixed",
     }]}
     (tmp_path / "data" / "datapackage.json").write_text(json.dumps(descriptor, indent=2))
     (tmp_path / "data" / "shares.csv").write_text(GOOD)
@@ -238,7 +239,8 @@ def test_a_foreign_key_names_rows_that_exist(book: Path) -> None:
     countries = {"name": "countries", "path": "countries.csv", "profile": "tabular-data-resource",
                  "title": "Countries", "schema": {"fields": [{"name": "country", "type": "string"}]},
                  "sources": [{"title": "T", "publisher": "P", "year": 2022, "path": "https://example.org/"}],
-                 "licenses": [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/"}]}
+                 "licenses": [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/"}],
+                 "wpsr:asOf": "2022", "wpsr:cadence": "fixed"}
     key = {"foreignKeys": [{"fields": ["country"], "reference": {"resource": "countries", "fields": ["country"]}}]}
     problems = _refused_by_both(_with(book, extra=key, resources=[countries]))
     assert problems == ["data/shares.csv:3: country: Mexico is not a country of countries — use one that is, or "

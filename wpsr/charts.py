@@ -139,8 +139,10 @@ def bars(frame: pd.DataFrame, *, value: str, category: str, value_title: str,
     labels = frame[value].map(f"{{:{number_format}}}".format)
     if group:
         labels += " (" + frame[group].astype(str) + ")"
+    whole = number_format.endswith("d")  # counts: whole-number ticks, never 0.05 of a record
     enc: dict = {"y": alt.Y(f"{category}:N", title=None, sort=None),
-                 "x": alt.X(f"{value}:Q", title=value_title),
+                 "x": alt.X(f"{value}:Q", title=value_title,
+                            axis=alt.Axis(format=number_format, tickMinStep=1) if whole else alt.Axis()),
                  "tooltip": [c for c in (category, group) if c] + [alt.Tooltip(value, format=number_format)]}
     if group:
         enc["color"] = alt.Color(f"{group}:N", title=None)
