@@ -344,3 +344,29 @@ def test_an_injected_inline_script_is_blocked(browser: Browser, server: str) -> 
     assert page.evaluate("window.__ran === undefined")
     assert page.evaluate("window.__violations")[0].startswith("script-src")
     page.close()
+
+
+def test_the_reach_page_draws_its_charts_and_map_and_filters_the_register(browser: Browser, server: str) -> None:
+    with (ROOT / "data" / "uptake.csv").open(encoding="utf-8") as records:
+        uptake = list(csv.DictReader(records))
+    page = browser.new_page()
+    page.goto(f"{server}/annexes/reach-and-uptake.html")
+    names = page.locator("figure.wpsr-chart").evaluate_all("fs => fs.map(f => f.id)")
+    assert any("uptake-map" in name for name in names) == any(r["country"] for r in uptake)
+    charts = page.locator("figure.wpsr-chart:not(.wpsr-chart-still)")
+    for figure in charts.all():
+        figure.scroll_into_view_if_needed()
+        figure.dispatch_event("pointerenter")
+    wait_until(page, "[...document.querySelectorAll('figure.wpsr-chart:not(.wpsr-chart-still)')]"
+                     ".every(f => f.dataset.state === 'drawn')")
+    if any(r["country"] for r in uptake):  # the map is its image, drawn from world-atlas at build time
+        page.locator("#fig-uptake-map img").scroll_into_view_if_needed()
+        wait_until(page, "document.querySelector('#fig-uptake-map img').naturalWidth > 0")
+    rows = page.locator("#uptake-table tbody tr")
+    assert rows.count() == len(uptake)
+    kind = uptake[0]["type"]
+    page.select_option("#filter-type", kind)
+    shown = sum(r["type"] == kind for r in uptake)
+    assert page.locator("#uptake-table tbody tr:visible").count() == shown
+    assert page.inner_text(".wpsr-uptake-count") == f"{shown} of {len(uptake)} records shown"
+    page.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import html
 import json
 import re
@@ -110,6 +111,11 @@ def test_the_subtopics_annex_shows_who_answers_what(site: Path) -> None:
     counts = "; ".join(f"{chapter.id.isin(answered).sum()} of {len(chapter)} in chapter {number}"
                        for number, chapter in subtopics.groupby("chapter"))
     assert f"contributions answer {counts}." in markup
+    with (ROOT / "data" / "print_edition.csv").open(encoding="utf-8") as printed:
+        taken = [row for row in csv.DictReader(printed) if row["subtopic"]]
+    for row in taken:  # the print edition's contributions, where they evidently take up a sub-topic
+        line = next(r for r in rows if f">{row['subtopic']}<" in r)
+        assert html.escape(row["title"], quote=False) in line or row["title"] in html.unescape(line)
 
 
 def test_the_specification_page_is_generated_from_the_specification(site: Path) -> None:

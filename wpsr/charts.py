@@ -71,7 +71,7 @@ class Figure:
     """A chart ready for the page: notebooks display it, the book publishes its HTML."""
 
     def __init__(self, chart: alt.TopLevelMixin, *, title: str, description: str,
-                 sources: Sequence[str], name: str | None = None):
+                 sources: Sequence[str], name: str | None = None, interactive: bool = True):
         if not description.strip():
             raise ValueError("a chart needs a description: say in words what it shows")
         if not isinstance(chart.data, pd.DataFrame):
@@ -81,6 +81,7 @@ class Figure:
         self.description = description
         self.name = slug(name or title)
         self.source = source_line(sources)
+        self.interactive = interactive  # False: the image alone (a map whose shapes would double the page)
 
     @property
     def spec(self) -> dict:
@@ -102,16 +103,18 @@ class Figure:
         size = re.search(r'<svg[^>]*?width="([\d.]+)"[^>]*?height="([\d.]+)"', svg_text)
         width, height = (round(float(v)) for v in size.groups()) if size else (WIDTH, 320)
         svg = base64.b64encode(svg_text.encode()).decode()
-        spec = script_json(vlc.vegalite_to_vega(self.spec, vl_version="6.4"))
+        vega = script_json(vlc.vegalite_to_vega(self.spec, vl_version="6.4")) if self.interactive else ""
+        spec = f'<script type="application/json" class="wpsr-chart-spec">{vega}</script>\n' if vega else ""
         data_uri = "data:text/csv;charset=utf-8," + quote(self.csv())
         e = html.escape
+        kind = "wpsr-chart" if self.interactive else "wpsr-chart wpsr-chart-still"
         return (
-            f'<figure class="wpsr-chart" id="{ident}" aria-describedby="{ident}-desc">\n'
+            f'<figure class="{kind}" id="{ident}" aria-describedby="{ident}-desc">\n'
             f'<figcaption class="wpsr-chart-title">{e(self.title)}</figcaption>\n'
             f'<div class="wpsr-chart-view">'
             f'<img class="wpsr-chart-static" src="data:image/svg+xml;base64,{svg}" data-wpsr-file="{self.name}.svg" '
             f'alt="Chart: {e(self.title)}. Described below." width="{width}" height="{height}"></div>\n'
-            f'<script type="application/json" class="wpsr-chart-spec">{spec}</script>\n'
+            f"{spec}"
             f'<p class="wpsr-chart-description" id="{ident}-desc">{e(self.description)}</p>\n'
             f'<p class="wpsr-source">Source: {e(self.source)}</p>\n'
             f'<p class="wpsr-download"><a download="{self.name}.csv" href="{data_uri}" '
@@ -125,10 +128,11 @@ class Figure:
 
 
 def figure(chart: alt.TopLevelMixin, *, title: str, description: str,
-           sources: str | Sequence[str], name: str | None = None) -> Figure:
-    """Wrap an Altair chart with its title, text description and datasets it draws on."""
+           sources: str | Sequence[str], name: str | None = None, interactive: bool = True) -> Figure:
+    """Wrap an Altair chart with its title, text description and datasets it draws on
+    (with interactive=False, its image alone: no runtime, no tooltips)."""
     return Figure(chart, title=title, description=description,
-                  sources=[sources] if isinstance(sources, str) else sources, name=name)
+                  sources=[sources] if isinstance(sources, str) else sources, name=name, interactive=interactive)
 
 
 # --- house chart types: every series is told apart by more than its colour --------
@@ -140,7 +144,7 @@ def bars(frame: pd.DataFrame, *, value: str, category: str, value_title: str,
     if group:
         labels += " (" + frame[group].astype(str) + ")"
     whole = number_format.endswith("d")  # counts: whole-number ticks, never 0.05 of a record
-    enc: dict = {"y": alt.Y(f"{category}:N", title=None, sort=None),
+    enc: dict = {"y": alt.Y(f"{category}:N", title=None, sort=None, axis=alt.Axis(labelLimit=320)),  # never cut
                  "x": alt.X(f"{value}:Q", title=value_title,
                             axis=alt.Axis(format=number_format, tickMinStep=1) if whole else alt.Axis()),
                  "tooltip": [c for c in (category, group) if c] + [alt.Tooltip(value, format=number_format)]}

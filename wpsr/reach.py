@@ -179,21 +179,24 @@ def views_by_month() -> object:
                   sources="reach-pageviews", name="views-by-month")
 
 
-def downloads_by_kind() -> object:
-    """Downloads per kind of file and edition, or a note that there are none yet."""
+def downloads_by_month() -> object:
+    """Downloads per month and edition (every kind of file), or a note that there are none yet."""
     from wpsr.charts import bars, figure
     from wpsr.data import load
 
     downloads = load("reach-downloads")
     if downloads.empty:
         return _note("There are no download counts yet: they come with the first import of access logs.")
-    totals = downloads.groupby(["kind", "edition"], as_index=False).downloads.sum()
-    return figure(bars(totals, value="downloads", category="kind", group="edition", value_title="Downloads",
+    downloads = downloads.assign(month=downloads.date.dt.strftime("%Y-%m"))
+    monthly = downloads.groupby(["month", "edition"], as_index=False).downloads.sum()
+    kinds = downloads.groupby("kind").downloads.sum()
+    return figure(bars(monthly, value="downloads", category="month", group="edition", value_title="Downloads",
                        number_format=",d"),
-                  title="Downloads by kind of file and edition",
+                  title="Downloads per month, by edition",
                   description="Downloads counted from the host's logs, crawlers excluded: "
-                  + "; ".join(f"{r.kind}, edition {r.edition}: {r.downloads:,}" for r in totals.itertuples()) + ".",
-                  sources="reach-downloads", name="downloads-by-kind")
+                  + "; ".join(f"{r.month}, edition {r.edition}: {r.downloads:,}" for r in monthly.itertuples())
+                  + ". By kind of file: " + "; ".join(f"{k} {v:,}" for k, v in kinds.items()) + ".",
+                  sources="reach-downloads", name="downloads-by-month")
 
 
 def most_read(count: int = 10) -> object:
@@ -227,15 +230,46 @@ def uptake_by_year() -> object:
                   sources="uptake", name="uptake-by-year")
 
 
-WORLD_ATLAS = Path("node_modules") / "world-atlas" / "countries-110m.json"  # npm world-atlas (ISC)
+WORLD_ATLAS = Path("node_modules") / "world-atlas"  # npm world-atlas 2.0.2 (ISC): Natural Earth, 1:110m
+
+
+def _countries(topology: dict, ids: set[str]) -> list[dict]:
+    """The countries with these ISO numeric ids, decoded from TopoJSON into GeoJSON features (the
+    page then carries only their shapes, not every country's)."""
+    (sx, sy), (tx, ty) = topology["transform"]["scale"], topology["transform"]["translate"]
+    arcs = []
+    for arc in topology["arcs"]:
+        x = y = 0
+        points = []
+        for dx, dy in arc:
+            x, y = x + dx, y + dy
+            points.append([round(x * sx + tx, 3), round(y * sy + ty, 3)])
+        arcs.append(points)
+
+    def ring(indices: list[int]) -> list[list[float]]:
+        out: list[list[float]] = []
+        for i in indices:
+            points = arcs[i] if i >= 0 else arcs[~i][::-1]
+            out.extend(points if not out else points[1:])
+        return out
+
+    features = []
+    for g in topology["objects"]["countries"]["geometries"]:
+        if g.get("id") in ids:
+            coordinates = ([ring(r) for r in g["arcs"]] if g["type"] == "Polygon"
+                           else [[ring(r) for r in polygon] for polygon in g["arcs"]])
+            features.append({"type": "Feature", "id": g["id"], "properties": {},
+                             "geometry": {"type": g["type"], "coordinates": coordinates}})
+    return features
 
 
 def uptake_map() -> object:
-    """Records of take-up by the country of the organization, on a world map (world-atlas, drawn in
-    the page: nothing is fetched), or a note that no record names a country yet."""
+    """Records of take-up by the country of the organization on a world map (world-atlas, carried in
+    the page: nothing is fetched), or a note that no record gives a country yet."""
     import json
 
     import altair as alt
+    import pandas as pd
     import pycountry
 
     from wpsr.charts import figure
@@ -247,16 +281,20 @@ def uptake_map() -> object:
         return _note("No record of take-up gives the country of its organization yet, so there is no map.")
     counts["id"] = counts.country.map(lambda code: pycountry.countries.get(alpha_3=code).numeric)
     counts["name"] = counts.country.map(lambda code: pycountry.countries.get(alpha_3=code).name)
-    atlas = json.loads((book_root() / WORLD_ATLAS).read_text(encoding="utf-8"))
-    shapes = alt.Data(values=atlas, format=alt.DataFormat(type="topojson", feature="countries"))
-    base = alt.Chart(shapes).mark_geoshape(fill="#e4e7eb", stroke="#ffffff", strokeWidth=0.5)
-    marked = alt.Chart(shapes).mark_geoshape(stroke="#1f2933", strokeWidth=0.5).encode(
-        color=alt.Color("size:Q", title="Records", scale=alt.Scale(scheme="blues")),
-        tooltip=[alt.Tooltip("name:N", title="Country"), alt.Tooltip("size:Q", title="Records")],
-    ).transform_lookup(lookup="id", from_=alt.LookupData(counts, "id", ["size", "name"])).transform_filter(
-        "isValid(datum.size)")
-    chart = alt.layer(base, marked).project("equalEarth").properties(width=620, height=320)
+    atlas = book_root() / WORLD_ATLAS
+    land = json.loads((atlas / "land-110m.json").read_text(encoding="utf-8"))
+    shapes = _countries(json.loads((atlas / "countries-110m.json").read_text(encoding="utf-8")), set(counts.id))
+    base = alt.Chart(alt.Data(values=land, format=alt.DataFormat(type="topojson", feature="land"))).mark_geoshape(
+        fill="#e4e7eb", stroke="#ffffff", strokeWidth=0.5)
+    marked = alt.Chart(alt.Data(values=shapes)).mark_geoshape(stroke="#1f2933", strokeWidth=0.5).encode(
+        color=alt.Color("records:Q", title="Records", scale=alt.Scale(scheme="blues", domainMin=0)),
+        tooltip=[alt.Tooltip("name:N", title="Country"), alt.Tooltip("records:Q", title="Records")],
+    ).transform_lookup(lookup="id", from_=alt.LookupData(pd.DataFrame(
+        {"id": counts.id, "records": counts["size"], "name": counts.name}), "id", ["records", "name"]))
+    table = counts.rename(columns={"size": "records"})[["country", "name", "records"]]
+    chart = alt.layer(base, marked, data=table).project("equalEarth").properties(width=620, height=320)  # the CSV
     return figure(chart, title="Records of take-up by country of the organization",
                   description="Records of take-up by the country of the organization: "
                   + "; ".join(f"{r.name}: {r.size}" for r in counts.itertuples())
-                  + ". International organizations are not on the map.", sources="uptake", name="uptake-map")
+                  + ". International organizations are not on the map.", sources="uptake", name="uptake-map",
+                  interactive=False)  # the shapes would weigh the page twice: the image and the table say it all

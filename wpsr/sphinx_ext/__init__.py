@@ -169,7 +169,7 @@ def _page_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, 
     for marker, script in scripts.items():
         if marker in body:
             app.add_js_file(script, priority=950, loading_method="defer")
-    if 'class="wpsr-chart"' in body:
+    if '<script type="application/json" class="wpsr-chart-spec">' in body:
         app.add_js_file(CHART_SCRIPT, priority=900, loading_method="defer",
                         **{"data-runtime": " ".join(f"wpsr-vendor/{name}" for name in VENDOR_FILES)})
 

@@ -15,6 +15,7 @@ however many contributions there are:
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import hashlib
 import json
@@ -245,6 +246,7 @@ def _subtopics(env: Any, docname: str) -> tuple[Any, list[nodes.Node]]:
     answering: dict[str, list[contrib.Summary]] = {}
     for s in everything:
         answering.setdefault(s.subtopic, []).append(s)
+    printed = _print_edition()
 
     def build() -> list[nodes.Node]:
         out: list[nodes.Node] = [nodes.raw("", coverage.chart(set(answering))._repr_html_(), format="html")]
@@ -254,12 +256,27 @@ def _subtopics(env: Any, docname: str) -> tuple[Any, list[nodes.Node]]:
                 found = paragraph(*[part for s in answering.get(row["id"], [])
                                     for part in (doc_link(s.docname, s.title), f" ({s.status}) ")]) \
                     if row["id"] in answering else paragraph("None yet")
-                cells.append([row["id"], row["subtopic"], row["theme"], found])
-            out.append(table(f"Chapter {number}: {title}", ["Id", "Sub-topic", "Theme", "Contribution (status)"],
-                             cells, widths=(1, 5, 2, 3), classes=["wpsr-subtopics"]))
+                cells.append([row["id"], row["subtopic"], row["theme"], found,
+                              "; ".join(printed.get(row["id"], [])) or "Not evident"])
+            out.append(table(f"Chapter {number}: {title}",
+                             ["Id", "Sub-topic", "Theme", "Contribution (status)",
+                              "Taken up in the 2023 print edition"],
+                             cells, widths=(1, 5, 2, 3, 3), classes=["wpsr-subtopics"]))
         return out
 
-    return ([(s.docname, s.title, s.status, s.subtopic) for s in everything], titles, rows), build
+    return ([(s.docname, s.title, s.status, s.subtopic) for s in everything], titles, rows, printed), build
+
+
+def _print_edition() -> dict[str, list[str]]:
+    """The 2023 print edition's contributions by the sub-topic they evidently take up."""
+    path = book_root() / "data" / "print_edition.csv"
+    by_subtopic: dict[str, list[str]] = {}
+    if path.is_file():
+        with path.open(encoding="utf-8", newline="") as rows:
+            for row in csv.DictReader(rows):
+                if row.get("subtopic"):
+                    by_subtopic.setdefault(row["subtopic"], []).append(row["title"])
+    return by_subtopic
 
 
 def _related(env: Any, docname: str) -> tuple[Any, list[nodes.Node]]:

@@ -106,7 +106,7 @@
   }
 
   function watch() {
-    var figures = document.querySelectorAll("figure.wpsr-chart");
+    var figures = document.querySelectorAll("figure.wpsr-chart:not(.wpsr-chart-still)");
     var soon = "IntersectionObserver" in window ? new IntersectionObserver(function (entries) {
       entries.forEach(function (entry) {
         if (entry.isIntersecting) {
