@@ -28,7 +28,7 @@ from wpsr.charts import bars
 
 # TODO: load the dataset your contribution uses; data/datapackage.json lists them
 internet = wpsr.load("internet-use")
-regions = internet[internet.grouping == "ITU region"]
+regions = internet[(internet.grouping == "ITU region") & (internet.year == internet.year.max())]
 ```
 
 ```{code-cell} ipython3
