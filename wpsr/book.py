@@ -127,6 +127,17 @@ def page_title(docname: str) -> str:
     return docname
 
 
+# Addresses, one rule for the whole book: links in pages and contributions, and the sources and
+# licences of datasets, are web addresses (http, https), mailto: or relative paths.
+SCHEME = re.compile(r"[a-z][a-z0-9+.-]*:", re.I)
+WEB_ADDRESS = re.compile(r"https?://[^\s/$.?#][^\s]*", re.I)
+
+
+def safe_link(target: str) -> bool:
+    """Whether a link may be published: http(s), mailto, or relative (no scheme at all)."""
+    return not SCHEME.match(target) or re.match(r"(https?|mailto):", target, re.I) is not None
+
+
 def slug(text: str, words: int | None = None) -> str:
     """A name for a file or an anchor: lower-case words (the first `words` of them) joined by hyphens.
 

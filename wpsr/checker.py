@@ -19,18 +19,15 @@ from typing import Any
 
 import pycountry
 
-from wpsr.book import book_root, chapters, toc_files
+from wpsr.book import SCHEME, WEB_ADDRESS, book_root, chapters, safe_link, toc_files
 from wpsr.contributions import FOLDER, NOTEBOOK_KEYS, Contribution, files, read, specification, subtopics
 from wpsr.problems import Problem, display
 
 ORCID = re.compile(r"\d{4}-\d{4}-\d{4}-\d{3}[\dX]")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-URL = re.compile(r"https?://[^\s/$.?#].\S*")
 DIRECTIVE = re.compile(r"\{([\w:-]+)\}")
 TABLE_DIRECTIVES = {"table", "list-table", "csv-table"}
 NOT_PROSE = TABLE_DIRECTIVES | {"code-cell", "code", "code-block", "math", "raw", "glue:figure", "mermaid"}
-SAFE_LINK = re.compile(r"(https?|mailto):", re.I)  # or a relative link, without a scheme
-SCHEME = re.compile(r"[a-z][a-z0-9+.-]*:", re.I)
 REFUSED_LINK = re.compile(r"\]\(\s*((?!https?:|mailto:)[a-z][a-z0-9+.-]*:(?:[^()\s]|\([^()\s]*\))*)\)", re.I)
 # Markup in a metadata value, which is shown as typed: HTML tags or entities, MyST roles,
 # Markdown links and code.
@@ -260,7 +257,7 @@ class MetadataRules:
         return None if type(value) is int and 1900 <= value <= 2100 else f"is not a four-digit year ({value!r})"
 
     def is_url(self, value: Any, rule: dict) -> str | None:
-        return None if isinstance(value, str) and URL.fullmatch(value) else f"is not a web address ({value!r})"
+        return None if isinstance(value, str) and WEB_ADDRESS.fullmatch(value) else f"is not a web address ({value!r})"
 
     def is_email(self, value: Any, rule: dict) -> str | None:
         return None if isinstance(value, str) and EMAIL.fullmatch(value) else f"is not an email address ({value!r})"
@@ -414,7 +411,7 @@ def _cell_code(lines: list[str]) -> list[str]:
 def _check_references(c: Contribution, body: Body, context: Context, report: Callable[..., None]) -> None:
     root = book_root()
     for number, target in body.links:
-        if SCHEME.match(target) and not SAFE_LINK.match(target):
+        if not safe_link(target):
             report(number, f"a link to '{target[:60]}'", "links are web addresses (https://…), mailto: or "
                    "relative paths to files of the book")
             continue
@@ -483,7 +480,7 @@ def html_problems(raw: str) -> list[tuple[str, str]]:
             elif name not in GLOBAL_ATTRIBUTES | HTML_TAGS[tag]:
                 out.append((f"the attribute {name}= on <{tag}>", "allowed here: " +
                             ", ".join(sorted(GLOBAL_ATTRIBUTES | HTML_TAGS[tag]))))
-            elif name in ("href", "src") and SCHEME.match(value or "") and not SAFE_LINK.match(value or ""):
+            elif name in ("href", "src") and not safe_link(value or ""):
                 out.append((f"{name}='{(value or '')[:40]}' on <{tag}>",
                             "link to https://, mailto: or a relative path"))
     return out
@@ -497,7 +494,7 @@ def check_page(path: Path) -> list[Problem]:
     found = [Problem(display(path), line, what, how) for line, raw in body.html for what, how in html_problems(raw)]
     found += [Problem(display(path), line, f"a link to '{target[:60]}'", "links are web addresses (https://…), "
                       "mailto: or relative paths to files of the book")
-              for line, target in body.links if SCHEME.match(target) and not SAFE_LINK.match(target)]
+              for line, target in body.links if not safe_link(target)]
     return found
 
 

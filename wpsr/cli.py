@@ -44,9 +44,7 @@ def _report(problems: list, where: str, verdict: Callable[[], str]) -> int:
 
 def cmd_data_status(args: argparse.Namespace) -> int:
     """List the datasets whose source's next edition is due or overdue (exit status 0: advice)."""
-    import datetime as dt
-
-    today = dt.date.today()
+    today = data.today()
     due = data.status(today)
     for resource, age in due:
         late = (today - age.next_release).days

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from wpsr.book import SafeLoader, book_root, chapters
-from wpsr.data import log_dependency
+from wpsr.data import log_dependency, package
 from wpsr.problems import Problem, display
 
 SPECIFICATION = Path(__file__).with_name("specification.yaml")
@@ -184,7 +184,7 @@ def read(path: Path) -> tuple[Contribution | None, list[Problem]]:
 
 def subtopics() -> dict[str, dict[str, Any]]:
     """The sub-topics contributions answer (data/subtopics.csv), by id."""
-    path = book_root() / "data" / "subtopics.csv"
+    path = package().resource("subtopics").path
     log_dependency(path)
     stat = path.stat()
     return dict(_subtopics(path, stat.st_mtime_ns, stat.st_size))

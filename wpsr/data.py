@@ -22,7 +22,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wpsr.book import book_root
+from wpsr.book import SCHEME, WEB_ADDRESS, book_root
 from wpsr.problems import Problem, display
 
 if TYPE_CHECKING:  # pandas loads when a dataset is first read: `wpsr check` never pays for it
@@ -379,8 +379,6 @@ class Resource:
 # --- the package ------------------------------------------------------------------
 
 _REQUIRED_RESOURCE_KEYS = ("name", "path", "title", "schema", "sources", "licenses")
-WEB_ADDRESS = re.compile(r"https?://[^\s/$.?#][^\s]*", re.I)  # sources and licences link to these only
-SCHEME_PATH = re.compile(r"[a-z][a-z0-9+.-]*:", re.I)
 _REQUIRED_SOURCE_KEYS = ("title", "publisher", "year", "path")
 
 
@@ -527,7 +525,7 @@ class DataPackage:
             return f"the path {path!r} is absolute"
         if ".." in Path(path).parts or "\\" in path:
             return f"the path {path!r} leads out of data/"
-        if SCHEME_PATH.match(path):
+        if SCHEME.match(path):
             return f"the path {path!r} is an address, not a file"
         resolved = (self.directory / path).resolve()
         if not resolved.is_relative_to(self.directory.resolve()):
@@ -584,10 +582,10 @@ def load(name: str) -> pd.DataFrame:
     return package().resource(name).load()
 
 
-def status(today: dt.date | None = None) -> list[tuple[Resource, Age]]:
-    """The datasets whose source's next edition is due or overdue, oldest due first."""
-    today = today or dt.date.today()
-    due = [(r, r.age) for r in package().resources.values() if r.age.due(today)]
+def status(day: dt.date | None = None) -> list[tuple[Resource, Age]]:
+    """The datasets whose source's next edition is due or overdue on `day` (by default, today)."""
+    day = day or today()
+    due = [(r, r.age) for r in package().resources.values() if r.age.due(day)]
     return sorted(due, key=lambda pair: pair[1].next_release)
 
 

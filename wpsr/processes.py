@@ -17,9 +17,7 @@ DATASET = "global-processes"
 PRODID = "-//UN DESA//World Public Sector Report 2023 living report//EN"
 
 
-def build_day() -> dt.date:
-    """The day the site is built: $SOURCE_DATE_EPOCH (for reproducible builds), else today."""
-    return today()
+build_day = today  # the day the site is built: $SOURCE_DATE_EPOCH (for reproducible builds), else today
 
 
 def processes() -> pd.DataFrame:

@@ -161,42 +161,37 @@ def _note(text: str) -> object:
     return Markdown(text)
 
 
-def views_by_month() -> object:
-    """Page views per month and edition, or a note that there are none yet."""
+def _by_month(resource: str, value: str, label: str, empty: str, breakdown: str | None = None) -> object:
+    """A count per month and edition from data/reach/, as a chart (`breakdown`: a column whose
+    totals the description adds), or the note `empty` while nothing has been counted."""
     from wpsr.charts import bars, figure
     from wpsr.data import load
 
-    views = load("reach-pageviews")
-    if views.empty:
-        return _note(NO_REACH)
-    views = views.assign(month=views.date.dt.strftime("%Y-%m"))
-    monthly = views.groupby(["month", "edition"], as_index=False).views.sum()
-    return figure(bars(monthly, value="views", category="month", group="edition", value_title="Page views",
+    counts = load(resource)
+    if counts.empty:
+        return _note(empty)
+    counts = counts.assign(month=counts.date.dt.strftime("%Y-%m"))
+    monthly = counts.groupby(["month", "edition"], as_index=False)[value].sum()
+    extra = ("; by " + breakdown + ": " + "; ".join(f"{k} {v:,}" for k, v in counts.groupby(breakdown)[value]
+                                                      .sum().items())) if breakdown else ""
+    return figure(bars(monthly, value=value, category="month", group="edition", value_title=label,
                        number_format=",d"),
-                  title="Page views per month, by edition",
-                  description="Page views counted from the host's logs, crawlers excluded: "
-                  + "; ".join(f"{r.month}, edition {r.edition}: {r.views:,}" for r in monthly.itertuples()) + ".",
-                  sources="reach-pageviews", name="views-by-month")
+                  title=f"{label} per month, by edition",
+                  description=f"{label} counted from the host's logs, crawlers excluded: "
+                  + "; ".join(f"{r.month}, edition {r.edition}: {getattr(r, value):,}" for r in monthly.itertuples())
+                  + extra + ".", sources=resource, name=f"{value}-by-month")
+
+
+def views_by_month() -> object:
+    """Page views per month and edition, or a note that there are none yet."""
+    return _by_month("reach-pageviews", "views", "Page views", NO_REACH)
 
 
 def downloads_by_month() -> object:
     """Downloads per month and edition (every kind of file), or a note that there are none yet."""
-    from wpsr.charts import bars, figure
-    from wpsr.data import load
-
-    downloads = load("reach-downloads")
-    if downloads.empty:
-        return _note("There are no download counts yet: they come with the first import of access logs.")
-    downloads = downloads.assign(month=downloads.date.dt.strftime("%Y-%m"))
-    monthly = downloads.groupby(["month", "edition"], as_index=False).downloads.sum()
-    kinds = downloads.groupby("kind").downloads.sum()
-    return figure(bars(monthly, value="downloads", category="month", group="edition", value_title="Downloads",
-                       number_format=",d"),
-                  title="Downloads per month, by edition",
-                  description="Downloads counted from the host's logs, crawlers excluded: "
-                  + "; ".join(f"{r.month}, edition {r.edition}: {r.downloads:,}" for r in monthly.itertuples())
-                  + ". By kind of file: " + "; ".join(f"{k} {v:,}" for k, v in kinds.items()) + ".",
-                  sources="reach-downloads", name="downloads-by-month")
+    return _by_month("reach-downloads", "downloads", "Downloads",
+                     "There are no download counts yet: they come with the first import of access logs.",
+                     breakdown="kind")
 
 
 def most_read(count: int = 10) -> object:

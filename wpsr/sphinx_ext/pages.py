@@ -32,6 +32,7 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx.util.osutil import relative_uri
 
 from wpsr import contributions as contrib
+from wpsr import data
 from wpsr.book import book_root, chapters, toc_path
 from wpsr.editions import current_edition
 from wpsr.sphinx_ext.doctree import bullets, doc_link, link, paragraph, section, table
@@ -150,7 +151,7 @@ def render_contribution(app: Sphinx, doctree: nodes.document) -> None:
     if c is None:
         return
     _store(app.env, "wpsr_summaries")[docname] = contrib.Summary.of(c)
-    for path in (toc_path(), book_root() / "data" / "subtopics.csv", book_root() / "editions.yaml"):
+    for path in (toc_path(), data.package().resource("subtopics").path, book_root() / "editions.yaml"):
         app.env.note_dependency(str(path))
     for topic in list(doctree.findall(nodes.topic)):
         if "abstract" in topic["classes"]:
@@ -269,7 +270,7 @@ def _subtopics(env: Any, docname: str) -> tuple[Any, list[nodes.Node]]:
 
 def _print_edition() -> dict[str, list[str]]:
     """The 2023 print edition's contributions by the sub-topic they evidently take up."""
-    path = book_root() / "data" / "print_edition.csv"
+    path = data.package().resource("print-edition").path
     by_subtopic: dict[str, list[str]] = {}
     if path.is_file():
         with path.open(encoding="utf-8", newline="") as rows:
