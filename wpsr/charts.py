@@ -160,7 +160,8 @@ def bars(frame: pd.DataFrame, *, value: str, category: str, value_title: str,
 
 def lines(frame: pd.DataFrame, *, x: str, y: str, series: str, y_title: str,
           x_title: str | None = None, number_format: str = ".1f") -> alt.LayerChart:
-    """Lines told apart by colour, dash and point shape, each named at its end."""
+    """Lines told apart by colour, dash and point shape, each named at its own last point
+    (a series that stops early, or has one point, is named where it stops)."""
     color = alt.Color(f"{series}:N", legend=None)  # each line is named at its end instead
     base = alt.Chart().encode(
         x=alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(format="d")),
@@ -170,7 +171,7 @@ def lines(frame: pd.DataFrame, *, x: str, y: str, series: str, y_title: str,
         base.mark_line().encode(color=color, strokeDash=alt.StrokeDash(f"{series}:N", legend=None)),
         base.mark_point(size=30, filled=True).encode(color=color, shape=alt.Shape(f"{series}:N", legend=None)),
         base.mark_text(align="left", dx=6).encode(text=f"{series}:N")
-        .transform_filter(alt.datum[x] == int(frame[x].max())),
+        .transform_joinaggregate(last=f"max({x})", groupby=[series]).transform_filter(alt.datum[x] == alt.datum.last),
         data=frame,
     )
 

@@ -159,19 +159,32 @@ class CalendarDirective(doctree.DataDirective):
             ics = (f'<a href="{self.site_uri(f"{CALENDAR_DIR}/{r.id}.ics")}" download>Add to calendar '
                    f'<span class="wpsr-visually-hidden">({e(r["name"])})</span></a>' if r.dates_confirmed
                    else "Dates not confirmed")
-            note = f'<br><span class="wpsr-note-text">{e(r.note)}</span>' if isinstance(r.note, str) else ""
-            rows.append(
-                f'<tr data-type="{e(r.type)}" data-year="{r.year}" data-chapters="{e(r.chapters)}">'
-                f"<td>{e(processes.dates(r))}</td>"
-                f'<th scope="row"><a href="{e(r.url)}">{e(r["name"])}</a>{note}</th>'
-                f"<td>{e(r.type)}</td><td>{e(r.place) if isinstance(r.place, str) else 'Not confirmed'}</td>"
-                f"<td>{e(r.organizer)}</td><td>{e(r.chapters.replace(';', ', '))}</td><td>{ics}</td></tr>")
-        return ('<div class="wpsr-table"><table class="wpsr-calendar" id="calendar-table">'
-                '<caption>Main global processes, '
-                f"{frame.year.min()}-{frame.year.max()}</caption><thead><tr>"
-                + "".join(f'<th scope="col">{h}</th>' for h in
-                          ("Dates", "Meeting", "Type", "Place", "Organizer", "Chapters", "Calendar"))
-                + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table></div>")
+            rows.append(({"type": r.type, "year": r.year, "chapters": r.chapters},
+                         [e(processes.dates(r)), linked(r["name"], r.url, r.note), e(r.type),
+                          e(r.place) if isinstance(r.place, str) else "Not confirmed", e(r.organizer),
+                          e(r.chapters.replace(";", ", ")), ics]))
+        return filterable_table("calendar-table", "wpsr-calendar",
+                                f"Main global processes, {frame.year.min()}-{frame.year.max()}",
+                                ("Dates", "Meeting", "Type", "Place", "Organizer", "Chapters", "Calendar"), rows)
+
+
+def linked(title: str, url: str, note: object = None) -> str:
+    """A row's heading: its title linked to its page, and its note (if any) beneath."""
+    under = f'<br><span class="wpsr-note-text">{e(note)}</span>' if isinstance(note, str) and note else ""
+    return f'<a href="{e(url)}">{e(title)}</a>{under}'
+
+
+def filterable_table(table_id: str, css_class: str, caption: str, headers: tuple[str, ...],
+                     rows: list[tuple[dict[str, object], list[str]]]) -> str:
+    """A table wpsr-filters.js can filter: each row is its data-* attributes and its cells' HTML;
+    the second cell is the row's header."""
+    body = "".join(
+        "<tr" + "".join(f' data-{key}="{e(str(value))}"' for key, value in attributes.items()) + ">"
+        + "".join(f'<th scope="row">{cell}</th>' if i == 1 else f"<td>{cell}</td>" for i, cell in enumerate(cells))
+        + "</tr>" for attributes, cells in rows)
+    head = "".join(f'<th scope="col">{h}</th>' for h in headers)
+    return (f'<div class="wpsr-table"><table class="{css_class}" id="{table_id}"><caption>{e(caption)}</caption>'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
 
 
 # --- the take-up register ------------------------------------------------------------------
@@ -186,21 +199,14 @@ class UptakeDirective(doctree.DataDirective):
         frame = frame.sort_values("date", ascending=False)
         frame = frame.astype({"country": object, "note": object, "took_up": object}).fillna("")
         countries = sorted({c for c in frame.country if c})
-        rows = "".join(
-            f'<tr data-type="{e(r.type)}" data-year="{r.date.year}" data-country="{e(r.country)}">'
-            f"<td>{r.date.date().isoformat()}</td>"
-            f'<th scope="row"><a href="{e(r.url)}">{e(r.title)}</a>'
-            + (f'<br><span class="wpsr-note-text">{e(r.note)}</span>' if r.note else "")
-            + f"</th><td>{e(r.type)}</td><td>{e(r.organization)}</td>"
-            f"<td>{e(r.country) or 'International or not given'}</td><td>{e(r.took_up)}</td>"
-            f"<td>{r.checked.date().isoformat()}</td></tr>" for r in frame.itertuples())
+        rows = [({"type": r.type, "year": r.date.year, "country": r.country},
+                 [r.date.date().isoformat(), linked(r.title, r.url, r.note), e(r.type), e(r.organization),
+                  e(r.country) or "International or not given", e(r.took_up), r.checked.date().isoformat()])
+                for r in frame.itertuples()]
         box = filter_box("uptake-table", "records", "Filter the records", "wpsr-uptake",
                          [("type", "Type", sorted(set(frame.type))),
                           ("year", "Year", sorted({str(d.year) for d in frame.date}, reverse=True)),
                           ("country", "Country", countries)], "Title contains")
-        table = ('<div class="wpsr-table"><table class="wpsr-uptake" id="uptake-table">'
-                 "<caption>Records of take-up, newest first</caption><thead><tr>"
-                 + "".join(f'<th scope="col">{h}</th>' for h in
-                           ("Date", "Record", "Type", "Organization", "Country", "Took up", "Checked"))
-                 + f"</tr></thead><tbody>{rows}</tbody></table></div>")
+        table = filterable_table("uptake-table", "wpsr-uptake", "Records of take-up, newest first",
+                                 ("Date", "Record", "Type", "Organization", "Country", "Took up", "Checked"), rows)
         return [nodes.raw("", box + table, format="html")]
