@@ -156,10 +156,14 @@ def test_a_cell_that_raises_fails_the_build_naming_notebook_line_and_error(built
 def test_a_broken_csv_stops_the_build_before_it_starts(built_book: Path, tmp_path: Path) -> None:
     book = copy_book(tmp_path / "book")
     csv = book / "data" / "internet_use.csv"
-    csv.write_text(csv.read_text().replace("2023,ITU region,Africa,37.1", "2023,ITU region,Africa,137.1"))
+    lines = csv.read_text().splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if ",ITU region," in text)
+    year, grouping, group, share, *rest = lines[line - 1].split(",")
+    lines[line - 1] = ",".join([year, grouping, group, "137.1", *rest])
+    csv.write_text("\n".join(lines) + "\n")
     result = run_wpsr(book, "build", "--strict")
     assert result.returncode == 1
-    assert "data/internet_use.csv:3: share_pct: 137.1 is above the maximum 100 — correct the value" in result.stderr
+    assert f"data/internet_use.csv:{line}: share_pct: 137.1 is above the maximum 100 — correct the value" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -27,8 +27,9 @@ import vl_convert as vlc
 from wpsr.book import slug
 from wpsr.data import source_line
 
-# Okabe & Ito's palette, distinguishable with the common colour-vision deficiencies.
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+# Okabe & Ito's palette, distinguishable with the common colour-vision deficiencies; its yellow,
+# faint on white, comes last.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442"]
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 INK = "#1f2933"
 WIDTH = 620
@@ -135,6 +136,16 @@ def figure(chart: alt.TopLevelMixin, *, title: str, description: str,
                   sources=[sources] if isinstance(sources, str) else sources, name=name, interactive=interactive)
 
 
+def describe_series(frame: pd.DataFrame, *, x: str, y: str, series: str, number_format: str = ".1f",
+                    unit: str = "%") -> str:
+    """Each series in words, for a chart's description: "A: 4% in 2018, 3% in 2021; B: …"."""
+    def words(rows: pd.DataFrame) -> str:
+        rows = rows.sort_values(x)
+        return ", ".join(f"{value:{number_format}}{unit} in {at}" for at, value in zip(rows[x], rows[y], strict=True))
+
+    return "; ".join(f"{name}: {words(rows)}" for name, rows in frame.groupby(series, sort=False))
+
+
 # --- house chart types: every series is told apart by more than its colour --------
 
 def bars(frame: pd.DataFrame, *, value: str, category: str, value_title: str,
@@ -159,21 +170,49 @@ def bars(frame: pd.DataFrame, *, value: str, category: str, value_title: str,
 
 
 def lines(frame: pd.DataFrame, *, x: str, y: str, series: str, y_title: str,
-          x_title: str | None = None, number_format: str = ".1f") -> alt.LayerChart:
+          x_title: str | None = None, number_format: str = ".1f", max_step: int | None = None) -> alt.LayerChart:
     """Lines told apart by colour, dash and point shape, each named at its own last point
-    (a series that stops early, or has one point, is named where it stops)."""
+    (a series that stops early, or has one point, is named where it stops). With max_step, two
+    points further apart than that are not joined: a gap in the data stays a gap on the chart."""
     color = alt.Color(f"{series}:N", legend=None)  # each line is named at its end instead
     base = alt.Chart().encode(
-        x=alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(format="d")),
+        x=alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(format="d"), scale=alt.Scale(padding=8)),
         y=alt.Y(f"{y}:Q", title=y_title),
         tooltip=[series, alt.Tooltip(f"{x}:Q", format="d"), alt.Tooltip(y, format=number_format)])
+    line = base.mark_line().encode(color=color, strokeDash=alt.StrokeDash(f"{series}:N", legend=None))
+    if max_step is not None:  # number the runs of points no further apart than max_step; draw one line per run
+        order = [alt.SortField(x)]
+        line = (line.encode(detail="run:N")
+                .transform_window(previous=f"lag({x})", groupby=[series], sort=order)
+                .transform_calculate(starts=f"datum.previous == null || datum['{x}'] - datum.previous > {max_step}"
+                                            " ? 1 : 0")
+                .transform_window(run="sum(starts)", groupby=[series], sort=order))
     return alt.layer(
-        base.mark_line().encode(color=color, strokeDash=alt.StrokeDash(f"{series}:N", legend=None)),
-        base.mark_point(size=30, filled=True).encode(color=color, shape=alt.Shape(f"{series}:N", legend=None)),
+        line,
+        base.mark_point(size=40, filled=True).encode(color=color, shape=alt.Shape(f"{series}:N", legend=None)),
         base.mark_text(align="left", dx=6).encode(text=f"{series}:N")
         .transform_joinaggregate(last=f"max({x})", groupby=[series]).transform_filter(alt.datum[x] == alt.datum.last),
         data=frame,
-    )
+    ).properties(padding={"left": 5, "top": 5, "bottom": 5, "right": 40})  # room for the last names
+
+
+def small_multiples(frame: pd.DataFrame, *, x: str, y: str, panel: str, y_title: str,
+                    columns: int = 3, number_format: str = ".0f") -> alt.FacetChart:
+    """One small line chart per panel, on a shared scale, each named above and its last value
+    written after its last point: many series without a legend or overlapping labels."""
+    order = list(dict.fromkeys(frame[panel]))  # panels in the frame's order
+    base = alt.Chart().encode(
+        x=alt.X(f"{x}:Q", title=None, axis=alt.Axis(format="d", values=[int(frame[x].min()), int(frame[x].max())]),
+                scale=alt.Scale(zero=False, nice=False, padding=24)),  # room for the last value
+        y=alt.Y(f"{y}:Q", title=y_title),
+        tooltip=[panel, alt.Tooltip(f"{x}:Q", format="d"), alt.Tooltip(y, format=number_format)])
+    layers = alt.layer(
+        base.mark_line(color=PALETTE[0]),
+        base.mark_point(size=30, filled=True, color=PALETTE[0]),
+        base.mark_text(align="left", dx=6, color=INK).encode(text=alt.Text(f"{y}:Q", format=number_format))
+        .transform_joinaggregate(last=f"max({x})", groupby=[panel]).transform_filter(alt.datum[x] == alt.datum.last),
+    ).properties(width=(WIDTH - 40 * columns) // columns, height=120)
+    return layers.facet(data=frame, facet=alt.Facet(f"{panel}:N", title=None, sort=order), columns=columns)
 
 
 def dumbbell(frame: pd.DataFrame, *, value: str, category: str, period: str, value_title: str,

@@ -48,10 +48,11 @@ def cmd_data_status(args: argparse.Namespace) -> int:
     due = data.status(today)
     for resource, age in due:
         late = (today - age.next_release).days
+        newest = max(resource.sources, key=lambda source: source.get("year", 0), default={})
         print(f"{'warning: ' if args.warn else ''}{resource.name}: data as of {age.shown}; "
               f"its source publishes {data.CADENCES[age.cadence]}, and the next edition was expected on "
               f"{age.next_release.isoformat()} ({late} day(s) ago) — check "
-              f"{resource.sources[-1].get('path', 'its source')}, "
+              f"{newest.get('path', 'its source')}, "
               "update the CSV and wpsr:asOf, and set wpsr:nextRelease", file=sys.stderr if args.warn else sys.stdout)
     if not due:
         print(f"Every dataset is current: no source's next edition is due as of {today.isoformat()}.")
