@@ -28,7 +28,9 @@ EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 DIRECTIVE = re.compile(r"\{([\w:-]+)\}")
 TABLE_DIRECTIVES = {"table", "list-table", "csv-table"}
 NOT_PROSE = TABLE_DIRECTIVES | {"code-cell", "code", "code-block", "math", "raw", "glue:figure", "mermaid"}
-REFUSED_LINK = re.compile(r"\]\(\s*((?!https?:|mailto:)[a-z][a-z0-9+.-]*:(?:[^()\s]|\([^()\s]*\))*)\)", re.I)
+# A link target markdown-it left as text (it does so with javascript: and data: addresses); the
+# link rules (book.safe_link) then judge it like any other.
+LINK_IN_TEXT = re.compile(r"\]\(\s*([a-z][a-z0-9+.-]*:(?:[^()\s]|\([^()\s]*\))*)\)", re.I)
 # Markup in a metadata value, which is shown as typed: HTML tags or entities, MyST roles,
 # Markdown links and code.
 MARKUP = re.compile(r"<[a-z/!?][^>]*>|&#?\w+;|\{[\w:-]+\}`|\]\(|`", re.I)
@@ -125,7 +127,7 @@ def _inline(token: Any, line: int, body: Body, *, prose: bool) -> None:
             body.html.append((line, child.content))
         elif child.type in ("text", "code_inline"):
             if child.type == "text":  # markdown-it leaves javascript: and data: links as text: still a mistake
-                body.links += [(line, target) for target in REFUSED_LINK.findall(child.content)]
+                body.links += [(line, target) for target in LINK_IN_TEXT.findall(child.content)]
             body.words += prose and _words(child.content)
             line += child.content.count("\n")
 
