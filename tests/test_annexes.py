@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import ics
+import pandas as pd
 import pytest
 
 from tests.conftest import ROOT
@@ -80,19 +81,33 @@ def test_the_build_stops_on_a_bad_calendar_row(tmp_path: Path) -> None:
     assert not (book / "_build" / "html").exists()
 
 
+def meeting(ident: str, start: str | None = None, end: str | None = None, year: int = 2025) -> dict:
+    """A calendar row as processes.processes() gives it: dates as timestamps, none when unconfirmed."""
+    return {"id": ident, "year": year, "dates_confirmed": start is not None,
+            "start": pd.Timestamp(start) if start else pd.NaT, "end": pd.Timestamp(end or start) if start else pd.NaT}
+
+
 def test_dates_read_as_people_write_them() -> None:
-    frame = processes.processes().set_index("id", drop=False)
-    assert processes.dates(frame.loc["sdg-summit-2023"]) == "18-19 September 2023"
-    assert processes.dates(frame.loc["cop-28"]) == "30 November - 12 December 2023"
-    assert processes.dates(frame.loc["ffd4"]) == "30 June - 3 July 2025"
-    assert processes.dates(frame.loc["sdg-summit-2027"]) == "2027, dates not confirmed"
+    def said(*args: str | None, year: int = 2025) -> str:
+        return processes.dates(pd.Series(meeting("m", *args, year=year)))
+
+    assert said("2023-09-18", "2023-09-19") == "18-19 September 2023"
+    assert said("2023-11-30", "2023-12-12") == "30 November - 12 December 2023"
+    assert said("2025-06-30", "2025-06-30") == "30 June 2025"
+    assert said("2026-12-30", "2027-01-02") == "30 December 2026 - 2 January 2027"
+    assert said(None, None, year=2027) == "2027, dates not confirmed"
 
 
 def test_what_is_next_depends_on_the_day() -> None:
-    frame = processes.processes()
+    frame = pd.DataFrame([meeting("past", "2025-06-01", "2025-06-05"), meeting("now", "2025-06-30", "2025-07-03"),
+                          meeting("a", "2025-07-14", "2025-07-23"), meeting("b", "2025-11-04", "2025-11-06"),
+                          meeting("c", "2025-11-10", "2025-11-21"), meeting("d", "2025-12-16", "2025-12-17"),
+                          meeting("undated")])
     under_way, coming = processes.upcoming(frame, dt.date(2025, 7, 1))
-    assert list(under_way.id) == ["ffd4"]
-    assert list(coming.id) == ["hlpf-2025", "wssd-2", "cop-30"]
+    assert list(under_way.id) == ["now"]
+    assert list(coming.id) == ["a", "b", "c"]  # the next three, in date order; never the undated one
+    under_way, coming = processes.upcoming(frame, dt.date(2025, 12, 1))
+    assert under_way.empty and list(coming.id) == ["d"]
     under_way, coming = processes.upcoming(frame, dt.date(2030, 1, 1))
     assert under_way.empty and coming.empty
 
@@ -107,7 +122,7 @@ def test_the_ics_file_parses_back_with_an_independent_parser() -> None:
     confirmed = frame[frame.dates_confirmed]
     calendar = ics.Calendar(processes.ics(frame, day=dt.date(2026, 11, 27)).decode())
     events = {e.uid.split("@")[0]: e for e in calendar.events}
-    assert set(events) == set(confirmed.id) and len(events) == 16
+    assert set(events) == set(confirmed.id) and len(calendar.events) == len(confirmed)
     for row in confirmed.itertuples():
         event = events[row.id]
         assert event.name == row.name and event.all_day
