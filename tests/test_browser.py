@@ -175,9 +175,11 @@ def test_the_checklist_remembers_summarizes_exports_and_forgets(browser: Browser
 def test_without_javascript_the_checklist_lists_every_item(browser: Browser, server: str) -> None:
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
+    with (ROOT / "data" / "innovation_checklist.csv").open(encoding="utf-8") as file:
+        items = len(list(csv.DictReader(file)))
     page.goto(f"{server}/annexes/innovation-checklist.html")
-    assert page.locator("input.wpsr-check").count() == 24
-    assert page.locator("label .wpsr-check-item").count() == 24
+    assert page.locator("input.wpsr-check").count() == items
+    assert page.locator("label .wpsr-check-item").count() == items
     assert not page.locator(".wpsr-checklist-tools").is_visible()
     context.close()
 
