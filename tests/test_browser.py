@@ -75,10 +75,12 @@ def test_page_draws_every_chart_without_errors(browser: Browser, server: str, pa
 
 def test_tooltip_appears_on_hover(browser: Browser, server: str) -> None:
     page = browser.new_page()
-    page.goto(f"{server}/chapters/relationships-with-society.html")  # its first chart is bars of percentages
+    page.goto(f"{server}/chapters/relationships-with-society.html")
     page.locator("figure.wpsr-chart").first.hover()
-    page.wait_for_selector("figure.wpsr-chart[data-state=drawn] svg path[aria-roledescription=bar]")
-    page.hover("figure.wpsr-chart svg path[aria-roledescription=bar]")
+    mark = ("figure.wpsr-chart[data-state=drawn] svg path[aria-roledescription=bar], "
+            "figure.wpsr-chart[data-state=drawn] svg path[aria-roledescription=point]")  # a bar or a line's point
+    page.wait_for_selector(mark)
+    page.locator(mark).first.hover()
     tooltip = page.wait_for_selector("#vg-tooltip-element.visible")
     assert "%" in tooltip.inner_text() or "." in tooltip.inner_text()
     page.close()

@@ -9,10 +9,12 @@ from urllib.parse import unquote
 import altair as alt
 import pandas as pd
 import pytest
+import vl_convert
 
 import wpsr
 from tests.conftest import ROOT
-from wpsr.charts import PALETTE, bars
+from wpsr.charts import PALETTE, bars, describe_series, lines, small_multiples
+from wpsr.data import DataPackage
 
 
 @pytest.fixture(autouse=True)
@@ -33,10 +35,13 @@ def test_figure_has_static_image_spec_description_source_and_csv() -> None:
     assert base64.b64decode(svg).startswith(b"<svg")
     assert '<script type="application/json" class="wpsr-chart-spec">' in html
     assert '<p class="wpsr-chart-description" id="fig-civic-space-desc">Shares by rating.</p>' in html
-    assert "Source: CIVICUS Monitor (2020). People Power Under Attack 2020" in html
+    first_source = DataPackage.read().resource("civic-space").sources[0]
+    assert f"Source: {first_source['publisher']} ({first_source['year']}). {first_source['title']}" in html
     csv = unquote(re.search(r'href="data:text/csv;charset=utf-8,([^"]+)"', html).group(1))
     assert csv.splitlines()[0] == "report_year,rating_group,share_pct,label"
-    assert "2020,Repressed,43.4" in csv
+    civic = wpsr.load("civic-space")
+    assert len(csv.splitlines()) == len(civic) + 1
+    assert f"{civic.report_year[0]},{civic.rating_group[0]},{civic.share_pct[0]}" in csv
 
 
 def test_same_chart_same_html() -> None:
@@ -70,3 +75,39 @@ def test_table_has_caption_header_scope_source_and_csv() -> None:
                       name="cases")._repr_html_()
     assert "<caption>Cases</caption>" in html and '<th scope="col">Place</th>' in html
     assert "Source: UN DESA (2022)." in html and 'download="cases.csv"' in html
+
+
+SERIES = pd.DataFrame({"year": [2018, 2019, 2021, 2018, 2019], "share": [4.0, 3.5, 3.1, 17.6, 12.7],
+                       "rating": ["Open", "Open", "Open", "Narrowed", "Narrowed"]})
+
+
+def drawn(chart: alt.TopLevelMixin) -> str:
+    return vl_convert.vegalite_to_svg(chart.to_dict(), vl_version="6.4")
+
+
+def line_paths(svg: str) -> int:
+    return sum(group.count("<path") for group in re.findall(r'<g class="mark-line role-mark[^"]*".*?</g>', svg, re.S))
+
+
+def test_lines_keep_a_gap_in_the_data_as_a_gap_only_when_asked() -> None:
+    joined = drawn(lines(SERIES, x="year", y="share", series="rating", y_title="%"))
+    broken = drawn(lines(SERIES, x="year", y="share", series="rating", y_title="%", max_step=1))
+    assert line_paths(joined) == 2  # one line per series, across 2020
+    assert line_paths(broken) == 3  # Open splits at the missing 2020
+
+
+def test_every_series_is_named_where_it_ends() -> None:
+    svg = drawn(lines(SERIES, x="year", y="share", series="rating", y_title="%"))
+    names = re.findall(r"<text[^>]*>(Open|Narrowed)</text>", svg)
+    assert sorted(names) == ["Narrowed", "Open"]  # Narrowed ends in 2019, before the last year
+
+
+def test_small_multiples_name_each_panel_and_write_its_last_value() -> None:
+    svg = drawn(small_multiples(SERIES, x="year", y="share", panel="rating", y_title="%", number_format=".1f"))
+    texts = re.findall(r"<text[^>]*>([^<]+)</text>", svg)
+    assert {"Open", "Narrowed", "3.1", "12.7"} <= set(texts) and "4.0" not in texts
+
+
+def test_series_are_put_into_words_in_order() -> None:
+    assert describe_series(SERIES.iloc[::-1], x="year", y="share", series="rating") == (
+        "Narrowed: 17.6% in 2018, 12.7% in 2019; Open: 4.0% in 2018, 3.5% in 2019, 3.1% in 2021")
