@@ -122,7 +122,7 @@ def test_the_ics_file_parses_back_with_an_independent_parser() -> None:
     confirmed = frame[frame.dates_confirmed]
     calendar = ics.Calendar(processes.ics(frame, day=dt.date(2026, 11, 27)).decode())
     events = {e.uid.split("@")[0]: e for e in calendar.events}
-    assert set(events) == set(confirmed.id) and len(calendar.events) == len(confirmed)
+    assert len(confirmed) and set(events) == set(confirmed.id) and len(calendar.events) == len(confirmed)
     for row in confirmed.itertuples():
         event = events[row.id]
         assert event.name == row.name and event.all_day

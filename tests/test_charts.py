@@ -13,7 +13,7 @@ import vl_convert
 
 import wpsr
 from tests.conftest import ROOT
-from wpsr.charts import PALETTE, bars, describe_series, lines, small_multiples
+from wpsr.charts import PALETTE, bars, describe_series, lines, rounded, small_multiples
 from wpsr.data import DataPackage
 
 
@@ -86,6 +86,7 @@ def drawn(chart: alt.TopLevelMixin) -> str:
 
 
 def line_paths(svg: str) -> int:
+    """The lines Vega drew: the paths in its SVG's line-mark groups."""
     return sum(group.count("<path") for group in re.findall(r'<g class="mark-line role-mark[^"]*".*?</g>', svg, re.S))
 
 
@@ -100,6 +101,21 @@ def test_every_series_is_named_where_it_ends() -> None:
     svg = drawn(lines(SERIES, x="year", y="share", series="rating", y_title="%"))
     names = re.findall(r"<text[^>]*>(Open|Narrowed)</text>", svg)
     assert sorted(names) == ["Narrowed", "Open"]  # Narrowed ends in 2019, before the last year
+
+
+def test_each_piece_of_a_broken_line_is_named() -> None:
+    svg = drawn(lines(SERIES, x="year", y="share", series="rating", y_title="%", max_step=1))
+    names = re.findall(r"<text[^>]*>(Open|Narrowed)</text>", svg)
+    assert sorted(names) == ["Narrowed", "Open", "Open"]  # Open 2018-2019, then Open 2021
+
+
+def test_small_multiples_can_leave_points_unjoined() -> None:
+    svg = drawn(small_multiples(SERIES, x="year", y="share", panel="rating", y_title="%", max_step=0))
+    assert line_paths(svg) == 0 and svg.count('aria-roledescription="point"') == len(SERIES)
+
+
+def test_numbers_are_rounded_as_the_chart_rounds_them() -> None:
+    assert rounded(90.5, ".0f") == "91" and rounded(0.125, ".2f") == "0.13" and rounded(12, "d") == "12"
 
 
 def test_small_multiples_name_each_panel_and_write_its_last_value() -> None:

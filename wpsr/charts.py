@@ -18,6 +18,7 @@ import html
 import json
 import re
 from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import quote
 
 import altair as alt
@@ -136,22 +137,48 @@ def figure(chart: alt.TopLevelMixin, *, title: str, description: str,
                   sources=[sources] if isinstance(sources, str) else sources, name=name, interactive=interactive)
 
 
+def rounded(value: float, number_format: str) -> str:
+    """A number as the chart's own labels write it: d3's ``.Nf`` rounds halves up (90.5 -> 91),
+    where Python's format rounds them to even."""
+    places = re.fullmatch(r"\.(\d+)f", number_format)
+    if not places:
+        return format(value, number_format)
+    return str(Decimal(str(value)).quantize(Decimal(1).scaleb(-int(places[1])), rounding=ROUND_HALF_UP))
+
+
 def describe_series(frame: pd.DataFrame, *, x: str, y: str, series: str, number_format: str = ".1f",
                     unit: str = "%") -> str:
     """Each series in words, for a chart's description: "A: 4% in 2018, 3% in 2021; B: …"."""
     def words(rows: pd.DataFrame) -> str:
         rows = rows.sort_values(x)
-        return ", ".join(f"{value:{number_format}}{unit} in {at}" for at, value in zip(rows[x], rows[y], strict=True))
+        return ", ".join(f"{rounded(value, number_format)}{unit} in {at}"
+                         for at, value in zip(rows[x], rows[y], strict=True))
 
     return "; ".join(f"{name}: {words(rows)}" for name, rows in frame.groupby(series, sort=False))
 
 
 # --- house chart types: every series is told apart by more than its colour --------
 
+# Eight dash patterns, one per colour of the palette: lines differ in print without colour.
+DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [1, 3], [4, 1, 1, 1], [10, 2], [3, 3, 1, 3]]
+
+
+def runs(chart: alt.Chart, *, x: str, series: str, max_step: int | None) -> alt.Chart:
+    """Cut each series into runs of points no further apart than max_step along x (one run per
+    series without it): ``wpsr_run`` numbers a point's run and ``wpsr_run_end`` is its run's last x.
+    A line drawn per run leaves a gap in the data as a gap on the chart."""
+    order = [alt.SortField(x)]
+    jump = "false" if max_step is None else f"{alt.datum[x] - alt.datum.wpsr_previous} > {max_step}"
+    return (chart.transform_window(wpsr_previous=f"lag({x})", groupby=[series], sort=order)
+            .transform_calculate(wpsr_starts=f"{alt.datum.wpsr_previous} == null || {jump} ? 1 : 0")
+            .transform_window(wpsr_run="sum(wpsr_starts)", groupby=[series], sort=order)
+            .transform_joinaggregate(wpsr_run_end=f"max({x})", groupby=[series, "wpsr_run"]))
+
+
 def bars(frame: pd.DataFrame, *, value: str, category: str, value_title: str,
          group: str | None = None, number_format: str = ".1f") -> alt.LayerChart:
     """Horizontal bars, each labelled with its value (and its group, when grouped)."""
-    labels = frame[value].map(f"{{:{number_format}}}".format)
+    labels = frame[value].map(lambda number: rounded(number, number_format))
     if group:
         labels += " (" + frame[group].astype(str) + ")"
     whole = number_format.endswith("d")  # counts: whole-number ticks, never 0.05 of a record
@@ -171,46 +198,45 @@ def bars(frame: pd.DataFrame, *, value: str, category: str, value_title: str,
 
 def lines(frame: pd.DataFrame, *, x: str, y: str, series: str, y_title: str,
           x_title: str | None = None, number_format: str = ".1f", max_step: int | None = None) -> alt.LayerChart:
-    """Lines told apart by colour, dash and point shape, each named at its own last point
-    (a series that stops early, or has one point, is named where it stops). With max_step, two
-    points further apart than that are not joined: a gap in the data stays a gap on the chart."""
+    """Lines told apart by colour, dash and point shape, each named where it ends (a series
+    that stops early, or has one point, is named where it stops). With max_step, points further
+    apart than that are not joined, and each piece is named: a gap in the data stays a gap."""
     color = alt.Color(f"{series}:N", legend=None)  # each line is named at its end instead
-    base = alt.Chart().encode(
-        x=alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(format="d"), scale=alt.Scale(padding=8)),
+    base = runs(alt.Chart(), x=x, series=series, max_step=max_step).encode(
+        x=alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(format="d", tickMinStep=1),
+                scale=alt.Scale(padding=8, nice=False)),
         y=alt.Y(f"{y}:Q", title=y_title),
         tooltip=[series, alt.Tooltip(f"{x}:Q", format="d"), alt.Tooltip(y, format=number_format)])
-    line = base.mark_line().encode(color=color, strokeDash=alt.StrokeDash(f"{series}:N", legend=None))
-    if max_step is not None:  # number the runs of points no further apart than max_step; draw one line per run
-        order = [alt.SortField(x)]
-        line = (line.encode(detail="run:N")
-                .transform_window(previous=f"lag({x})", groupby=[series], sort=order)
-                .transform_calculate(starts=f"datum.previous == null || datum['{x}'] - datum.previous > {max_step}"
-                                            " ? 1 : 0")
-                .transform_window(run="sum(starts)", groupby=[series], sort=order))
     return alt.layer(
-        line,
+        base.mark_line().encode(color=color, detail="wpsr_run:N",
+                                strokeDash=alt.StrokeDash(f"{series}:N", legend=None, scale=alt.Scale(range=DASHES))),
         base.mark_point(size=40, filled=True).encode(color=color, shape=alt.Shape(f"{series}:N", legend=None)),
         base.mark_text(align="left", dx=6).encode(text=f"{series}:N")
-        .transform_joinaggregate(last=f"max({x})", groupby=[series]).transform_filter(alt.datum[x] == alt.datum.last),
+        .transform_filter(alt.datum[x] == alt.datum.wpsr_run_end),
         data=frame,
-    ).properties(padding={"left": 5, "top": 5, "bottom": 5, "right": 40})  # room for the last names
+    ).properties(padding={"left": 5, "top": 5, "bottom": 5, "right": 40})  # a top-level chart: room for names
 
 
 def small_multiples(frame: pd.DataFrame, *, x: str, y: str, panel: str, y_title: str,
-                    columns: int = 3, number_format: str = ".0f") -> alt.FacetChart:
-    """One small line chart per panel, on a shared scale, each named above and its last value
-    written after its last point: many series without a legend or overlapping labels."""
+                    columns: int = 3, number_format: str = ".0f", max_step: int | None = None) -> alt.FacetChart:
+    """One small chart per panel, on a shared scale, each named above and its last value written
+    after its last point: many series without a legend or overlapping labels. Points are joined
+    by a line unless further apart than max_step (max_step=0: points alone)."""
     order = list(dict.fromkeys(frame[panel]))  # panels in the frame's order
-    base = alt.Chart().encode(
-        x=alt.X(f"{x}:Q", title=None, axis=alt.Axis(format="d", values=[int(frame[x].min()), int(frame[x].max())]),
-                scale=alt.Scale(zero=False, nice=False, padding=24)),  # room for the last value
+    first, last = int(frame[x].min()), int(frame[x].max())
+    base = runs(alt.Chart(), x=x, series=panel, max_step=max_step).encode(
+        x=alt.X(f"{x}:Q", title=None, scale=alt.Scale(zero=False, nice=False, padding=24),  # room for the value
+                axis=alt.Axis(format="d", values=list(range(first, last + 1)),  # a grid line a year, two labels
+                              labelExpr=f"datum.value == {first} || datum.value == {last} ? datum.label : ''")),
         y=alt.Y(f"{y}:Q", title=y_title),
         tooltip=[panel, alt.Tooltip(f"{x}:Q", format="d"), alt.Tooltip(y, format=number_format)])
+    joined = [] if max_step == 0 else [base.mark_line(color=PALETTE[0]).encode(detail="wpsr_run:N")]
     layers = alt.layer(
-        base.mark_line(color=PALETTE[0]),
-        base.mark_point(size=30, filled=True, color=PALETTE[0]),
+        *joined,
+        base.mark_point(size=36, filled=True, color=PALETTE[0]),
         base.mark_text(align="left", dx=6, color=INK).encode(text=alt.Text(f"{y}:Q", format=number_format))
-        .transform_joinaggregate(last=f"max({x})", groupby=[panel]).transform_filter(alt.datum[x] == alt.datum.last),
+        .transform_joinaggregate(wpsr_last=f"max({x})", groupby=[panel])
+        .transform_filter(alt.datum[x] == alt.datum.wpsr_last),
     ).properties(width=(WIDTH - 40 * columns) // columns, height=120)
     return layers.facet(data=frame, facet=alt.Facet(f"{panel}:N", title=None, sort=order), columns=columns)
 

@@ -48,7 +48,7 @@ def cmd_data_status(args: argparse.Namespace) -> int:
     due = data.status(today)
     for resource, age in due:
         late = (today - age.next_release).days
-        newest = max(resource.sources, key=lambda source: source.get("year", 0), default={})
+        newest = max(resource.sources, key=lambda source: int(source.get("year", 0)), default={})
         print(f"{'warning: ' if args.warn else ''}{resource.name}: data as of {age.shown}; "
               f"its source publishes {data.CADENCES[age.cadence]}, and the next edition was expected on "
               f"{age.next_release.isoformat()} ({late} day(s) ago) — check "
