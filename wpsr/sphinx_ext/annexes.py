@@ -160,7 +160,7 @@ class CalendarDirective(doctree.DataDirective):
                    f'<span class="wpsr-visually-hidden">({e(r["name"])})</span></a>' if r.dates_confirmed
                    else "Dates not confirmed")
             rows.append(({"type": r.type, "year": r.year, "chapters": r.chapters},
-                         [e(processes.dates(r)), linked(r["name"], r.url, r.note), e(r.type),
+                         [e(processes.dates(r)), row_heading(r["name"], r.url, text_or_none(r.note)), e(r.type),
                           e(r.place) if isinstance(r.place, str) else "Not confirmed", e(r.organizer),
                           e(r.chapters.replace(";", ", ")), ics]))
         return filterable_table("calendar-table", "wpsr-calendar",
@@ -168,16 +168,21 @@ class CalendarDirective(doctree.DataDirective):
                                 ("Dates", "Meeting", "Type", "Place", "Organizer", "Chapters", "Calendar"), rows)
 
 
-def linked(title: str, url: str, note: object = None) -> str:
+def text_or_none(value: object) -> str | None:
+    """A CSV cell's text, or None for an empty cell (pandas gives NA)."""
+    return value if isinstance(value, str) and value else None
+
+
+def row_heading(title: str, url: str, note: str | None = None) -> str:
     """A row's heading: its title linked to its page, and its note (if any) beneath."""
-    under = f'<br><span class="wpsr-note-text">{e(note)}</span>' if isinstance(note, str) and note else ""
+    under = f'<br><span class="wpsr-note-text">{e(note)}</span>' if note else ""
     return f'<a href="{e(url)}">{e(title)}</a>{under}'
 
 
 def filterable_table(table_id: str, css_class: str, caption: str, headers: tuple[str, ...],
                      rows: list[tuple[dict[str, object], list[str]]]) -> str:
-    """A table wpsr-filters.js can filter: each row is its data-* attributes and its cells' HTML;
-    the second cell is the row's header."""
+    """A table wpsr-filters.js can filter. Each row is its data-* attributes (escaped here) and
+    its cells as HTML, escaped by the caller; the second cell is the row's header."""
     body = "".join(
         "<tr" + "".join(f' data-{key}="{e(str(value))}"' for key, value in attributes.items()) + ">"
         + "".join(f'<th scope="row">{cell}</th>' if i == 1 else f"<td>{cell}</td>" for i, cell in enumerate(cells))
@@ -200,7 +205,7 @@ class UptakeDirective(doctree.DataDirective):
         frame = frame.astype({"country": object, "note": object, "took_up": object}).fillna("")
         countries = sorted({c for c in frame.country if c})
         rows = [({"type": r.type, "year": r.date.year, "country": r.country},
-                 [r.date.date().isoformat(), linked(r.title, r.url, r.note), e(r.type), e(r.organization),
+                 [r.date.date().isoformat(), row_heading(r.title, r.url, r.note), e(r.type), e(r.organization),
                   e(r.country) or "International or not given", e(r.took_up), r.checked.date().isoformat()])
                 for r in frame.itertuples()]
         box = filter_box("uptake-table", "records", "Filter the records", "wpsr-uptake",
