@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from tests.conftest import ROOT, run_wpsr
-from wpsr.data import DataError, DataPackage
+from wpsr.data import DataError, DataPackage, first_published
 
 SCHEMA = {
     "fields": [
@@ -254,3 +255,11 @@ def test_a_primary_key_naming_no_field_is_a_located_error(book: Path) -> None:
     assert "resources[shares].schema.primaryKey: names 'yaer', which is not a field" in str(caught.value)
     assert str(caught.value).startswith("data/datapackage.json:")
     assert path.is_file()
+
+
+def test_first_published_keeps_each_figure_as_first_published_and_lists_revisions() -> None:
+    frame = pd.DataFrame({"year": [2024, 2025, 2024, 2023], "group": ["World"] * 4,
+                          "share": [71.0, 74.0, 68.0, 67.4], "edition": [2025, 2025, 2024, 2023]})
+    first, revisions = first_published(frame, key=["year", "group"])
+    assert sorted(zip(first.year, first.share, strict=True)) == [(2023, 67.4), (2024, 68.0), (2025, 74.0)]
+    assert list(zip(revisions.edition, revisions.share, revisions.share_first, strict=True)) == [(2025, 71.0, 68.0)]

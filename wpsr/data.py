@@ -582,6 +582,17 @@ def load(name: str) -> pd.DataFrame:
     return package().resource(name).load()
 
 
+def first_published(frame: pd.DataFrame, *, key: Sequence[str], edition: str = "edition"
+                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split a dataset that holds several editions of the same figures (a source that revises
+    earlier years) into each key's figure as first published, and the later revisions, each
+    beside the figure it revises (its columns suffixed ``_first``)."""
+    ordered = frame.sort_values(edition, kind="stable")
+    first = ordered.drop_duplicates(list(key), keep="first")
+    revisions = ordered[ordered.duplicated(list(key), keep="first")].merge(first, on=list(key), suffixes=("", "_first"))
+    return first, revisions
+
+
 def status(day: dt.date | None = None) -> list[tuple[Resource, Age]]:
     """The datasets whose source's next edition is due or overdue on `day` (by default, today)."""
     day = day or today()
