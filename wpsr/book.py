@@ -13,6 +13,41 @@ import yaml
 
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser, where it is installed
 
+
+class ImpossibleDate(yaml.constructor.ConstructorError):
+    """A YAML date that does not exist, such as 2026-02-30 (PyYAML raises a bare ValueError)."""
+
+
+class Loader(SafeLoader):  # type: ignore[misc, valid-type]
+    """The one way the toolkit reads YAML: safe, and every error a located ``yaml.YAMLError``."""
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as err:
+            raise ImpossibleDate(None, None, f"{node.value!r} is not a date that exists ({err})",
+                                 node.start_mark) from None
+
+
+Loader.add_constructor("tag:yaml.org,2002:timestamp", Loader.construct_yaml_timestamp)
+
+
+def parse_yaml(text: str) -> tuple[yaml.Node | None, Any]:
+    """YAML text as its node tree (whose marks give each key's line) and its value; raises yaml.YAMLError."""
+    node = yaml.compose(text, Loader=Loader)
+    return node, Loader("").construct_document(node) if node is not None else None
+
+
+def yaml_error(err: yaml.YAMLError, what: str, hint: str) -> tuple[int, str, str]:
+    """A YAML error as (line, counted from 1 in the text parsed; what is wrong; how to fix it): `what`
+    and `hint` say it of broken syntax, an impossible date is named as such."""
+    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+    line = mark.line + 1 if mark else 1
+    if isinstance(err, ImpossibleDate):
+        return line, str(err.problem), "write a date that exists, as YYYY-MM-DD"
+    return line, f"{what} ({getattr(err, 'problem', None) or str(err).splitlines()[0]})", hint
+
+
 BOOK_ROOT_ENV = "WPSR_BOOK_ROOT"
 # Set by `wpsr build` for Sphinx: PREVIEW builds drafts that break the specification, their problems
 # shown on their pages (a build without --strict); CHECKED says the data (and, in a strict build,
@@ -46,7 +81,7 @@ def read_yaml(path: Path) -> Any:
 
 @functools.lru_cache(maxsize=32)
 def _parsed(path: Path, mtime_ns: int, size: int) -> Any:
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader)
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=Loader)
 
 
 def chapters() -> list[dict[str, Any]]:
@@ -93,10 +128,9 @@ def source_problems() -> list:
     except FileNotFoundError:
         return [Problem("_toc.yml", None, "the table of contents is missing", "restore _toc.yml from git")]
     except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        return [Problem("_toc.yml", mark.line + 1 if mark else 1,
-                        f"not valid YAML ({getattr(err, 'problem', None) or err})",
-                        "indent each `- file:` under its `chapters:` or `sections:` by two more spaces than them")]
+        line, what, hint = yaml_error(err, "not valid YAML", "indent each `- file:` under its `chapters:` or "
+                                      "`sections:` by two more spaces than them")
+        return [Problem("_toc.yml", line, what, hint)]
     text = path.read_text(encoding="utf-8")
     problems = []
     for docname in toc_files():
@@ -107,7 +141,16 @@ def source_problems() -> list:
             problems.append(Problem("_toc.yml", line, f"lists '{docname}', but there is no {docname}.md",
                                     "correct the name (without .md), or remove the entry"))
             continue
+        shown = page.relative_to(book_root())
+        if not page.resolve().is_relative_to(book_root()):
+            problems.append(Problem(shown, None, f"a link to {page.resolve()}, outside the book",
+                                    "replace the link with the file itself"))
+            continue
         raw = page.read_bytes()
+        if docname.startswith("contributions/") and not raw.removeprefix(b"\xef\xbb\xbf").startswith(b"---"):
+            problems.append(Problem(shown, 1, "a contribution without front matter cannot be built",
+                                    "start the file with its metadata between two `---` lines (wpsr new writes them)"))
+            continue
         try:
             raw.decode("utf-8")
         except UnicodeDecodeError as err:
@@ -134,7 +177,12 @@ WEB_ADDRESS = re.compile(r"https?://[^\s/$.?#][^\s]*", re.I)
 
 
 def safe_link(target: str) -> bool:
-    """Whether a link may be published: http(s), mailto, or relative (no scheme at all)."""
+    """Whether a link may be published: http(s), mailto, or relative (no scheme at all). Read as a
+    browser reads it: tabs and line breaks anywhere, and spaces or controls around it, are dropped
+    first (`jav&#x09;ascript:` is javascript:); any other control character is refused."""
+    target = re.sub(r"^[\x00-\x20]+|[\x00-\x20]+$", "", re.sub(r"[\t\n\r]", "", target))
+    if re.search(r"[\x00-\x1f\x7f]", target):
+        return False
     return not SCHEME.match(target) or re.match(r"(https?|mailto):", target, re.I) is not None
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from wpsr.book import SafeLoader, book_root, chapters
+from wpsr.book import Loader, book_root, chapters, parse_yaml, yaml_error
 from wpsr.data import log_dependency, package
 from wpsr.problems import Problem, display
 
@@ -29,7 +29,7 @@ NOTEBOOK_KEYS = ("jupytext", "kernelspec")  # front matter that belongs to Jupyt
 @functools.cache
 def specification() -> dict[str, Any]:
     """The specification for expert contributions."""
-    return yaml.safe_load(SPECIFICATION.read_text(encoding="utf-8"))
+    return yaml.load(SPECIFICATION.read_text(encoding="utf-8"), Loader=Loader)
 
 
 def private_fields() -> set[str]:
@@ -168,13 +168,11 @@ def read(path: Path) -> tuple[Contribution | None, list[Problem]]:
         return fail(1, "the front matter is never closed", "add a `---` line after the metadata")
     header = "\n".join(lines[1:end])
     try:
-        node = yaml.compose(header, Loader=SafeLoader)
-        meta = SafeLoader("").construct_document(node) if node is not None else None
+        node, meta = parse_yaml(header)
     except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        return fail((mark.line + 2) if mark else 2, f"the front matter is not valid YAML: {problem}",
-                    "check the indentation and quote values that contain ':' or start with '['")
+        line, what, hint = yaml_error(err, "the front matter is not valid YAML",
+                                      "check the indentation and quote values that contain ':' or start with '['")
+        return fail(line + 1, what, hint)  # the front matter starts on line 2
     if not isinstance(meta, dict):
         return fail(2, "the front matter is not a set of `key: value` lines", "see the template from `wpsr new`")
     key_lines: dict[tuple, int] = {}

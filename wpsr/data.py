@@ -32,6 +32,8 @@ DESCRIPTOR = "datapackage.json"
 # Set by the Sphinx extension while a notebook executes: each load() appends the
 # files it read, so the build knows which notebooks a changed dataset affects.
 DEPENDENCY_LOG_ENV = "WPSR_DEPENDENCY_LOG"
+# The largest CSV a dataset may be: the report shows figures, not raw data (split or aggregate a bigger one).
+MAX_CSV_BYTES = 5_000_000
 
 
 class DataError(Exception):
@@ -261,11 +263,18 @@ class Resource:
                    dt.date.fromisoformat(following) if following else None, len(as_of.split("-")))
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
-        """Yield (line number, cells) for every data row; raises DataError on bad bytes."""
-        raw = self.path.read_bytes() if self.path.exists() else None
-        if raw is None:
+        """Yield (line number, cells) for every data row; raises DataError on bad bytes or a file too big."""
+        if not self.path.exists():
             raise DataError([Problem(self.display_path, None, "the file does not exist",
                                      f"create it or correct resource {self.name!r} in {DESCRIPTOR}")])
+        if (size := self.path.stat().st_size) > MAX_CSV_BYTES:
+            with self.path.open("rb") as handle:  # the line on which the file passes the limit
+                line = handle.read(MAX_CSV_BYTES).count(b"\n") + 1
+            raise DataError([Problem(self.display_path, line, f"the file is {size:,} bytes, over the limit of "
+                                     f"{MAX_CSV_BYTES:,} bytes for a dataset (it passes the limit on this line)",
+                                     "split it into smaller CSVs, each a resource in data/datapackage.json, or "
+                                     "aggregate it (e.g. by year or country) to what the report shows")])
+        raw = self.path.read_bytes()
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as err:
@@ -442,8 +451,12 @@ class DataPackage:
 
         text = self.path.read_text(encoding="utf-8")
 
-        def bad(where: str, message: str, hint: str, near: str | None = None) -> None:
-            at = text.find(near) if near else -1
+        def bad(where: str, message: str, hint: str, near: str | None = None, within: str | None = None) -> None:
+            """A problem on the line of `near`: the first after `within` (its resource's name), else the first
+            anywhere, else the line of `within`."""
+            start = max(text.find(within), 0) if within else 0
+            at = next((a for a in (text.find(near, start), text.find(near)) if a >= 0), -1) if near else -1
+            at = text.find(within) if at < 0 and within else at
             problems.append(Problem(shown, text.count("\n", 0, at) + 1 if at >= 0 else None, message, hint, where))
 
         resources = self.descriptor.get("resources")
@@ -468,7 +481,7 @@ class DataPackage:
                 bad(where, problem, hint, near)
             if problem := self._outside(r["path"]):
                 bad(f"{where}.path", problem, "give the CSV's file name, relative to data/ (e.g. internet_use.csv), "
-                    "for a file inside data/", json.dumps(r["path"]))
+                    "for a file inside data/", json.dumps(r["path"]), near)
             for j, s in enumerate(r["sources"]):
                 own = "wpsr:own" in s  # data the project itself produces (how, in wpsr:own): no address to cite
                 lacks = [k for k in _REQUIRED_SOURCE_KEYS if not s.get(k) and not (own and k == "path")]
@@ -481,7 +494,13 @@ class DataPackage:
                     if url is not None and not WEB_ADDRESS.fullmatch(str(url)):
                         bad(f"{where}.{kind}[{j}].path", f"{str(url)[:60]!r} is not a web address",
                             "give its https:// (or http://) address", json.dumps(url))
-            fields = r["schema"].get("fields", [])
+            fields = r["schema"].get("fields") if isinstance(r["schema"], dict) else None
+            if not isinstance(fields, list) or not all(isinstance(f, dict) and isinstance(f.get("name"), str)
+                                                       for f in fields):
+                bad(f"{where}.schema.fields", "is missing" if fields is None else f"is {json.dumps(fields)[:50]}, "
+                    "not a list of fields, each with a name", 'list the columns as [{"name": ..., "type": ...}, ...], '
+                    "in the order of the CSV's header", '"fields"', near)
+                continue
             for k, f in enumerate(fields):
                 if f.get("type", "string") not in _PARSERS:
                     bad(f"{where}.schema.fields[{k}]", f"unknown type {f.get('type')!r}",
@@ -521,6 +540,8 @@ class DataPackage:
         """Why a resource's path does not name a file inside data/, if it does not."""
         if not isinstance(path, str) or not path.strip():
             return "the path is not a file name"
+        if "\0" in path:
+            return f"the path {path!r} contains a NUL byte"
         if Path(path).is_absolute() or path.startswith(("/", "\\")) or re.match(r"[a-zA-Z]:", path):
             return f"the path {path!r} is absolute"
         if ".." in Path(path).parts or "\\" in path:
@@ -530,6 +551,8 @@ class DataPackage:
         resolved = (self.directory / path).resolve()
         if not resolved.is_relative_to(self.directory.resolve()):
             return f"the path {path!r} is a link to a file outside data/"
+        if path.endswith("/") or resolved.is_dir():
+            return f"the path {path!r} names a folder, not a CSV file"
         return None
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from wpsr.book import SafeLoader, book_root
+from wpsr.book import book_root, parse_yaml, yaml_error
 
 EDITION_ENV = "WPSR_EDITION"
 # Set by `wpsr publish`: the edition is built for a versioned site, whose switcher.json its pages read.
@@ -53,19 +53,18 @@ def editions() -> list[Edition]:
     path = book_root() / "editions.yaml"
     try:
         text = path.read_text(encoding="utf-8")
-        node = yaml.compose(text, Loader=SafeLoader)
-        entries = SafeLoader("").construct_document(node) if node is not None else []
+        node, entries = parse_yaml(text)
     except UnicodeDecodeError:
         raise EditionError("editions.yaml:1: not a UTF-8 text file — save it as UTF-8") from None
     except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        raise EditionError(f"editions.yaml:{mark.line + 1 if mark else 1}: not valid YAML "
-                           f"({getattr(err, 'problem', None) or err}) — check the indentation and the `- id:` "
-                           "that starts each edition") from None
-    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        line, what, hint = yaml_error(err, "not valid YAML", "check the indentation and the `- id:` that starts "
+                                      "each edition")
+        raise EditionError(f"editions.yaml:{line}: {what} — {hint}") from None
+    if not entries or not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise EditionError("editions.yaml:1: not a list of editions — start each edition with `- id: ...`, "
                            "followed by its title, date and status")
     found = []
+    lines: dict[str, int] = {}  # each id, and the line where it is first used
     for index, e in enumerate(entries):
         line = node.value[index].start_mark.line + 1
         where = f"editions.yaml:{line}: edition {e.get('id', index + 1)!r}"
@@ -75,6 +74,10 @@ def editions() -> list[Edition]:
         if not EDITION_ID.fullmatch(str(e["id"])):
             raise EditionError(f"{where}: id {str(e['id'])!r} is not a year, or a year, a dot and a number "
                                "(2023, 2024.1) — rename it")
+        at = next(k.start_mark.line + 1 for k, _ in node.value[index].value if k.value == "id")  # the id's line
+        if (first := lines.setdefault(str(e["id"]), at)) != at:
+            raise EditionError(f"editions.yaml:{at}: edition {str(e['id'])!r}: the id is used twice (first on line "
+                               f"{first}) — give each edition its own id; a correction is a new edition")
         if e["status"] not in STATUSES:
             raise EditionError(f"{where}: status {e['status']!r} — use draft or published")
         if not isinstance(e["date"], dt.date):
@@ -83,9 +86,6 @@ def editions() -> list[Edition]:
             raise EditionError(f"{where}: a published edition needs the git tag it is built from — add `tag:`")
         found.append(Edition(str(e["id"]), e["title"], e["date"], e["status"], (e.get("note") or "").strip(),
                              e.get("tag")))
-    ids = [e.id for e in found]
-    if len(set(ids)) != len(ids):
-        raise EditionError("editions.yaml: an edition id is used twice — give each edition its own id")
     return found
 
 

@@ -35,6 +35,7 @@ from wpsr.editions import (
     previous,
     sha256,
 )
+from wpsr.problems import Problem
 
 MANIFEST = "manifest.json"
 SWITCHER = "switcher.json"
@@ -45,6 +46,28 @@ SKIP_WHEN_COPYING = {".git", "_build", ".venv", "node_modules", ".pytest_cache",
 
 class PublishError(RuntimeError):
     """Publishing stopped; the message says why and how to fix it. The site is unchanged."""
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """An edition's manifest.json, as publishing wrote it; a PublishError naming the file if it is not one."""
+    raw, line = path.read_bytes(), None
+    try:
+        manifest = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        line, why = raw.count(b"\n", 0, err.start) + 1, "not UTF-8 text"
+    except json.JSONDecodeError as err:
+        line, why = err.lineno, err.msg
+    else:
+        kinds = {"edition": str, "status": str, "files": dict, "content": dict}
+        found = manifest if isinstance(manifest, dict) else {}
+        wrong = [key for key, kind in kinds.items() if not isinstance(found.get(key), kind)]
+        if not wrong:
+            return manifest
+        why = f"no valid {', '.join(wrong)}"
+    raise PublishError(str(Problem(path, line, f"not a valid manifest ({why})", "restore it from a backup of the site "
+                                   f"(where the site is kept in git: `git checkout -- {path.parent.name}/{MANIFEST}` "
+                                   "in it); wpsr never rewrites a published edition, so it cannot repair it (a draft "
+                                   "may instead be moved out of the site and published again)")))
 
 
 def file_hashes(folder: Path) -> dict[str, str]:
@@ -227,12 +250,15 @@ def publish(edition_id: str, site: Path, *, base_url: str | None = None,
     site = site.resolve()
     target = site / wanted.id
     if (target / MANIFEST).is_file():
-        existing = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
-        if existing.get("status") == "published":
+        existing = read_manifest(target / MANIFEST)
+        if existing["status"] == "published":
             raise PublishError(f"edition {wanted.id} is already published in {target}, and a published edition is "
                                "never changed — correct it in a new edition (add one to editions.yaml)")
     elif target.exists():
         raise PublishError(f"{target} exists but is not an edition (no {MANIFEST}) — move it away first")
+    before = previous(wanted)
+    if before and (site / before.id / MANIFEST).is_file():  # "What changed" compares with it
+        read_manifest(site / before.id / MANIFEST)
     site.mkdir(parents=True, exist_ok=True)
     for stale in site.parent.glob(_staging_prefix(site, "*") + "*"):  # left by a publish that was killed
         shutil.rmtree(stale, ignore_errors=True)
@@ -265,9 +291,9 @@ def verify(site: Path) -> list[str]:
         return [f"{site}: no edition found (no */{MANIFEST}) — publish one with `wpsr publish`"]
     for folder in folders:
         try:
-            recorded = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["files"]
-        except (ValueError, KeyError):
-            problems.append(f"{folder / MANIFEST}: not a valid manifest — the edition cannot be verified")
+            recorded = read_manifest(folder / MANIFEST)["files"]
+        except PublishError as err:
+            problems.append(str(err))
             continue
         actual = file_hashes(folder)
         for name in sorted(recorded.keys() - actual.keys()):

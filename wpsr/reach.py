@@ -5,7 +5,8 @@ analytical engine that streams them, so a busy year of logs fits on one machine.
 leave this module: page views per day, edition and page, and downloads per day, edition and
 kind of file. No IP address, user agent or time of day is ever written. Requests from crawlers
 (recognized by ``crawlerdetect``, a maintained list) are dropped and counted; lines that are not
-in either log format are counted and skipped.
+in either log format are counted and skipped, and so are lines that cannot be read at all (not
+UTF-8, or longer than ``MAX_LINE_BYTES``): one bad line never stops an import.
 
 No country is recorded: no IP-to-country database under an open licence ships in a registry
 package the project uses, so the reach data say nothing about where readers are.
@@ -29,6 +30,10 @@ REACH_DIR = Path("data") / "reach"
 VIEWS, DOWNLOADS = "pageviews.csv", "downloads.csv"
 DOWNLOAD_KINDS = {".pdf": "PDF", ".zip": "data bundle", ".csv": "CSV", ".ics": "calendar (.ics)",
                   ".ipynb": "notebook (.ipynb)"}
+# A line longer than this is no request (a log line is a few hundred bytes): skipped and counted.
+MAX_LINE_BYTES = 64 * 1024
+UNREADABLE = {"INVALID ENCODING": "not UTF-8 text",  # DuckDB's error types for the lines it skipped
+              "LINE SIZE OVER MAXIMUM": f"longer than {MAX_LINE_BYTES // 1024} KiB"}
 # host ident user [day/month/year:hh:mm:ss zone] "METHOD path protocol" status bytes ["referrer" "agent"]
 LOG_LINE = (r'^(\S+) \S+ \S+ \[(\d{2}/[A-Za-z]{3}/\d{4}:\d{2}:\d{2}:\d{2}) ([+-]\d{4})\] '
             r'"([A-Z]+) (\S+)(?: [^"]*)?" (\d{3}) (\S+)(?: "[^"]*" "([^"]*)")?\s*$')
@@ -44,6 +49,7 @@ class Import:
     views: int
     downloads: int
     days: tuple[dt.date, ...]
+    skipped: tuple[tuple[str, int, str], ...] = ()  # lines that could not be read: (why, how many, the first)
 
 
 def _connect() -> duckdb.DuckDBPyConnection:
@@ -55,7 +61,8 @@ def _connect() -> duckdb.DuckDBPyConnection:
 def read(logs: list[Path]) -> duckdb.DuckDBPyConnection:
     """A connection with the logs' requests as a view (`requests`), parsed as DuckDB streams them:
     host, time (read only to find the day in UTC), method, path, status, size, agent, and whether
-    the line is in either log format at all. Nothing is held in memory but the counts."""
+    the line is in either log format at all. Nothing is held in memory but the counts. Lines that
+    cannot be read (not UTF-8, longer than MAX_LINE_BYTES) are skipped into DuckDB's reject_errors."""
     con = _connect()
     files = ", ".join("'" + str(p).replace("'", "''") + "'" for p in logs)
     con.execute(f"""
@@ -65,7 +72,8 @@ def read(logs: list[Path]) -> duckdb.DuckDBPyConnection:
                                                    'agent']) AS f
         FROM read_csv([{files}], columns = {{'line': 'VARCHAR'}}, header = false, delim = '\x01', quote = '',
                       escape = '', auto_detect = false, compression = 'auto', null_padding = true,
-                      strict_mode = false)
+                      strict_mode = false, ignore_errors = true, store_rejects = true,
+                      max_line_size = {MAX_LINE_BYTES + 1})  -- DuckDB counts the line break before a line
         WHERE line IS NOT NULL AND trim(line) <> ''
     """)
     return con
@@ -78,6 +86,12 @@ def aggregate(logs: list[Path]) -> tuple[list[tuple], list[tuple], Import]:
 
     con = read(logs)
     agents = [a for (a,) in con.execute("SELECT DISTINCT f.agent FROM requests WHERE ok").fetchall()]
+    unreadable = con.execute("""  -- after the first pass only: each later pass records the same lines again
+        SELECT e.error_type::VARCHAR, count(*), arg_min(s.file_path || ':' || e.line, [e.file_id, e.line])
+        FROM reject_errors e JOIN reject_scans s USING (scan_id, file_id) GROUP BY ALL ORDER BY 1
+    """).fetchall()
+    skipped = tuple((UNREADABLE.get(kind, f"unreadable ({kind.lower()})"), count, first)
+                    for kind, count, first in unreadable)
     detector = CrawlerDetect()
     crawlers = [a for a in agents if a and a.strip() not in ("", "-") and detector.isCrawler(a)]  # Common: none
     con.execute("CREATE TEMP TABLE crawlers (agent VARCHAR PRIMARY KEY)")
@@ -115,7 +129,8 @@ def aggregate(logs: list[Path]) -> tuple[list[tuple], list[tuple], Import]:
             key = (day, edition, page if suffix else f"{page.rstrip('/')}/index.html".lstrip("/"))
             views[key] = views.get(key, 0) + count
     days = tuple(sorted({key[0] for key in [*views, *downloads]}))
-    summary = Import(total, malformed, bots, sum(views.values()), sum(downloads.values()), days)
+    summary = Import(total + sum(count for _, count, _ in skipped), malformed, bots, sum(views.values()),
+                     sum(downloads.values()), days, skipped)
     return (sorted((*k, v) for k, v in views.items()), sorted((*k, v) for k, v in downloads.items()), summary)
 
 
@@ -156,9 +171,9 @@ NO_REACH = ("There is no reach data yet: no access logs have been imported with 
 
 
 def _note(text: str) -> object:
-    from IPython.display import Markdown
+    from wpsr.tables import note
 
-    return Markdown(text)
+    return note(text)
 
 
 def _by_month(resource: str, value: str, label: str, empty: str, breakdown: str | None = None) -> object:
