@@ -49,7 +49,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     repo = tmp_path_factory.mktemp("repo")
     tracked = subprocess.run(["git", "-C", str(ROOT), "ls-files"], check=True, capture_output=True,
                              text=True).stdout.split()
-    for name in tracked:
+    for name in {*tracked, "reviewed.yaml"}:  # the record of reviewed code, tracked once committed
         if (ROOT / name).is_file():
             (repo / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, repo / name)
@@ -63,6 +63,8 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = run_wpsr(repo, "new", "--chapter", "3", "--subtopic", "c3-g2-05", "--title", "Participatory budgeting",
                       "--author", "The report team; UN DESA; USA")
     assert result.returncode == 0, result.stderr
+    approved = run_wpsr(repo, "review", "contributions/participatory-budgeting.md", "--approve")  # as a maintainer
+    assert approved.returncode == 0, approved.stdout + approved.stderr
     subtopics = repo / "data" / "subtopics.csv"
     subtopics.write_text(subtopics.read_text().replace("c3-g2-05,3,2,Participatory budgeting",
                                                        "c3-g2-05,3,2,Participatory budgeting at every level"))

@@ -53,6 +53,11 @@ def test_new_scaffolds_a_contribution_that_passes_the_structural_checks(book: Pa
 @pytest.mark.build
 def test_the_scaffold_builds_and_its_email_is_published_nowhere(book: Path) -> None:
     assert new(book).returncode == 0
+    refused = run_wpsr(book, "build", "--strict")  # its code runs once a maintainer has reviewed it
+    assert refused.returncode == 1
+    assert "contributions/open-budgets-under-pressure.md:" in refused.stderr and "never been reviewed" in refused.stderr
+    approved = run_wpsr(book, "review", "contributions/open-budgets-under-pressure.md", "--approve")
+    assert approved.returncode == 0, approved.stderr
     result = run_wpsr(book, "build", "--strict")
     assert result.returncode == 0, result.stdout + result.stderr
     site = book / "_build" / "html"

@@ -70,10 +70,13 @@ def cmd_reach(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     summary = write([Path(p) for p in args.logs])
     days = f"{summary.days[0]} to {summary.days[-1]}" if summary.days else "no day"
+    unreadable = "; ".join(f"{count:,} {why} (the first at {first})" for why, count, first in summary.skipped)
+    skipped = (f" Skipped {sum(count for _, count, _ in summary.skipped):,} line(s) that could not be read: "
+               f"{unreadable}.") if summary.skipped else ""
     print(f"Read {summary.lines:,} lines in {time.perf_counter() - started:.1f} s: {summary.views:,} page views and "
           f"{summary.downloads:,} downloads ({days}). Dropped {summary.bots:,} requests from crawlers and "
-          f"{summary.malformed:,} lines in neither log format.\nWrote {REACH_DIR}/: counts per day, edition and page "
-          "or kind of file; no IP address, user agent or time of day.")
+          f"{summary.malformed:,} lines in neither log format.{skipped}\nWrote {REACH_DIR}/: counts per day, edition "
+          "and page or kind of file; no IP address, user agent or time of day.")
     return 0
 
 
@@ -135,10 +138,19 @@ def _check_before_building(root: Path, strict: bool) -> bool:
             return False
     recorded.parent.mkdir(parents=True, exist_ok=True)
     recorded.write_text(stamp, encoding="utf-8")
-    if strict and run_check()[0]:
-        print("The build stopped before it started: contributions break the specification (above).",
-              file=sys.stderr)
-        return False
+    if strict:
+        from wpsr.review import refusals
+
+        errors, unreviewed = run_check()[0], refusals()
+        for problem in unreviewed:
+            print(problem, file=sys.stderr)
+        if errors:
+            print("The build stopped before it started: contributions break the specification (above).",
+                  file=sys.stderr)
+        if unreviewed:
+            print("The build stopped before it started, and ran no code: it runs contributions' code only as a "
+                  "maintainer's review recorded it in reviewed.yaml (above).", file=sys.stderr)
+        return not errors and not unreviewed
     return True
 
 
@@ -149,6 +161,9 @@ def build_once(root: Path, *, builder: str = "html", strict: bool = False, fresh
 
     if not _check_before_building(root, strict):
         return 1
+    from wpsr.review import preview_notice
+
+    unreviewed = None if strict else preview_notice()  # a preview runs unreviewed code here: said after the build
     os.environ[CHECKED_ENV] = "1"
     if strict:
         os.environ.pop(PREVIEW_ENV, None)
@@ -179,11 +194,15 @@ def build_once(root: Path, *, builder: str = "html", strict: bool = False, fresh
         if drafts and not strict:
             print(f"A preview: {', '.join(drafts)} break(s) the specification, as the banner at the top of each "
                   "page says; `wpsr build --strict` and `wpsr publish` refuse them.", flush=True)
+        if unreviewed:
+            print(unreviewed, flush=True)
         return 0
     if not verbose:
         print("\n".join(lines[-60:]), file=sys.stderr)
     cell = _failed_cell(output, root)
     data_error = re.search(r"Invalid data:(.*?)(?:\n\S|\Z)", output, re.S)
+    if unreviewed:
+        print(unreviewed, flush=True)
     print("\nBuild failed.", file=sys.stderr)
     if cell:
         print(cell, file=sys.stderr)
@@ -217,6 +236,19 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(f"Checked {count} contribution(s): {verdict}, "
           f"{errors} error(s), {warnings} warning(s).", file=sys.stderr if errors else sys.stdout)
     return 1 if errors else 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    """Show contributions' code that is new or changed since a maintainer reviewed it; record it with --approve."""
+    from wpsr.review import list_unreviewed, review
+
+    if args.approve and not args.files:
+        print("wpsr review: name the contributions to approve, e.g. `wpsr review contributions/x.md --approve`",
+              file=sys.stderr)
+        return 2
+    if args.list or not args.files:
+        return list_unreviewed()
+    return review(args.files, approve=args.approve)
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -342,6 +374,14 @@ def main(argv: list[str] | None = None) -> int:
     check = commands.add_parser("check", help=cmd_check.__doc__)
     check.add_argument("files", nargs="*", help="contribution files (default: every one)")
     check.set_defaults(func=cmd_check)
+    review = commands.add_parser("review", help=cmd_review.__doc__)
+    review.add_argument("files", nargs="*", help="contributions whose new or changed code to show "
+                        "(without any: --list)")
+    review.add_argument("--approve", action="store_true",
+                        help="record the code shown as reviewed, in reviewed.yaml (a maintainer, having read it)")
+    review.add_argument("--list", action="store_true", help="list the contributions whose code is unreviewed or "
+                        "changed since its review")
+    review.set_defaults(func=cmd_review)
     new = commands.add_parser("new", help=cmd_new.__doc__)
     new.add_argument("--chapter", type=int, required=True, help="chapter number: 1, 2 or 3")
     new.add_argument("--subtopic", required=True, help="sub-topic id from data/subtopics.csv, e.g. c1-g1-04")
@@ -381,6 +421,16 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except PublishError as err:
         print(f"\nNot published: {err}", file=sys.stderr)
+        return 1
+    except Exception as err:  # anything else is a bug in wpsr: one line, the traceback on request
+        if os.environ.get("WPSR_DEBUG"):
+            import traceback
+
+            traceback.print_exc()
+        what = " ".join(str(err).split())
+        print(f"wpsr {args.command}: internal error: {type(err).__name__}{': ' + what if what else ''} — this is a "
+              "bug in wpsr; please report it with the command you ran (run with WPSR_DEBUG=1 for the traceback)",
+              file=sys.stderr)
         return 1
 
 
