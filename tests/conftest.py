@@ -16,8 +16,8 @@ from wpsr.serving import serving
 
 ROOT = Path(__file__).resolve().parents[1]
 WPSR = [sys.executable, "-m", "wpsr"]
-BOOK_FILES = ["_config.yml", "_toc.yml", "editions.yaml", "chapters", "contributions", "annexes", "data",
-              *sorted(p.name for p in ROOT.glob("*.md") if p.name != "README.md")]
+BOOK_FILES = ["_config.yml", "_toc.yml", "editions.yaml", "reviewed.yaml", "chapters", "contributions", "annexes",
+              "data", *sorted(p.name for p in ROOT.glob("*.md") if p.name != "README.md")]
 
 
 def copy_book(target: Path, build_from: Path | None = None) -> Path:
@@ -33,6 +33,14 @@ def copy_book(target: Path, build_from: Path | None = None) -> Path:
     if build_from is not None:
         shutil.copytree(build_from / "_build", target / "_build", symlinks=True)
     return target
+
+
+@pytest.fixture
+def book(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the book that the toolkit, called in this process, takes as its book."""
+    book = copy_book(tmp_path / "book")
+    monkeypatch.setenv("WPSR_BOOK_ROOT", str(book))
+    return book
 
 
 def run_wpsr(book: Path, *args: str) -> subprocess.CompletedProcess:

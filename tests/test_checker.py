@@ -6,20 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, copy_book, run_wpsr
+from tests.conftest import ROOT, run_wpsr
 from wpsr.checker import check, word_count
 from wpsr.contributions import read, specification
 from wpsr.problems import Problem
 
 GOOD = "civic-space-under-pressure"
 GOOD_TEXT = (ROOT / "contributions" / f"{GOOD}.md").read_text(encoding="utf-8")
-
-
-@pytest.fixture
-def book(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    book = copy_book(tmp_path / "book")
-    monkeypatch.setenv("WPSR_BOOK_ROOT", str(book))
-    return book
 
 
 def check_text(book: Path, text: str, slug: str = GOOD) -> list[Problem]:
@@ -65,7 +58,7 @@ METADATA_CASES = [
      "'title' is not text", "title:", "error"),
     ("    audience: national governments\n", "    audience: national governments\n    priority: high\n",
      "unknown field 'recommendations.0.priority'", "priority:", "error"),
-    ("keywords:", "keyword:", "unknown field 'keyword'", "keyword:", "warning"),
+    ("keywords:", "keyword:", "unknown field 'keyword'", "keyword:", "error"),
     ("  - text: Keep civil society", "  - text: " + "very " * 50 + "Keep civil society",
      "'recommendations.0.text' has", "very very", "error"),
     ('title: "Civic space under pressure', 'title: "Civic <script>alert(7)</script> space under pressure',

@@ -27,6 +27,7 @@ import vl_convert as vlc
 
 from wpsr.book import slug
 from wpsr.data import source_line
+from wpsr.safety import WPSR_MIME, safe_csv
 
 # Okabe & Ito's palette, distinguishable with the common colour-vision deficiencies; its yellow,
 # faint on white, comes last.
@@ -97,16 +98,24 @@ class Figure:
         return ATTRIBUTE.sub(lambda m: DECIMALS.sub(r"\1", m[0]), UNUSED_IN_IMAGE.sub("", svg))
 
     def csv(self) -> str:
-        return self.chart.data.to_csv(index=False, lineterminator="\n")
+        """The chart's data as its download publishes it (formula-like cells neutralised)."""
+        return safe_csv(self.chart.data.to_csv(index=False, lineterminator="\n"))
 
     def _repr_html_(self) -> str:
+        return self._markup(self.vega())
+
+    def vega(self) -> dict | None:
+        """The chart compiled to Vega, which the site draws when a reader touches it (None: still)."""
+        return vlc.vegalite_to_vega(self.spec, vl_version="6.4") if self.interactive else None
+
+    def _markup(self, vega: dict | None) -> str:
+        """The figure's HTML, with its Vega spec in an inert JSON element when given."""
         ident = f"fig-{self.name}"
         svg_text = self.svg()
         size = re.search(r'<svg[^>]*?width="([\d.]+)"[^>]*?height="([\d.]+)"', svg_text)
         width, height = (round(float(v)) for v in size.groups()) if size else (WIDTH, 320)
         svg = base64.b64encode(svg_text.encode()).decode()
-        vega = script_json(vlc.vegalite_to_vega(self.spec, vl_version="6.4")) if self.interactive else ""
-        spec = f'<script type="application/json" class="wpsr-chart-spec">{vega}</script>\n' if vega else ""
+        spec = chart_spec_element(vega) if vega is not None else ""
         data_uri = "data:text/csv;charset=utf-8," + quote(self.csv())
         e = html.escape
         kind = "wpsr-chart" if self.interactive else "wpsr-chart wpsr-chart-still"
@@ -126,7 +135,14 @@ class Figure:
         )
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        return {"text/html": self._repr_html_()}
+        """HTML for Jupyter, and for the book the markup without script beside the spec (WPSR_MIME)."""
+        vega = self.vega()
+        return {"text/html": self._markup(vega), WPSR_MIME: {"html": self._markup(None), "vega": vega}}
+
+
+def chart_spec_element(vega: dict) -> str:
+    """A chart's Vega spec as the inert JSON element ``wpsr-charts.js`` reads."""
+    return f'<script type="application/json" class="wpsr-chart-spec">{script_json(vega)}</script>\n'
 
 
 def figure(chart: alt.TopLevelMixin, *, title: str, description: str,

@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import pycountry
+import yaml
 
-from wpsr.book import SCHEME, WEB_ADDRESS, book_root, chapters, safe_link, toc_files
+from wpsr.book import SCHEME, WEB_ADDRESS, book_root, chapters, parse_yaml, safe_link, toc_files, yaml_error
 from wpsr.contributions import FOLDER, NOTEBOOK_KEYS, Contribution, files, read, specification, subtopics
 from wpsr.problems import Problem, display
+from wpsr.safety import invisible_characters
 
 ORCID = re.compile(r"\d{4}-\d{4}-\d{4}-\d{3}[\dX]")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -48,6 +50,8 @@ class Body:
     links: list[tuple[int, str]] = field(default_factory=list)  # (line, target): inline and reference links
     roles: list[tuple[int, str, str]] = field(default_factory=list)  # (line, role, content)
     html: list[tuple[int, str]] = field(default_factory=list)  # (line, raw HTML)
+    directives: list[tuple[int, str, str]] = field(default_factory=list)  # (line, name, argument)
+    unclosed: list[tuple[int, str]] = field(default_factory=list)  # (line, fence) of fences never closed
     words: int = 0  # words of prose a reader reads
 
 
@@ -93,6 +97,10 @@ def _collect(text: str, first_line: int, body: Body) -> None:
         elif kind in ("fence", "colon_fence"):
             match = DIRECTIVE.match(token.info.strip())
             name = match.group(1) if match else ""
+            if not _closed(token, text):
+                body.unclosed.append((line, token.markup))
+            if name:
+                body.directives.append((line, name, token.info.strip()[match.end():].strip()))
             if name == "code-cell":
                 body.cells.append((line + 1, token.content))
             elif name in TABLE_DIRECTIVES:
@@ -103,6 +111,16 @@ def _collect(text: str, first_line: int, body: Body) -> None:
                 _collect("\n".join(lines[skip:]), line + 1 + skip, body)
         elif kind == "inline":
             _inline(token, line, body, prose=not heading and not table)
+
+
+def _closed(token: Any, text: str) -> bool:
+    """Whether a fence has its closing line (markdown-it runs an unclosed one to the end of the page)."""
+    lines = text.split("\n")
+    end = token.map[1] if token.map else 0
+    if end - 1 <= token.map[0] or end > len(lines):
+        return False
+    last = lines[end - 1].strip()
+    return last.startswith(token.markup) and not last.strip(token.markup[0])
 
 
 def _options(lines: list[str]) -> int:
@@ -172,9 +190,9 @@ class MetadataRules:
         for key in self.c.meta:
             if key not in known:
                 close = difflib.get_close_matches(str(key), list(fields), n=1)
-                self.report(self.c.line(key), f"unknown field '{key}'",
-                            f"did you mean '{close[0]}'?" if close else "remove it, or see `wpsr new` for the "
-                            "fields a contribution has", severity="warning")
+                self.report(self.c.line(key), f"unknown field '{key}' (the build ignores it)",
+                            f"did you mean '{close[0]}'?" if close else "remove it; a contribution's front matter "
+                            "holds only the specification's fields (`wpsr new` writes them)")
 
     def check_object(self, value: dict, fields: dict[str, Any], path: tuple) -> None:
         for name, rule in fields.items():
@@ -224,6 +242,10 @@ class MetadataRules:
     def is_string(self, value: Any, rule: dict) -> str | None:
         if not isinstance(value, str) or not value.strip():
             return "is not text"
+        if hidden := invisible_characters(value):
+            position, name = hidden[0]
+            return (f"holds an invisible character, {name}, at character {position}: it can make text read "
+                    "differently from how it is stored; delete it")
         if markup := MARKUP.search(value):
             return (f"holds markup ({markup.group(0)!r}): metadata is plain text, shown as typed; "
                     "remove the markup")
@@ -305,6 +327,7 @@ def check_contribution(contribution: Contribution, context: Context) -> list[Pro
     _check_code(contribution, body, report)
     _check_references(contribution, body, context, report)
     _check_html(body, report)
+    _check_directives(contribution, body, report)
     placeholder = spec["placeholder"]
     left = [number for number, line in enumerate(contribution.text.splitlines(), start=1)
             if re.search(rf"\b{placeholder}\b", line) and not line.lstrip().startswith("%")]
@@ -437,6 +460,47 @@ def _check_references(c: Contribution, body: Body, context: Context, report: Cal
                        "name a page without its extension, e.g. /chapters/assets-and-innovations")
 
 
+REFUSED_DIRECTIVES = {
+    "raw": "raw output is published as it is",
+    "eval-rst": "reStructuredText is not checked as a contribution's Markdown is",
+}
+FILE_DIRECTIVES = {"include", "literalinclude", "figure", "image"}
+
+
+def file_problems(base: Path, body: Body) -> list[tuple[int, str, str]]:
+    """Files that directives and {download} roles pull in from outside the book: (line, what, how)."""
+    from wpsr.safety import outside_book
+
+    pulled = [(line, name, argument) for line, name, argument in body.directives if name in FILE_DIRECTIVES]
+    pulled += [(line, role, re.sub(r".*<(.*)>", r"\1", target).strip()) for line, role, target in body.roles
+               if role == "download"]
+    pulled += [(line, "link", target.split("#")[0]) for line, target in body.links
+               if not SCHEME.match(target) and not target.startswith("#")]
+    found = []
+    for line, name, target in pulled:
+        if not target or "://" in target:
+            continue
+        why = outside_book((book_root() if target.startswith("/") else base) / target.lstrip("/"))
+        if name == "link" and Path(target).suffix in ("", ".md", ".ipynb", ".html") and why and "outside" not in why:
+            continue  # a link to a page of the book, not a file offered for download
+        if why:
+            found.append((line, f"{{{name}}} of '{target[:60]}' is refused: {why}",
+                          "pull in only files of the book: data in data/, images beside the page"))
+    return found
+
+
+def _check_directives(c: Contribution, body: Body, report: Callable[..., None]) -> None:
+    for line, name, _ in body.directives:
+        if name in REFUSED_DIRECTIVES:
+            report(line, f"a {{{name}}} block in a contribution: {REFUSED_DIRECTIVES[name]}",
+                   "write it in Markdown; charts come from wpsr.figure, tables from wpsr.table")
+    for line, what, how in file_problems(c.path.parent, body):
+        report(line, what, how)
+    for line, fence in body.unclosed:
+        report(line, f"the block opened here with {fence} is never closed, so the rest of the page is inside it",
+               f"close it with a line of {fence}")
+
+
 def _check_html(body: Body, report: Callable[..., None]) -> None:
     """Contributions are Markdown: raw HTML is refused (pages would publish it as it is)."""
     for number, raw in body.html:
@@ -488,12 +552,34 @@ def html_problems(raw: str) -> list[tuple[str, str]]:
     return out
 
 
+def front_matter_problems(path: Path, text: str) -> list[Problem]:
+    """A page's front matter (between its first two `---` lines) must be valid YAML: MyST would
+    otherwise drop it with a warning and build the page without it."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        return []
+    end = next((i for i, line in enumerate(lines[1:], start=1) if line.strip() == "---"), None)
+    if end is None:
+        return [Problem(display(path), 1, "the front matter is never closed", "add a `---` line after it")]
+    try:
+        parse_yaml("\n".join(lines[1:end]))
+    except yaml.YAMLError as err:
+        line, what, hint = yaml_error(err, "the front matter is not valid YAML",
+                                      "indent with spaces, never tabs, and quote values that contain ':'")
+        return [Problem(display(path), line + 1, what, hint)]
+    return []
+
+
 def check_page(path: Path) -> list[Problem]:
     """A chapter, annex or other page of the report team: raw HTML within the allow-list, safe links."""
     text = path.read_text(encoding="utf-8", errors="replace")
     body = Body()
     _collect(text, 1, body)
     found = [Problem(display(path), line, what, how) for line, raw in body.html for what, how in html_problems(raw)]
+    found += [Problem(display(path), line, what, how) for line, what, how in file_problems(path.parent, body)]
+    found += [Problem(display(path), line, f"the block opened here with {fence} is never closed",
+                      f"close it with a line of {fence}") for line, fence in body.unclosed]
+    found += front_matter_problems(path, text)
     found += [Problem(display(path), line, f"a link to '{target[:60]}'", "links are web addresses (https://…), "
                       "mailto: or relative paths to files of the book")
               for line, target in body.links if not safe_link(target)]

@@ -10,6 +10,7 @@ import pandas as pd
 
 from wpsr.book import slug
 from wpsr.data import source_line
+from wpsr.safety import WPSR_MIME, safe_csv
 
 
 class Table:
@@ -30,7 +31,7 @@ class Table:
         head = "<tr>" + cells(self.frame.columns, "th", ' scope="col"') + "</tr>"
         body = "\n".join("<tr>" + cells(row, "td", "") + "</tr>"
                          for row in self.frame.itertuples(index=False))
-        csv = self.frame.to_csv(index=False, lineterminator="\n")
+        csv = safe_csv(self.frame.to_csv(index=False, lineterminator="\n"))
         return (
             f'<div class="wpsr-table" id="table-{self.name}">\n'
             f'<table class="table"><caption>{e(self.caption)}</caption>\n'
@@ -42,8 +43,34 @@ class Table:
             f"</div>"
         )
 
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        html_table = self._repr_html_()
+        return {"text/html": html_table, WPSR_MIME: {"html": html_table, "vega": None}}
+
 
 def table(frame: pd.DataFrame, *, caption: str, sources: str | Sequence[str], name: str) -> Table:
     """Show a DataFrame as a captioned table citing the datasets it comes from."""
     return Table(frame, caption=caption, name=name,
                  sources=[sources] if isinstance(sources, str) else sources)
+
+
+class Note:
+    """A sentence in a page's flow, from code (say, why a chart is missing): text, with `code` kept."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def _repr_html_(self) -> str:
+        parts = html.escape(self.text).split("`")
+        return '<p class="wpsr-note">' + "".join(f"<code>{p}</code>" if i % 2 else p
+                                                  for i, p in enumerate(parts)) + "</p>"
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        markup = self._repr_html_()
+        return {"text/plain": self.text, "text/html": markup, WPSR_MIME: {"html": markup, "vega": None}}
+
+
+def note(text: str) -> Note:
+    """A sentence for the page (plain text; `backticks` mark code)."""
+    return Note(text)
+

@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import html
 import os
-import shutil
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -36,7 +35,8 @@ from sphinx.util.matching import Matcher
 from wpsr import contributions, data, processes
 from wpsr.book import BOOK_ROOT_ENV, CHECKED_ENV, PREVIEW_ENV, toc_files
 from wpsr.editions import SITE_BUILD_ENV, current_edition
-from wpsr.sphinx_ext import annexes, changes, doctree, execution, pages, security, webpage
+from wpsr.safety import safe_csv
+from wpsr.sphinx_ext import annexes, changes, doctree, execution, gate, pages, security, webpage
 
 logger = logging.getLogger(__name__)
 PACKAGE_DIR = Path(__file__).parent  # static/ and templates/ live beside this file
@@ -45,6 +45,8 @@ VENDOR_FILES = {  # the chart runtime, served as _static/wpsr-vendor/NAME and lo
     "vega-interpreter.js": "vega-interpreter/build/vega-interpreter.js",  # expressions without eval (CSP)
 }
 VENDOR_TRANSFORMS = {"vega-interpreter.js": security.classic_interpreter}  # an ES module, made a classic script
+MAX_PAGE_BYTES = 2_000_000  # a page's HTML, whatever its data: the readers' budget is half of it
+MAX_TABLE_ROWS = 300  # rows a wpsr-table shows; the dataset's download has them all
 CHART_SCRIPT = "wpsr-charts.js"  # fetches the runtime as a chart nears, runs it when one is touched
 
 
@@ -174,6 +176,13 @@ def _page_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, 
                         **{"data-runtime": " ".join(f"wpsr-vendor/{name}" for name in VENDOR_FILES)})
 
 
+def _drop_thebe(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """sphinx-thebe appends its settings to every page as inline script; thebe is off in this book."""
+    for raw in list(doctree.findall(nodes.raw)):
+        if "thebe-config" in raw.astext() or raw.astext().startswith("<script>kernelName"):
+            raw.parent.remove(raw)
+
+
 def _finish(app: Sphinx, exception: Exception | None) -> None:
     if hasattr(app, "wpsr_tracker"):
         app.wpsr_tracker.save()
@@ -184,8 +193,16 @@ def _finish(app: Sphinx, exception: Exception | None) -> None:
     if exception is None and app.builder.format == "html":
         for pagename in sorted(app.wpsr_written):
             page = Path(app.outdir) / f"{pagename}.html"
-            if page.is_file():
-                security.protect(page)
+            if not page.is_file():
+                continue
+            blocked = security.protect(page)
+            if blocked:
+                logger.warning(f"the page carries script the site's policy blocks ({blocked!r}) — pages run only "
+                               "the site's own scripts; remove it", location=pagename, type="wpsr", subtype="csp")
+            if page.stat().st_size > MAX_PAGE_BYTES:
+                logger.warning(f"the page is {page.stat().st_size:,} bytes of HTML, over the limit of "
+                               f"{MAX_PAGE_BYTES:,} — split it, or show less of its data (a table's download "
+                               "carries all of it)", location=pagename, type="wpsr", subtype="size")
         _publish_contribution_files(app)
         calendars = getattr(app.env, "wpsr_dated_pages", set())  # the pages with the calendar directive
         if calendars & app.wpsr_written or not (Path(app.outdir) / annexes.CALENDAR_DIR).is_dir():
@@ -195,8 +212,11 @@ def _finish(app: Sphinx, exception: Exception | None) -> None:
         target.mkdir(exist_ok=True)
         for path in [package.path, *(r.path for r in package.resources.values())]:
             copy = target / path.name
-            if not copy.is_file() or copy.read_bytes() != path.read_bytes():
-                shutil.copyfile(path, copy)
+            content = path.read_bytes()
+            if path.suffix == ".csv":  # as a spreadsheet opens it: no cell runs as a formula
+                content = safe_csv(content.decode("utf-8")).encode("utf-8")
+            if not copy.is_file() or copy.read_bytes() != content:
+                copy.write_bytes(content)
 
 
 def _publish_contribution_files(app: Sphinx) -> None:
@@ -250,9 +270,11 @@ class TableDirective(doctree.DataDirective):
         block = doctree.table(self.options.get("caption", resource.title),
                               [titles.get(c, c).replace("_", " ").capitalize() for c in columns],
                               [["" if pd.isna(v) else _text(v) for v in record]
-                               for record in frame[columns].itertuples(index=False)])
+                               for record in frame[columns].head(MAX_TABLE_ROWS).itertuples(index=False)])
         download = self.site_uri(f"data/{resource.path.name}")
-        note = doctree.paragraph(f"Source: {resource.citation()} ",
+        shown = (f"The first {MAX_TABLE_ROWS:,} of {len(frame):,} rows are shown; the download has them all. "
+                 if len(frame) > MAX_TABLE_ROWS else "")
+        note = doctree.paragraph(f"{shown}Source: {resource.citation()} ",
                                  doctree.link(f"Download the dataset ({resource.path.name})", download),
                                  classes=["wpsr-source"])
         return [block, note]
@@ -311,6 +333,17 @@ class CitationDirective(SphinxDirective):
         return [block]
 
 
+def _require_output_gate() -> None:
+    """Cell outputs pass wpsr's gate only if myst-nb finds it among its MIME render plugins."""
+    from myst_nb.core.render import load_mime_renders
+
+    from wpsr.sphinx_ext.outputs import SafeOutputs
+
+    if not any(plugin is SafeOutputs for plugin in load_mime_renders()):
+        raise ContributionError("wpsr's gate for cell outputs is not registered with myst-nb — reinstall the "
+                                "toolkit (`pip install --no-deps -e .`, which `make html` does)")
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", _configure)
     app.connect("config-inited", _exclude_pages_not_in_toc)
@@ -321,6 +354,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", _page_scripts)
     app.connect("build-finished", _finish)
     app.add_css_file("wpsr.css")
+    app.add_js_file("wpsr-page.js", loading_method="defer")  # binds the print button (no inline handler)
+    app.connect("doctree-resolved", _drop_thebe, priority=900)
     if os.environ.get(SITE_BUILD_ENV):  # only a published site has the switcher.json the menu reads
         app.add_js_file("wpsr-editions.js", loading_method="defer")
     app.add_directive("wpsr-table", TableDirective)
@@ -330,6 +365,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("wpsr-changes", changes.ChangesDirective)
     app.add_directive("wpsr-calendar", annexes.CalendarDirective)
     app.add_directive("wpsr-uptake", annexes.UptakeDirective)
+    _require_output_gate()
+    gate.setup(app)
     execution.setup(app)
     pages.setup(app)
     webpage.setup(app)

@@ -54,7 +54,7 @@ class ChecklistDirective(doctree.DataDirective):
             '<button type="button" data-action="print">Print my answers</button> '
             '<button type="button" data-action="clear">Clear my answers</button></p>'
             '<p class="wpsr-checklist-status" role="status"></p></div>')
-        out: list[nodes.Node] = [nodes.raw("", tools, format="html")]
+        out: list[nodes.Node] = [doctree.trusted_html(tools)]
         for dimension in dimensions:
             rows = items[items.dimension == dimension]
             section = doctree.section(dimension, f"dimension-{slug(dimension)}")
@@ -65,11 +65,11 @@ class ChecklistDirective(doctree.DataDirective):
                 f'<span class="wpsr-check-source">(UN DESA, 2022, {e(r.source_section)})</span></li>'
                 for r in rows.itertuples())
             notes = f"notes-{slug(dimension)}"
-            section += nodes.raw("", (
+            section += doctree.trusted_html(
                 f'<ul class="wpsr-checklist" data-dimension="{e(dimension)}">{entries}</ul>'
                 f'<p class="wpsr-notes"><label for="{notes}">Your notes on {e(dimension.lower())}</label>'
                 f'<textarea id="{notes}" class="wpsr-note" data-dimension="{e(dimension)}" rows="3">'
-                '</textarea></p>'), format="html")
+                '</textarea></p>')
             out.append(section)
         out.append(doctree.paragraph(f"Source: {resource.citation()} ",
                                      doctree.link(f"Download the checklist ({resource.path.name})",
@@ -114,8 +114,8 @@ class CalendarDirective(doctree.DataDirective):
         day = processes.build_day()
         self.env.wpsr_dated_pages = {*getattr(self.env, "wpsr_dated_pages", set()), self.env.docname}
         self.env.wpsr_build_day = day  # "what is next" is re-read when the day changes
-        return [nodes.raw("", self.next_up(frame, day) + self.downloads(resource) + self.filters(frame)
-                          + self.table(frame), format="html")]
+        return [doctree.trusted_html(self.next_up(frame, day) + self.downloads(resource) + self.filters(frame)
+                                      + self.table(frame))]
 
     def next_up(self, frame: pd.DataFrame, day: Any) -> str:
         under_way, coming = processes.upcoming(frame, day)
@@ -214,4 +214,4 @@ class UptakeDirective(doctree.DataDirective):
                           ("country", "Country", countries)], "Title contains")
         table = filterable_table("uptake-table", "wpsr-uptake", "Records of take-up, newest first",
                                  ("Date", "Record", "Type", "Organization", "Country", "Took up", "Checked"), rows)
-        return [nodes.raw("", box + table, format="html")]
+        return [doctree.trusted_html(box + table)]

@@ -35,7 +35,7 @@ from wpsr import contributions as contrib
 from wpsr import data
 from wpsr.book import book_root, chapters, toc_path
 from wpsr.editions import current_edition
-from wpsr.sphinx_ext.doctree import bullets, doc_link, link, paragraph, section, table
+from wpsr.sphinx_ext.doctree import bullets, doc_link, link, paragraph, section, table, trusted_html
 
 DOWNLOADS = "downloads"
 
@@ -140,13 +140,14 @@ def closing_sections(app: Sphinx, c: contrib.Contribution, data_files: list[str]
 
 
 def render_contribution(app: Sphinx, doctree: nodes.document) -> None:
-    """Give a contribution page its header, its recommendations and its closing sections."""
+    """Give a contribution page its header, its recommendations and its closing sections (and every
+    page the place where a preview lists its problems)."""
     docname = app.env.docname
+    top = next(doctree.findall(nodes.section), None)
+    if top is not None:  # a preview shows any page's problems at its top (a contribution's, a team page's)
+        top.insert(1, placeholder("problems", docname))
     if not docname.startswith(f"{contrib.FOLDER}/"):
         return
-    top = next(doctree.findall(nodes.section), None)
-    if top is not None:
-        top.insert(1, placeholder("problems", docname))
     c, _ = contrib.read(Path(app.env.doc2path(docname)))
     if c is None:
         return
@@ -250,7 +251,7 @@ def _subtopics(env: Any, docname: str) -> tuple[Any, list[nodes.Node]]:
     printed = _print_edition()
 
     def build() -> list[nodes.Node]:
-        out: list[nodes.Node] = [nodes.raw("", coverage.chart(set(answering))._repr_html_(), format="html")]
+        out: list[nodes.Node] = [trusted_html(coverage.chart(set(answering))._repr_html_())]
         for number, _, title in titles:
             cells = []
             for row in (r for r in rows if int(r["chapter"]) == number):

@@ -32,10 +32,14 @@ from docutils import nodes
 from myst_nb.sphinx_ import HideCodeCellNode
 from sphinx.application import Sphinx
 from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import logging
 from sphinx.util.osutil import relative_uri
 
 from wpsr.book import slug
+from wpsr.safety import FILE_TYPES, safe_csv, svg_problem
+from wpsr.sphinx_ext.security import drop_unused
 
+logger = logging.getLogger(__name__)
 FIGURES = "figures"
 SHARE_IMAGE = "wpsr-share.png"
 OPEN_TAG = "show-input"  # a code cell with this tag stays open
@@ -52,6 +56,7 @@ ASSET_USES = {
     "mystnb.": ('class="cell', 'class="output'),
     "sphinx-thebe": (),  # thebe is off in this book, and its inline configuration names a CDN
 }
+THEBE = "sphinx-thebe"  # its files leave the site too: they name another origin
 SYNC_SCRIPTS = ("_static/documentation_options.js",)  # read at once by inline settings; the rest can wait
 INLINE_USES = {"toggle": "togglebutton.js", "THEBE": "sphinx-thebe", "kernelName": "sphinx-thebe"}
 # Rules the site has no use for, taken out of the stylesheets extensions ship (a third of their weight):
@@ -90,8 +95,16 @@ def write_figure_files(app: Sphinx, doctree: nodes.document, docname: str) -> No
 
     def to_file(match: re.Match) -> str:
         stem, _, ext = match["name"].rpartition(".")
-        target = f"{FIGURES}/{docname}/{slug(stem) or 'figure'}.{slug(ext)}"
-        _write_if_changed(outdir / target, decode_data_uri(match["uri"]))
+        content = decode_data_uri(match["uri"])
+        problem = file_problem(ext.lower(), match["uri"], content)
+        if problem:
+            logger.warning(f"a figure's file {match['name']!r} is not published: {problem} — draw charts with "
+                           "wpsr.figure and tables with wpsr.table", location=docname, type="wpsr", subtype="output")
+            return f'{match["attr"]}=""{match["between"]}'
+        if ext.lower() == "csv":
+            content = safe_csv(content.decode("utf-8")).encode("utf-8")
+        target = f"{FIGURES}/{docname}/{slug(stem) or 'figure'}.{ext.lower()}"
+        _write_if_changed(outdir / target, content)
         if ext == "svg":
             shares.setdefault(docname, target)
         return f'{match["attr"]}="{relative_uri(page_uri, target)}"{match["between"]}'
@@ -99,6 +112,20 @@ def write_figure_files(app: Sphinx, doctree: nodes.document, docname: str) -> No
     for raw in list(doctree.findall(nodes.raw)):
         if "html" in raw.get("format", "") and "data-wpsr-file" in raw.astext():
             raw.children = [nodes.Text(FILE_REF.sub(to_file, raw.astext()))]
+
+
+def file_problem(ext: str, uri: str, content: bytes) -> str | None:
+    """Why a file a figure carries may not become a file of the site, or None."""
+    if ext not in FILE_TYPES or not uri.lower().startswith(FILE_TYPES[ext]):
+        return f"a {ext!r} file from a {uri[:30]!r} address is not one a figure writes (SVG, PNG or CSV)"
+    if ext == "svg":
+        problem = svg_problem(content)
+        return f"the SVG image is refused: {problem}" if problem else None
+    try:
+        content.decode("utf-8") if ext == "csv" else None
+    except UnicodeDecodeError:
+        return "the CSV is not UTF-8 text"
+    return None
 
 
 def _write_if_changed(path: Path, content: bytes) -> None:
@@ -238,7 +265,10 @@ def prune_assets(context: dict) -> None:
     """Drop the stylesheets and scripts (and their inline settings) this page has no use for, and
     let the rest load without holding up the first paint (``defer``)."""
     body = context.get("body") or ""
-    if context.get("pagename") == "search":
+    context["script_files"] = drop_unused(context.get("script_files", []))  # last: after every extension added its own
+    if context.get("pagename") == "search":  # the search page keeps its scripts, but never those of thebe
+        context["css_files"] = [c for c in context.get("css_files", []) if THEBE not in getattr(c, "filename", str(c))]
+        context["script_files"] = [js for js in context["script_files"] if THEBE not in (js.filename or "")]
         return
     context["css_files"] = [c for c in context.get("css_files", []) if _needed(getattr(c, "filename", str(c)), body)]
     kept = []
@@ -304,7 +334,7 @@ def _finish(app: Sphinx, exception: Exception | None) -> None:
         return
     static = Path(app.builder.outdir) / "_static"
     slim_stylesheets(static)
-    for name in (*UNRENDERED, *ICON_FONT):
+    for name in (*UNRENDERED, *ICON_FONT, f"{THEBE}.js", f"{THEBE}.css"):
         path = static / name
         if path.is_dir():
             shutil.rmtree(path)

@@ -1,0 +1,269 @@
+"""Hostile contributions in a real build and a real publish, read in Chromium: no route runs script,
+no file from outside the book is published, and the page still works."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, sync_playwright
+
+from tests.conftest import ROOT, copy_book, run_wpsr
+from tests.test_browser import FLAGS, wait_until
+from tests.test_checker import GOOD_TEXT
+from tests.test_hostile import BODY_START
+from wpsr.serving import serving
+
+pytestmark = pytest.mark.build
+SECRET = "TOP-SECRET-TOKEN-4711"
+EMAIL = "private-author@example.org"
+PWNED = "window.__pwned = 1"
+ALERT = "alert(1)"
+HANDLER_IN_TAG = r"<[a-zA-Z][^>]*\son\w+\s*="  # an event handler on an element, not quoted as text
+RUNNABLE_PWNED = r"<script(?![^>]*application/json)[^>]*>[^<]*__pwned"  # an inert JSON element may quote it
+
+# Script by every route a contribution's text can take; the checker refuses each, and the preview
+# builds the page without them.
+ROUTES_FRONT = f"""myst:
+  substitutions:
+    evil: "<script>{PWNED}</script>"
+  html_meta:
+    "http-equiv=refresh": "0; url=https://example.org/"
+"""
+ROUTES_BODY = f"""```{{raw}} html
+<script>{PWNED}</script>
+```
+
+```{{eval-rst}}
+.. raw:: html
+
+   <script>{PWNED}</script>
+```
+
+Some words, then {{{{evil}}}} and <svg onload="{PWNED}"></svg> inline.
+
+<img src="x" onerror="{PWNED}">
+
+```{{code-cell}} ipython3
+from IPython.display import HTML, Javascript, display
+
+display(Javascript("{PWNED}"))
+```
+"""
+# Outputs a reviewer might wave through: the code is short and looks like a table.
+OUTPUTS_CELL = f"""```{{code-cell}} ipython3
+import base64
+import pandas as pd
+from IPython.display import HTML, display
+
+import wpsr
+from wpsr.safety import WPSR_MIME
+
+svg = '<svg xmlns="http://www.w3.org/2000/svg"><script>{PWNED}</script></svg>'
+uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+display(HTML('<table><tr><td>ok</td></tr></table><script>{PWNED}</script><svg onload="{PWNED}"></svg>'
+             '<img src="x" onerror="{PWNED}"><a href="jav&#x09;ascript:{ALERT}">x</a>'))
+display({{WPSR_MIME: {{"html": f'<figure><img src="{{uri}}" data-wpsr-file="evil.svg" alt="x"></figure>',
+                     "vega": {{"$schema": "</script><script>{PWNED}</script>"}}}}}}, raw=True)
+wpsr.table(pd.DataFrame({{"name": ['=HYPERLINK("https://example.org","x")'], "value": [-3.5]}}),
+           caption="A table", sources="internet-use", name="formulas")
+```
+"""
+FILES_BODY = """```{literalinclude} ../../secret.txt
+```
+
+{download}`the source <hostile-files.md>`
+
+[the secret](../../secret.txt)
+"""
+
+
+def _contribution(slug: str, title: str, front: str = "", body: str = "") -> str:
+    text = GOOD_TEXT.replace("chapter: 1\n", "chapter: 1\n" + front, 1)
+    text = re.sub(r'^title: .*$', f'title: "{title}"', text, count=1, flags=re.M)
+    text = text.replace("    country: USA\n", f"    country: USA\n    email: {EMAIL}\n", 1)
+    return text.replace(BODY_START, body + "\n" + BODY_START, 1)
+
+
+def _list_in_toc(book: Path, *slugs: str) -> None:
+    toc = book / "_toc.yml"
+    lines = toc.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if "contributions/" in line)
+    indent = lines[at][: len(lines[at]) - len(lines[at].lstrip())]
+    lines[at:at] = [f"{indent}- file: contributions/{slug}\n" for slug in slugs]
+    toc.write_text("".join(lines), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess]:
+    """A copy of the book with two hostile contributions, built as an author previews it."""
+    folder = tmp_path_factory.mktemp("hostile")
+    (folder / "secret.txt").write_text(SECRET, encoding="utf-8")
+    book = copy_book(folder / "book")
+    contributions = book / "contributions"
+    (contributions / "hostile-routes.md").write_text(
+        _contribution("hostile-routes", "Routes", ROUTES_FRONT, ROUTES_BODY + "\n" + OUTPUTS_CELL), encoding="utf-8")
+    (contributions / "hostile-files.md").write_text(_contribution("hostile-files", "Files", body=FILES_BODY),
+                                                     encoding="utf-8")
+    (book / "data" / "leak.txt").symlink_to(folder / "secret.txt")
+    _list_in_toc(book, "hostile-routes", "hostile-files")
+    return book, run_wpsr(book, "build")
+
+
+def test_the_strict_build_refuses_every_route_before_reading(hostile: tuple[Path, subprocess.CompletedProcess]) -> None:
+    book, _ = hostile
+    result = run_wpsr(book, "check")
+    assert result.returncode == 1
+    for message in ("a {raw} block", "a {eval-rst} block", "unknown field 'myst'", "raw HTML in a contribution",
+                    "{literalinclude} of '../../secret.txt' is refused", "{download} of 'hostile-files.md' is refused",
+                    "{link} of '../../secret.txt' is refused"):
+        assert message in result.stderr, message
+
+
+def test_the_preview_publishes_none_of_it_and_says_where(hostile: tuple[Path, subprocess.CompletedProcess]) -> None:
+    book, result = hostile
+    assert result.returncode == 0, result.stdout + result.stderr
+    said = result.stdout + result.stderr
+    for message in ("front-matter field 'myst' is not part of a contribution",
+                    "raw HTML is not published in a contribution", "outputs script (application/javascript)",
+                    "is refused: it lies outside the book", "a figure's file 'evil.svg' is not published"):
+        assert message in said, message
+    site = book / "_build" / "html"
+    for path in site.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            content = path.read_bytes()
+            assert SECRET.encode() not in content, path
+            assert EMAIL.encode() not in content, path
+    for name in ("hostile-routes", "hostile-files"):
+        page = (site / "contributions" / f"{name}.html").read_text(encoding="utf-8")
+        assert not re.search(RUNNABLE_PWNED, page)
+        assert not re.search(HANDLER_IN_TAG, page) and 'http-equiv="refresh"' not in page
+        assert "javascript:" not in page.replace("jav&amp;#x09;ascript", "")
+    formulas = site / "figures" / "contributions" / "hostile-routes" / "formulas.csv"
+    assert formulas.read_text(encoding="utf-8").splitlines()[1].startswith("\"'=HYPERLINK(")
+    assert not (site / "figures" / "contributions" / "hostile-routes" / "evil.svg").exists()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: str) -> Iterator[Browser]:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+def visit(browser: Browser, url: str) -> dict:
+    """Open a page; say whether any script of a contributor ran, what the policy blocked, and
+    whether the page's charts still draw."""
+    page = browser.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.add_init_script("window.__violations = []; document.addEventListener('securitypolicyviolation',"
+                         " e => window.__violations.push(e.violatedDirective));"
+                         " window.print = () => { window.__printed = true; };")
+    page.goto(url)
+    for figure in page.locator("figure.wpsr-chart:not(.wpsr-chart-still)").all():
+        figure.scroll_into_view_if_needed()
+        figure.dispatch_event("pointerenter")
+    wait_until(page, "[...document.querySelectorAll('figure.wpsr-chart:not(.wpsr-chart-still)')]"
+                     ".every(f => /drawn|failed/.test(f.dataset.state))")
+    seen = {"pwned": page.evaluate("window.__pwned === 1"), "dialogs": dialogs,
+            "violations": page.evaluate("window.__violations"), "url": page.url,
+            "charts": page.eval_on_selector_all("figure.wpsr-chart:not(.wpsr-chart-still)",
+                                                "fs => fs.map(f => f.dataset.state)")}
+    page.evaluate("document.querySelector('[data-wpsr-print]').click()")  # the theme's print button, in its menu
+    seen["printed"] = page.evaluate("window.__printed === true")
+    page.close()
+    return seen
+
+
+@pytest.mark.browser
+def test_no_route_runs_script_in_chromium(hostile: tuple[Path, subprocess.CompletedProcess], browser: Browser) -> None:
+    book, _ = hostile
+    with serving(book / "_build" / "html") as url:
+        for name in ("hostile-routes", "hostile-files"):
+            seen = visit(browser, f"{url}/contributions/{name}.html")
+            assert not seen["pwned"] and seen["dialogs"] == [] and seen["url"].startswith(url), seen
+            assert seen["charts"] and set(seen["charts"]) == {"drawn"} and seen["printed"], seen  # the page works
+
+
+@pytest.mark.browser
+def test_script_that_reaches_a_page_anyway_is_blocked_by_the_policy(
+        hostile: tuple[Path, subprocess.CompletedProcess], browser: Browser, tmp_path: Path) -> None:
+    """The policy is the second wall: script written into a built page (as if the gate had missed
+    it) does not run, and the browser reports the violation."""
+    book, _ = hostile
+    site = tmp_path / "site"
+    shutil.copytree(book / "_build" / "html", site)
+    page = site / "contributions" / "hostile-routes.html"
+    html = page.read_text(encoding="utf-8")
+    page.write_text(html.replace("</body>", f"<script>{PWNED}</script><img src=x onerror=\"{PWNED}\"></body>"),
+                    encoding="utf-8")
+    with serving(site) as url:
+        seen = visit(browser, f"{url}/contributions/hostile-routes.html")
+    assert not seen["pwned"] and seen["dialogs"] == []
+    assert seen["violations"] and all(v.startswith("script-src") for v in seen["violations"]), seen
+
+
+# --- a real publish: reviewed code whose outputs are hostile ------------------------------------
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(repo), "-c", "user.name=Test", "-c", "user.email=test@example.org", *args],
+                   check=True, capture_output=True, text=True)
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A git repository of the book with a contribution whose code a maintainer reviewed and whose
+    outputs are hostile, published as a draft edition with `wpsr publish`."""
+    repo = copy_book(tmp_path_factory.mktemp("repo"))
+    for name in ("requirements.txt", "package.json", "package-lock.json"):
+        shutil.copy2(ROOT / name, repo / name)
+    contribution = repo / "contributions" / "hostile-outputs.md"
+    contribution.write_text(_contribution("hostile-outputs", "Outputs", body=OUTPUTS_CELL).replace(EMAIL, "x@y.org"),
+                            encoding="utf-8")
+    _list_in_toc(repo, "hostile-outputs")
+    approved = run_wpsr(repo, "review", "contributions/hostile-outputs.md", "--approve")
+    assert approved.returncode == 0, approved.stdout + approved.stderr
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "A reviewed contribution with hostile outputs")
+    site = repo.parent / "site"
+    result = run_wpsr(repo, "publish", "2023", "--site", str(site))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return repo, site
+
+
+@pytest.mark.browser
+def test_hostile_outputs_run_no_script_after_a_real_publish(published: tuple[Path, Path], browser: Browser) -> None:
+    _, site = published
+    edition = next(p for p in site.iterdir() if p.is_dir() and p.name[:4].isdigit())
+    page = (edition / "contributions" / "hostile-outputs.html").read_text(encoding="utf-8")
+    assert "<td>ok</td>" in page  # the table the cell drew is published, its script is not
+    assert not re.search(RUNNABLE_PWNED, page) and not re.search(HANDLER_IN_TAG, page)
+    assert not list(edition.rglob("evil.svg"))
+    with serving(site) as url:
+        seen = visit(browser, f"{url}/{edition.name}/contributions/hostile-outputs.html")
+    assert not seen["pwned"] and seen["dialogs"] == [] and seen["violations"] == [], seen
+
+
+def test_a_script_output_stops_the_publish_at_its_cell(published: tuple[Path, Path]) -> None:
+    repo, site = published
+    before = sorted(p.relative_to(site).as_posix() for p in site.rglob("*"))
+    contribution = repo / "contributions" / "hostile-outputs.md"
+    text = contribution.read_text(encoding="utf-8").replace(
+        "display(HTML(", f"from IPython.display import Javascript\ndisplay(Javascript(\"{PWNED}\"))\ndisplay(HTML(", 1)
+    contribution.write_text(text, encoding="utf-8")
+    assert run_wpsr(repo, "review", "contributions/hostile-outputs.md", "--approve").returncode == 0
+    git(repo, "commit", "-qam", "The reviewed cell now outputs script")
+    result = run_wpsr(repo, "publish", "2023", "--site", str(site))
+    assert result.returncode == 1
+    line = next(n for n, ln in enumerate(text.splitlines(), 1) if ln.startswith("```{code-cell}")
+                and "Javascript" in "\n".join(text.splitlines()[n:n + 15]))
+    assert f"contributions/hostile-outputs.md:{line}" in result.stdout + result.stderr
+    assert "outputs script (application/javascript)" in result.stdout + result.stderr
+    assert sorted(p.relative_to(site).as_posix() for p in site.rglob("*")) == before

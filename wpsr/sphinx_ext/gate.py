@@ -1,0 +1,156 @@
+"""The gate every page passes as it is read, in preview and strict builds alike (``wpsr check``
+says the same earlier, with lines, but the build does not rely on it):
+
+- a contribution's front matter holds only the specification's fields: any other key (``myst:``
+  with ``html_meta`` or ``substitutions``, ``mystnb:``…) is blanked before MyST reads it;
+- raw HTML the build did not make is removed from a contribution (a ``{raw}`` directive, ``.. raw::``
+  in ``{eval-rst}``, a substitution), and from the team's pages when it breaks their allow-list;
+- every file a page pulls in (``include``, ``literalinclude``, ``download``, ``figure``, ``image``)
+  stays inside the book, symbolic links followed, outside hidden folders and the build; a
+  contribution's source is never offered raw (its published copy is written without private fields).
+
+Each refusal is a warning at the page and line (a strict build fails on it); what was refused is
+not published.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+from wpsr.book import SafeLoader
+from wpsr.contributions import FOLDER, NOTEBOOK_KEYS, specification
+from wpsr.safety import outside_book
+from wpsr.sphinx_ext.doctree import TRUSTED
+
+logger = logging.getLogger(__name__)
+
+
+def _refuse(docname: str, node: nodes.Node | None, message: str, hint: str) -> None:
+    line = node.line if node is not None else None
+    logger.warning(f"{message} — {hint}", location=(docname, line) if line else docname, type="wpsr",
+                   subtype="gate")
+
+
+# --- front matter --------------------------------------------------------------------------
+
+def front_matter_keys(text: str) -> tuple[list[tuple[str, int, int]], int] | None:
+    """The top-level keys of a page's front matter, as (key, first line, last line) counted from
+    the file's first line, and the line of the closing ``---``; None without readable front matter."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        return None
+    end = next((i for i, line in enumerate(lines[1:], start=1) if line.strip() == "---"), None)
+    if end is None:
+        return None
+    try:
+        node = yaml.compose("\n".join(lines[1:end]), Loader=SafeLoader)
+    except yaml.YAMLError:
+        return None
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    keys = []
+    for index, (key, value) in enumerate(node.value):
+        following = node.value[index + 1][0].start_mark.line if index + 1 < len(node.value) else end - 1
+        last = max(value.end_mark.line - (1 if value.end_mark.column == 0 else 0), key.start_mark.line)
+        keys.append((str(key.value), key.start_mark.line + 2, min(last, following - 1) + 2))
+    return keys, end + 1
+
+
+def allowed_keys() -> set[str]:
+    return set(specification()["fields"]) | set(NOTEBOOK_KEYS)
+
+
+def blank_unknown_keys(text: str) -> tuple[str, list[tuple[str, int]]]:
+    """A contribution's text with every front-matter key outside the specification blanked (its
+    lines emptied, so every line keeps its number), and the keys blanked with their lines."""
+    found = front_matter_keys(text)
+    if found is None:
+        return text, []
+    lines = text.split("\n")
+    known = allowed_keys()
+    blanked = []
+    for key, first, last in found[0]:
+        if key not in known:
+            blanked.append((key, first))
+            for number in range(first, last + 1):
+                lines[number - 1] = ""
+    return "\n".join(lines), blanked
+
+
+def _source_read(app: Sphinx, docname: str, source: list[str]) -> None:
+    if not docname.startswith(f"{FOLDER}/"):
+        return
+    source[0], blanked = blank_unknown_keys(source[0])
+    for key, line in blanked:
+        logger.warning(f"front-matter field '{key}' is not part of a contribution and was ignored — remove it; "
+                       "`wpsr check` lists the fields a contribution has", location=(docname, line), type="wpsr",
+                       subtype="gate")
+
+
+# --- raw HTML and files ----------------------------------------------------------------------
+
+def confined(app: Sphinx, path: Path) -> str | None:
+    """Why a file may not be pulled into a page (``safety.outside_book``), or None."""
+    return outside_book(path, build=Path(app.outdir).resolve().parent)
+
+
+def _file_of(app: Sphinx, docname: str, target: str) -> Path:
+    return Path(app.env.relfn2path(target, docname)[1])
+
+
+def guard(app: Sphinx, doctree: nodes.document) -> None:
+    """Refuse what a page may not publish (see the module's docstring), before Sphinx collects it."""
+    from wpsr.checker import html_problems
+
+    docname = app.env.docname
+    contribution = docname.startswith(f"{FOLDER}/")
+    for raw in list(doctree.findall(nodes.raw)):
+        if "html" not in raw.get("format", "").split() or raw.get(TRUSTED):
+            continue
+        if contribution:
+            _refuse(docname, raw, "raw HTML is not published in a contribution",
+                    "write it in Markdown; charts come from wpsr.figure, tables from wpsr.table")
+        elif problems := html_problems(raw.astext()):
+            _refuse(docname, raw, f"raw HTML refused: {problems[0][0]}", problems[0][1])
+        else:
+            continue
+        raw.parent.remove(raw)
+    pulled: list[tuple[nodes.Node | None, str, str]] = []
+    for image in doctree.findall(nodes.image):
+        uri = image.get("uri", "")
+        if "://" not in uri and not uri.startswith("data:"):
+            pulled.append((image, uri, "image"))
+    pulled += [(ref, ref["reftarget"], "download") for ref in doctree.findall(addnodes.download_reference)]
+    # Files the include directives read (docutils' and MyST's record them here; the toolkit's own
+    # dependencies, its datasets and modules, go to the environment instead).
+    included = getattr(doctree.settings.record_dependencies, "list", [])
+    pulled += [(None, str(dependency), "include") for dependency in sorted(set(included))]
+    for node, target, kind in pulled:
+        path = Path(app.srcdir, target) if kind == "include" else _file_of(app, docname, target)
+        why = confined(app, path)
+        if why is None:
+            continue
+        _refuse(docname, node, f"the {kind} of '{target}' is refused: {why}",
+                "pull in only files of the book (data in data/, images beside the page)")
+        if node is not None:
+            node.replace_self(nodes.inline(text=node.astext()) if kind == "download" else nodes.inline())
+        else:  # included text: nothing of this page is published
+            doctree.children = [nodes.paragraph(text="This page was withheld: it pulls in a file from outside "
+                                                     "the book.")]
+    for block in doctree.findall(nodes.literal_block):
+        source = block.get("source")
+        if source and source != doctree.get("source") and confined(app, Path(source)):
+            _refuse(docname, block, f"the literalinclude of '{source}' is refused: {confined(app, Path(source))}",
+                    "include only files of the book")
+            block.replace_self(nodes.inline())
+
+
+def setup(app: Sphinx) -> None:
+    app.connect("source-read", _source_read)
+    app.connect("doctree-read", guard, priority=100)  # before Sphinx collects images and downloads

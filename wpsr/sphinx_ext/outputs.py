@@ -1,0 +1,60 @@
+"""Code cells' outputs, as a page may publish them: one gate in the parse itself, for every page.
+
+myst-nb asks every renderer registered under ``myst_nb.mime_renderers`` first, whatever a page's
+own settings say, so this gate cannot be configured away by a contribution:
+
+- the toolkit's figures and tables (``WPSR_MIME``) are published from their markup, sanitized,
+  with the chart's spec written by the build into an inert JSON element;
+- any other ``text/html`` (a pandas table, say) passes the allow-list sanitizer (nh3): table and
+  text markup stay, script, handlers, frames and styles go;
+- ``application/javascript``, widgets and ``text/markdown`` (which would be parsed as MyST, raw
+  HTML and directives included) are refused, the cell located;
+- text and images render as myst-nb renders them.
+
+Every HTML node this gate lets through is marked trusted; ``guard`` removes any other raw HTML
+from a contribution.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from docutils import nodes
+
+from wpsr.charts import chart_spec_element
+from wpsr.safety import WPSR_MIME, clean_html
+from wpsr.sphinx_ext.doctree import trusted_html
+
+REFUSED = {
+    "application/javascript": "script",
+    "application/vnd.jupyter.widget-view+json": "an interactive widget",
+    "text/markdown": "Markdown, which would be published as the page's own text",
+}
+
+
+class SafeOutputs:
+    """myst-nb's MIME render plugin for this book (registered in pyproject.toml)."""
+
+    # The toolkit's own markup first; refused kinds are never chosen.
+    mime_priority_overrides: ClassVar[list[tuple[str, str, int | None]]] = [
+        ("*", WPSR_MIME, 1), *(("*", mime, None) for mime in REFUSED)]
+
+    @staticmethod
+    def handle_mime(renderer: Any, data: Any, inline: bool) -> list[nodes.Element] | None:
+        if data.mime_type == WPSR_MIME:
+            content = data.content if isinstance(data.content, dict) else {}
+            markup = clean_html(str(content.get("html", "")))
+            vega = content.get("vega")
+            if isinstance(vega, dict):
+                head, closing, tail = markup.rpartition("</figure>")
+                markup = head + chart_spec_element(vega) + closing + tail if closing else markup
+            return [trusted_html(markup, classes=["output", "text_html"])]
+        if data.mime_type == "text/html":
+            return [trusted_html(clean_html(data.string), classes=["output", "text_html"])]
+        if data.mime_type in REFUSED:
+            renderer.logger.warning(
+                f"code cell {data.cell_index + 1} outputs {REFUSED[data.mime_type]} ({data.mime_type}), which a page "
+                "does not publish — show a chart with wpsr.figure, a table with wpsr.table, or print text",
+                line=data.line, subtype="wpsr_output")
+            return []
+        return None
