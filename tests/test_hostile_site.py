@@ -56,21 +56,29 @@ display(Javascript("{PWNED}"))
 """
 # Outputs a reviewer might wave through: the code is short and looks like a table.
 OUTPUTS_CELL = f"""```{{code-cell}} ipython3
-import base64
 import pandas as pd
 from IPython.display import HTML, display
 
 import wpsr
 from wpsr.safety import WPSR_MIME
 
-svg = '<svg xmlns="http://www.w3.org/2000/svg"><script>{PWNED}</script></svg>'
-uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 display(HTML('<table><tr><td>ok</td></tr></table><script>{PWNED}</script><svg onload="{PWNED}"></svg>'
              '<img src="x" onerror="{PWNED}"><a href="jav&#x09;ascript:{ALERT}">x</a>'))
-display({{WPSR_MIME: {{"html": f'<figure><img src="{{uri}}" data-wpsr-file="evil.svg" alt="x"></figure>',
+display({{WPSR_MIME: {{"html": '<figure><p>A figure</p></figure>',
                      "vega": {{"$schema": "</script><script>{PWNED}</script>"}}}}}}, raw=True)
 wpsr.table(pd.DataFrame({{"name": ['=HYPERLINK("https://example.org","x")'], "value": [-3.5]}}),
            caption="A table", sources="internet-use", name="formulas")
+```
+"""
+SVG_CELL = f"""```{{code-cell}} ipython3
+import base64
+from IPython.display import display
+from wpsr.safety import WPSR_MIME
+
+svg = '<svg xmlns="http://www.w3.org/2000/svg"><script>{PWNED}</script></svg>'
+uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+display({{WPSR_MIME: {{"html": f'<figure><img src="{{uri}}" data-wpsr-file="evil.svg" alt="x"></figure>',
+                     "vega": None}}}}, raw=True)
 ```
 """
 FILES_BODY = """```{literalinclude} ../../secret.txt
@@ -105,8 +113,9 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.
     (folder / "secret.txt").write_text(SECRET, encoding="utf-8")
     book = copy_book(folder / "book")
     contributions = book / "contributions"
-    (contributions / "hostile-routes.md").write_text(
-        _contribution("hostile-routes", "Routes", ROUTES_FRONT, ROUTES_BODY + "\n" + OUTPUTS_CELL), encoding="utf-8")
+    routes = ROUTES_BODY + "\n" + OUTPUTS_CELL + "\n" + SVG_CELL
+    (contributions / "hostile-routes.md").write_text(_contribution("hostile-routes", "Routes", ROUTES_FRONT, routes),
+                                                     encoding="utf-8")
     (contributions / "hostile-files.md").write_text(_contribution("hostile-files", "Files", body=FILES_BODY),
                                                      encoding="utf-8")
     (book / "data" / "leak.txt").symlink_to(folder / "secret.txt")

@@ -139,7 +139,9 @@ def _check_contributions(app: Sphinx) -> None:
     for finding in findings:
         if finding.severity == "warning":
             logger.info(f"[wpsr check] {finding}")  # advice: it does not fail the strict build
-    errors = [str(f) for f in findings if f.severity == "error"]
+    from wpsr.review import refusals  # a build started without `wpsr build` runs only reviewed code too
+
+    errors = [str(f) for f in [*findings, *refusals()] if f.severity == "error"]
     if errors:
         raise ContributionError("run `wpsr check` after fixing:\n" + "\n".join(errors))
 

@@ -17,6 +17,8 @@ from a contribution.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any, ClassVar
 
 from docutils import nodes
@@ -25,6 +27,7 @@ from wpsr.charts import chart_spec_element
 from wpsr.safety import WPSR_MIME, clean_html
 from wpsr.sphinx_ext.doctree import trusted_html
 
+CELL_FENCE = re.compile(r"\s*(`{3,}|:{3,})\{code-cell\}")
 REFUSED = {
     "application/javascript": "script",
     "application/vnd.jupyter.widget-view+json": "an interactive widget",
@@ -53,8 +56,18 @@ class SafeOutputs:
             return [trusted_html(clean_html(data.string), classes=["output", "text_html"])]
         if data.mime_type in REFUSED:
             renderer.logger.warning(
-                f"code cell {data.cell_index + 1} outputs {REFUSED[data.mime_type]} ({data.mime_type}), which a page "
-                "does not publish — show a chart with wpsr.figure, a table with wpsr.table, or print text",
-                line=data.line, subtype="wpsr_output")
+                f"the code cell here outputs {REFUSED[data.mime_type]} ({data.mime_type}), which a page does not "
+                "publish — show a chart with wpsr.figure, a table with wpsr.table, or print text",
+                line=_cell_line(renderer, data.line), subtype="wpsr_output")
             return []
         return None
+
+
+def _cell_line(renderer: Any, line: int | None) -> int | None:
+    """The line of the code cell's opening fence: myst-nb's line for an output lies inside the cell."""
+    try:
+        lines = Path(renderer.renderer.document["source"]).read_text(encoding="utf-8").split("\n")
+    except (OSError, KeyError, TypeError, UnicodeDecodeError):
+        return line
+    start = min(line or 1, len(lines))
+    return next((n for n in range(start, 0, -1) if CELL_FENCE.match(lines[n - 1])), line)
