@@ -146,3 +146,20 @@ def test_the_policy_is_fixed_and_blocks_what_a_page_happens_to_contain() -> None
     assert security.unknown_script("<script>window.__pwned = 1</script>") is not None
     assert security.unknown_script('<svg onload="x()"></svg>') is not None
     assert security.unknown_script('<script type="application/json">{"a": 1}</script>') is None
+
+
+def test_a_contribution_without_front_matter_or_linked_from_outside_stops_the_build(book: Path,
+                                                                                   tmp_path: Path) -> None:
+    from wpsr.book import source_problems
+
+    page = book / "contributions" / f"{GOOD}.md"
+    page.write_text(GOOD_TEXT.split("\n---\n", 1)[1], encoding="utf-8")
+    assert [str(p) for p in source_problems()] == [
+        f"contributions/{GOOD}.md:1: a contribution without front matter cannot be built — start the file with its "
+        "metadata between two `---` lines (wpsr new writes them)"]
+    outside = tmp_path / "elsewhere.md"
+    outside.write_text(GOOD_TEXT, encoding="utf-8")
+    page.unlink()
+    page.symlink_to(outside)
+    assert [p.message for p in source_problems()] == [f"a link to {outside}, outside the book"]
+

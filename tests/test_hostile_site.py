@@ -120,6 +120,12 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.
                                                      encoding="utf-8")
     (book / "data" / "leak.txt").symlink_to(folder / "secret.txt")
     _list_in_toc(book, "hostile-routes", "hostile-files")
+    # A team page with a tab in its front matter and a block never closed; a dataset of 20,000 rows.
+    page = book / "key-messages.md"
+    page.write_text("---\n\ttitle: x\n---\n" + page.read_text(encoding="utf-8") + "\n```text\nnever closed\n",
+                    encoding="utf-8")
+    with (book / "data" / "participants.csv").open("a", encoding="utf-8") as participants:
+        participants.writelines(f"Participant {n:05},A role,An organization,Kenya,expert,\n" for n in range(20_000))
     return book, run_wpsr(book, "build")
 
 
@@ -129,7 +135,8 @@ def test_the_strict_build_refuses_every_route_before_reading(hostile: tuple[Path
     assert result.returncode == 1
     for message in ("a {raw} block", "a {eval-rst} block", "unknown field 'myst'", "raw HTML in a contribution",
                     "{literalinclude} of '../../secret.txt' is refused", "{download} of 'hostile-files.md' is refused",
-                    "{link} of '../../secret.txt' is refused"):
+                    "{link} of '../../secret.txt' is refused", "key-messages.md:2: the front matter is not valid YAML",
+                    "is never closed"):
         assert message in result.stderr, message
 
 
@@ -152,6 +159,12 @@ def test_the_preview_publishes_none_of_it_and_says_where(hostile: tuple[Path, su
         assert not re.search(RUNNABLE_PWNED, page)
         assert not re.search(HANDLER_IN_TAG, page) and 'http-equiv="refresh"' not in page
         assert "javascript:" not in page.replace("jav&amp;#x09;ascript", "")
+    assert not [p for p in site.rglob("*") if p.is_file() and b"unpkg.com" in p.read_bytes()]  # thebe's CDN
+    banner = (site / "key-messages.html").read_text(encoding="utf-8")
+    assert "wpsr-banner-problems" in banner and "not valid YAML" in banner and "is never closed" in banner
+    annex = site / "annexes" / "inception-meeting.html"
+    assert annex.stat().st_size < 1_000_000  # the readers' budget, whatever the data's size
+    assert re.search(r"The first 300 of [\d,]+ rows are shown", annex.read_text(encoding="utf-8"))
     formulas = site / "figures" / "contributions" / "hostile-routes" / "formulas.csv"
     assert formulas.read_text(encoding="utf-8").splitlines()[1].startswith("\"'=HYPERLINK(")
     assert not (site / "figures" / "contributions" / "hostile-routes" / "evil.svg").exists()
