@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import csv
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import ROOT
 from tests.test_build import CHAPTERS, site_pages
 
 pytestmark = pytest.mark.browser
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run"]
 
 
 def wait_until(page: Page, condition: str, timeout: float = 30) -> None:
@@ -35,14 +32,6 @@ def tab_until(page: Page, reached: str, what: str, presses: int = 300) -> None:
         if page.evaluate(reached):
             return
     pytest.fail(f"Tab never reached {what}")
-
-
-@pytest.fixture(scope="module")
-def browser(chromium: str) -> Iterator[Browser]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=FLAGS)
-        yield browser
-        browser.close()
 
 
 CHART_PAGES = [f"chapters/{c}" for c in CHAPTERS] + ["annexes/subtopics", "annexes/global-processes"] + sorted(

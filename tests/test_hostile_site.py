@@ -6,14 +6,13 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 from tests.conftest import ROOT, copy_book, run_wpsr
-from tests.test_browser import FLAGS, wait_until
+from tests.test_browser import wait_until
 from tests.test_checker import GOOD_TEXT
 from tests.test_hostile import BODY_START
 from wpsr.serving import serving
@@ -168,14 +167,6 @@ def test_the_preview_publishes_none_of_it_and_says_where(hostile: tuple[Path, su
     formulas = site / "figures" / "contributions" / "hostile-routes" / "formulas.csv"
     assert formulas.read_text(encoding="utf-8").splitlines()[1].startswith("\"'=HYPERLINK(")
     assert not (site / "figures" / "contributions" / "hostile-routes" / "evil.svg").exists()
-
-
-@pytest.fixture(scope="module")
-def browser(chromium: str) -> Iterator[Browser]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=FLAGS)
-        yield browser
-        browser.close()
 
 
 def visit(browser: Browser, url: str) -> dict:
