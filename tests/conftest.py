@@ -43,6 +43,15 @@ def book(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return book
 
 
+@pytest.fixture
+def empty_book(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A book of nothing but _config.yml and data/, for the files a test writes into it."""
+    (tmp_path / "_config.yml").write_text("title: test\n")
+    (tmp_path / "data").mkdir()
+    monkeypatch.setenv("WPSR_BOOK_ROOT", str(tmp_path))
+    return tmp_path
+
+
 def run_wpsr(book: Path, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WPSR_")}
     return subprocess.run([*WPSR, *args], cwd=book, env=env, capture_output=True, text=True, timeout=600)

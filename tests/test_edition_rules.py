@@ -11,11 +11,8 @@ from wpsr.editions import EditionError, citation_cff, editions
 
 
 @pytest.fixture
-def book(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "_config.yml").write_text("title: test\n")
-    (tmp_path / "data").mkdir()
-    monkeypatch.setenv("WPSR_BOOK_ROOT", str(tmp_path))
-    return tmp_path
+def book(empty_book: Path) -> Path:
+    return empty_book
 
 
 @pytest.mark.parametrize(("entry", "message"), [

@@ -118,7 +118,9 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.
     (contributions / "hostile-files.md").write_text(_contribution("hostile-files", "Files", body=FILES_BODY),
                                                      encoding="utf-8")
     (book / "data" / "leak.txt").symlink_to(folder / "secret.txt")
-    _list_in_toc(book, "hostile-routes", "hostile-files")
+    (contributions / "hostile-include.md").write_text(
+        _contribution("hostile-include", "Include", body="```{include} ../../secret.txt\n```\n"), encoding="utf-8")
+    _list_in_toc(book, "hostile-routes", "hostile-files", "hostile-include")
     # A team page with a tab in its front matter and a block never closed; a dataset of 20,000 rows.
     page = book / "key-messages.md"
     page.write_text("---\n\ttitle: x\n---\n" + page.read_text(encoding="utf-8") + "\n```text\nnever closed\n",
@@ -158,6 +160,9 @@ def test_the_preview_publishes_none_of_it_and_says_where(hostile: tuple[Path, su
         assert not re.search(RUNNABLE_PWNED, page)
         assert not re.search(HANDLER_IN_TAG, page) and 'http-equiv="refresh"' not in page
         assert "javascript:" not in page.replace("jav&amp;#x09;ascript", "")
+    withheld = (site / "contributions" / "hostile-include.html").read_text(encoding="utf-8")
+    assert "This page was withheld" in withheld and "the include of '../../secret.txt'" not in withheld
+    assert "hostile-include.md: WARNING: the include of" in said
     assert not [p for p in site.rglob("*") if p.is_file() and b"unpkg.com" in p.read_bytes()]  # thebe's CDN
     banner = (site / "key-messages.html").read_text(encoding="utf-8")
     assert "wpsr-banner-problems" in banner and "not valid YAML" in banner and "is never closed" in banner

@@ -156,11 +156,8 @@ def test_the_size_limit_is_five_mb_and_the_readme_says_so() -> None:
 # --- 3. an impossible date, 4. an edition id used twice --------------------------------------------
 
 @pytest.fixture
-def editions_book(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "_config.yml").write_text("title: test\n")
-    (tmp_path / "data").mkdir()
-    monkeypatch.setenv("WPSR_BOOK_ROOT", str(tmp_path))
-    return tmp_path
+def editions_book(empty_book: Path) -> Path:
+    return empty_book
 
 
 IMPOSSIBLE = ("'2026-02-30' is not a date that exists (day is out of range for month) — write a date that exists, "
