@@ -102,16 +102,15 @@ class Figure:
         return safe_csv(self.chart.data.to_csv(index=False, lineterminator="\n"))
 
     def _repr_html_(self) -> str:
-        return self._markup(self.vega())
+        return self._markup(self.vega(), self.svg())
 
     def vega(self) -> dict | None:
         """The chart compiled to Vega, which the site draws when a reader touches it (None: still)."""
         return vlc.vegalite_to_vega(self.spec, vl_version="6.4") if self.interactive else None
 
-    def _markup(self, vega: dict | None) -> str:
-        """The figure's HTML, with its Vega spec in an inert JSON element when given."""
+    def _markup(self, vega: dict | None, svg_text: str) -> str:
+        """The figure's HTML around its static SVG, with its Vega spec in an inert JSON element when given."""
         ident = f"fig-{self.name}"
-        svg_text = self.svg()
         size = re.search(r'<svg[^>]*?width="([\d.]+)"[^>]*?height="([\d.]+)"', svg_text)
         width, height = (round(float(v)) for v in size.groups()) if size else (WIDTH, 320)
         svg = base64.b64encode(svg_text.encode()).decode()
@@ -136,8 +135,8 @@ class Figure:
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
         """HTML for Jupyter, and for the book the markup without script beside the spec (WPSR_MIME)."""
-        vega = self.vega()
-        return {"text/html": self._markup(vega), WPSR_MIME: {"html": self._markup(None), "vega": vega}}
+        vega, svg = self.vega(), self.svg()
+        return {"text/html": self._markup(vega, svg), WPSR_MIME: {"html": self._markup(None, svg), "vega": vega}}
 
 
 def chart_spec_element(vega: dict) -> str:

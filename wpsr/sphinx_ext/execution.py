@@ -4,10 +4,12 @@ them on every core.
 - jupyter-cache alone hashes only code cells, and would publish stale figures: each executed
   notebook logs the files it read (``wpsr.load`` writes them to ``$WPSR_DEPENDENCY_LOG``), and a
   notebook is executed again when one of them changes (``DependencyTracker``);
-- myst-nb executes notebooks one at a time as it reads them. Before reading, the notebooks the
-  cache cannot answer are executed side by side, one kernel per core, into the same cache
-  (``execute_ahead``); myst-nb then finds their outputs there. A notebook that fails is left to
-  myst-nb, which executes it again and reports the failing cell as usual.
+- myst-nb executes notebooks one at a time as it reads them, each in a new kernel. Before reading,
+  the notebooks the cache cannot answer are executed side by side, one warm worker per core, each
+  notebook in a child of its worker (``wpsr.warm``: the toolkit is imported once per worker, not
+  once per notebook, and nothing leaks between notebooks), into the same cache (``execute_ahead``);
+  myst-nb then finds their outputs there. A notebook that fails or times out is left to myst-nb,
+  which executes it again in a kernel and reports the failing cell as usual.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ import json
 import multiprocessing
 import os
 import shutil
-import subprocess
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -28,7 +29,7 @@ from typing import Any
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-from wpsr import data
+from wpsr import data, warm
 
 logger = logging.getLogger(__name__)
 STATE_FILE = "wpsr-dependencies.json"
@@ -122,22 +123,6 @@ class DependencyTracker:
         self.state_path.write_text(json.dumps(self.state, indent=1, sort_keys=True), encoding="utf-8")
 
 
-def _run_notebook(notebook: Any, cwd: str, timeout: int | None, log_env: str) -> tuple[Any, float, str | None]:
-    """Execute a notebook in a fresh kernel (in a worker process); return it, the seconds taken
-    and the error, if any."""
-    from nbclient import NotebookClient
-
-    started = time.perf_counter()
-    client = NotebookClient(notebook, timeout=timeout, allow_errors=False, record_timing=False,  # hashed: keep none
-                            resources={"metadata": {"path": cwd}})
-    try:
-        client.execute(env={**os.environ, data.DEPENDENCY_LOG_ENV: log_env},
-                       stderr=subprocess.DEVNULL)  # the kernel's notices; myst-nb reports a failure
-    except Exception as err:  # myst-nb executes it again and reports the cell
-        return None, time.perf_counter() - started, f"{type(err).__name__}"
-    return notebook, time.perf_counter() - started, None
-
-
 def execute_ahead(app: Sphinx, env: Any, docnames: list[str]) -> None:
     """Execute, one kernel per core, the notebooks about to be read that the cache cannot answer."""
     config = env.mystnb_config
@@ -173,9 +158,10 @@ def execute_ahead(app: Sphinx, env: Any, docnames: list[str]) -> None:
     for _, path, _, _, _ in todo:
         logger.info(f"{path}: Executing notebook, ahead of reading")
     started = time.perf_counter()
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        running = {pool.submit(_run_notebook, notebook, str(path.parent), config.execution_timeout,
-                               tracker.log_env(docname)): (docname, path, read_fmt, same)
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                             initializer=warm.warm_up) as pool:  # warm workers: the toolkit imported once each
+        running = {pool.submit(warm.run, notebook, str(path.parent), config.execution_timeout,
+                               {data.DEPENDENCY_LOG_ENV: tracker.log_env(docname)}): (docname, path, read_fmt, same)
                    for docname, path, read_fmt, notebook, same in todo}
         for future, (docname, path, read_fmt, same) in running.items():
             try:
