@@ -4,6 +4,8 @@ build's own gate. The routes are built in Chromium in tests/test_hostile_site.py
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ from tests.conftest import ROOT
 from tests.test_checker import GOOD, GOOD_TEXT, check_text, line_of, only
 from wpsr.book import safe_link
 from wpsr.checker import check
-from wpsr.safety import clean_html, invisible_characters, outside_book, safe_csv, svg_problem
+from wpsr.safety import clean_html, file_type_problem, invisible_characters, outside_book, safe_csv, svg_problem
 from wpsr.sphinx_ext import security
 from wpsr.sphinx_ext.gate import blank_unknown_keys
 
@@ -33,6 +35,11 @@ def with_block(block: str) -> str:
     ("{download}`my source <civic-space-under-pressure.md>`", "it is a contribution's source"),
     ("```{figure} ../.git/config\n```", "it lies in a hidden folder"),
     ("[my notes](../../../../../../etc/passwd)", "{link} of '../../../../../../etc/passwd' is refused"),
+    ('Text {{ lipsum.__globals__["os"].popen("id").read() }} here.', "a substitution {{lipsum.__globals__"),
+    ("```{csv-table} Data\n:url: file:///proc/self/environ\n```", "{csv-table} :url: is not read"),
+    ("```{csv-table} Data\n:file: ../../../../../../etc/passwd\n```", "{csv-table :file:} of '../../../../../"),
+    ("```{literalinclude} ../data/participants.csv\n:diff: ../../../../../etc/passwd\n```",
+     "{literalinclude :diff:} of '../../../../../etc/passwd' is refused"),
 ])
 def test_the_checker_refuses_each_route_at_its_line(book: Path, block: str, message: str) -> None:
     text = with_block(block)
@@ -66,6 +73,11 @@ def test_invisible_characters_in_metadata_are_located(book: Path, char: str) -> 
     assert finding.line == line_of(text, "title:")
 
 
+def test_the_editions_substitutions_and_html_comments_are_allowed(book: Path) -> None:
+    text = with_block("This is edition {{ edition }} of {{edition_date}}.\n\n<!-- a note for the editors -->")
+    assert check_text(book, text) == []
+
+
 def test_joiners_that_scripts_need_are_text() -> None:
     assert invisible_characters("می\u200cخواهم") == [] and invisible_characters("क्\u200dष") == []
 
@@ -88,8 +100,10 @@ def test_a_tab_in_a_team_pages_front_matter_is_located(book: Path) -> None:
 @pytest.mark.parametrize("href", ["jav&#x09;ascript:alert(1)", "&#x20;javascript:alert(1)", "java\nscript:x"])
 def test_links_are_read_as_a_browser_reads_them(book: Path, href: str) -> None:
     page = book / "chapters" / "assets-and-innovations.md"
-    page.write_text(page.read_text(encoding="utf-8") + f'\nA line.\n\n<a href="{href}">x</a>\n', encoding="utf-8")
-    assert any("on <a>" in f.message for f in check())
+    text = page.read_text(encoding="utf-8") + f'\nA line.\n\n<a href="{href}">x</a>\n'
+    page.write_text(text, encoding="utf-8")
+    finding = only(check(), "on <a>")
+    assert str(finding.path) == "chapters/assets-and-innovations.md" and finding.line == line_of(text, '<a href="')
     assert not safe_link(href.replace("&#x09;", "\t").replace("&#x20;", " "))
 
 
@@ -109,6 +123,19 @@ def test_cell_html_keeps_tables_and_drops_script_handlers_frames_and_styles() ->
         assert gone not in clean.lower(), gone
 
 
+@pytest.mark.parametrize(("name", "kind", "why"), [
+    ("page.html", "download", "a .html file is not offered"), ("code.js", "download", "a .js file is not offered"),
+    ("image.svg", "download", "a .svg file is not offered"), ("data.xml", "image", "a .xml file is not offered"),
+    ("drawing.svg", "image", "the SVG image is refused: it holds a <script> element"),
+])
+def test_only_data_and_inert_images_are_copied_into_the_site(tmp_path: Path, name: str, kind: str, why: str) -> None:
+    path = tmp_path / name
+    path.write_text('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', encoding="utf-8")
+    assert (file_type_problem(path, kind) or "").startswith(why)
+    assert file_type_problem(tmp_path / "data.csv", "download") is None
+    assert file_type_problem(tmp_path / "chart.png", "image") is None
+
+
 def test_only_inert_svg_becomes_a_file_of_the_site() -> None:
     drawn = (ROOT / "wpsr" / "sphinx_ext" / "static" / "favicon.svg").read_bytes()
     assert svg_problem(drawn) is None
@@ -117,15 +144,21 @@ def test_only_inert_svg_becomes_a_file_of_the_site() -> None:
                          (b'<svg xmlns="http://www.w3.org/2000/svg"><foreignObject/></svg>', "foreignobject"),
                          (b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:x="http://www.w3.org/1999/xlink">'
                           b'<a x:href="javascript:alert(1)"><text>x</text></a></svg>', "javascript"),
-                         (b'<!DOCTYPE svg [<!ENTITY a "b">]><svg/>', "DOCTYPE")]:
+                         (b'<!DOCTYPE svg [<!ENTITY a "b">]><svg/>', "DOCTYPE"),
+                         ('<!DOCTYPE svg><svg/>'.encode("utf-16"), "not UTF-8"),
+                         (b'<?xml-stylesheet type="text/xsl" href="x.xsl"?><svg/>', "processing instruction"),
+                         (b'<svg xmlns="http://www.w3.org/2000/svg"><style>@import url(https://x.org/a.css)</style>'
+                          b"</svg>", "outside resource")]:
         assert why in (svg_problem(hostile) or ""), hostile
 
 
 def test_spreadsheet_formulas_are_neutralised_and_numbers_kept() -> None:
-    text = 'name,value\n"=HYPERLINK(""https://example.org"",""x"")",-3.5\n+cmd,@sum\nplain,-2\n'
-    published = safe_csv(text)
-    assert published.splitlines()[1].startswith("\"'=HYPERLINK(")
-    assert "'+cmd,'@sum" in published and "plain,-2" in published and ",-3.5" in published
+    text = ('name,value\n"=HYPERLINK(""https://example.org"",""x"")",-3.5\n+cmd,@sum\nplain,-2\n" -1+1",1e5\n'
+            '"1;=2",\uff1dSUM(A1)\n')
+    rows = list(csv.reader(io.StringIO(safe_csv(text))))
+    assert rows == [["name", "value"], ["'=HYPERLINK(\"https://example.org\",\"x\")", "-3.5"], ["'+cmd", "'@sum"],
+                    ["plain", "-2"], ["' -1+1", "1e5"], ["1;=2", "'\uff1dSUM(A1)"]]
+    assert '"1;=2"' in safe_csv(text)  # quoted: a spreadsheet that splits at ; keeps it whole
     assert safe_csv("a,b\n1,-2\n") == "a,b\n1,-2\n"  # nothing to neutralise: the bytes as they were
 
 
@@ -143,9 +176,21 @@ def test_the_policy_is_fixed_and_blocks_what_a_page_happens_to_contain() -> None
     page = "<html><head><meta charset='utf-8'></head><body><button onclick=\"window.print()\">Print</button>"
     assert security.unknown_script(page + "</body></html>") is not None  # until protect() rebinds it
     assert security.unknown_script(page.replace('onclick="window.print()"', "data-wpsr-print") + "</body>") is None
-    assert security.unknown_script("<script>window.__pwned = 1</script>") is not None
-    assert security.unknown_script('<svg onload="x()"></svg>') is not None
+    for hostile in ("<script>window.__pwned = 1</script>", '<svg onload="x()"></svg>', "<svg/onload=x()>",
+                    '<img title="a>b" onerror="x()">', '<script type="text/ecmascript">x()</script>',
+                    '<script data-x="src=">x()</script>', '<script src="https://cdn.example.org/x.js"></script>'):
+        assert security.unknown_script(hostile) is not None, hostile
     assert security.unknown_script('<script type="application/json">{"a": 1}</script>') is None
+    assert security.unknown_script('<script src="../_static/wpsr-page.js"></script>') is None
+
+
+def test_text_that_names_the_policy_does_not_keep_a_page_from_getting_it(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_text('<html><head><meta charset="utf-8"></head><body><p>http-equiv="Content-Security-Policy"</p>'
+                    "</body></html>", encoding="utf-8")
+    security.protect(page)
+    head = page.read_text(encoding="utf-8").split("</head>")[0]
+    assert 'http-equiv="Content-Security-Policy" content="default-src' in head
 
 
 def test_a_contribution_without_front_matter_or_linked_from_outside_stops_the_build(book: Path,

@@ -43,7 +43,26 @@ ROUTES_BODY = f"""```{{raw}} html
    <script>{PWNED}</script>
 ```
 
-Some words, then {{{{evil}}}} and <svg onload="{PWNED}"></svg> inline.
+Some words, then {{{{evil}}}} and <svg onload="{PWNED}"></svg> inline, and a template:
+{{{{ lipsum.__globals__["os"].popen("touch MARKER; echo RCE-$((6*7))").read() }}}}
+
+<!-- a note to the editors, never published -->
+
+```{{csv-table}} Read from an address
+:url: file:///etc/hostname
+```
+
+```{{csv-table}} Read from a file
+:file: ../../secret.txt
+```
+
+```{{literalinclude}} ../data/participants.csv
+:diff: ../../secret.txt
+```
+
+![A chart](evil-image.svg)
+
+{{download}}`a page <evil-page.html>`
 
 <img src="x" onerror="{PWNED}">
 
@@ -118,6 +137,9 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.
     (contributions / "hostile-files.md").write_text(_contribution("hostile-files", "Files", body=FILES_BODY),
                                                      encoding="utf-8")
     (book / "data" / "leak.txt").symlink_to(folder / "secret.txt")
+    (contributions / "evil-image.svg").write_text(f'<svg xmlns="http://www.w3.org/2000/svg"><script>{PWNED}</script>'
+                                                  "</svg>", encoding="utf-8")
+    (contributions / "evil-page.html").write_text(f"<script>{PWNED}</script>", encoding="utf-8")
     (contributions / "hostile-include.md").write_text(
         _contribution("hostile-include", "Include", body="```{include} ../../secret.txt\n```\n"), encoding="utf-8")
     _list_in_toc(book, "hostile-routes", "hostile-files", "hostile-include")
@@ -134,7 +156,10 @@ def test_the_strict_build_refuses_every_route_before_reading(hostile: tuple[Path
     book, _ = hostile
     result = run_wpsr(book, "check")
     assert result.returncode == 1
-    for message in ("a {raw} block", "a {eval-rst} block", "unknown field 'myst'", "raw HTML in a contribution",
+    for message in ("a substitution {{lipsum", "{csv-table} :url: is not read",
+                    "{csv-table :file:} of '../../secret.txt' is refused",
+                    "{literalinclude :diff:} of '../../secret.txt'",
+                    "a {raw} block", "a {eval-rst} block", "unknown field 'myst'", "raw HTML in a contribution",
                     "{literalinclude} of '../../secret.txt' is refused", "{download} of 'hostile-files.md' is refused",
                     "{link} of '../../secret.txt' is refused", "key-messages.md:2: the front matter is not valid YAML",
                     "is never closed"):
@@ -147,14 +172,22 @@ def test_the_preview_publishes_none_of_it_and_says_where(hostile: tuple[Path, su
     said = result.stdout + result.stderr
     for message in ("front-matter field 'myst' is not part of a contribution",
                     "raw HTML is not published in a contribution", "outputs script (application/javascript)",
-                    "is refused: it lies outside the book", "a figure's file 'evil.svg' is not published"):
+                    "is refused: it lies outside the book", "a figure's file 'evil.svg' is not published",
+                    "a substitution other than the edition's", "csv-table :url: is not read",
+                    "csv-table :file: is refused: it lies outside the book",
+                    "the literalinclude of '../../secret.txt' is refused",
+                    "the SVG image is refused: it holds a <script>",
+                    "a .html file is not offered"):
         assert message in said, message
+    assert "raw HTML is not published" not in said.split("hostile-routes.md:")[0]  # the comment is not refused
+    assert not (book / "contributions" / "MARKER").exists() and not (book / "MARKER").exists()
     site = book / "_build" / "html"
     for path in site.rglob("*"):
         if path.is_file() and not path.is_symlink():
             content = path.read_bytes()
             assert SECRET.encode() not in content, path
-            assert EMAIL.encode() not in content, path
+            assert EMAIL.encode() not in content and b"RCE-42" not in content, path
+            assert b"__pwned" not in content or path.suffix in (".html", ".ipynb", ".md", ".js"), path
     for name in ("hostile-routes", "hostile-files"):
         page = (site / "contributions" / f"{name}.html").read_text(encoding="utf-8")
         assert not re.search(RUNNABLE_PWNED, page)
@@ -263,7 +296,6 @@ def test_hostile_outputs_run_no_script_after_a_real_publish(published: tuple[Pat
     page = (edition / "contributions" / "hostile-outputs.html").read_text(encoding="utf-8")
     assert "<td>ok</td>" in page  # the table the cell drew is published, its script is not
     assert not re.search(RUNNABLE_PWNED, page) and not re.search(HANDLER_IN_TAG, page)
-    assert not list(edition.rglob("evil.svg"))
     with serving(site) as url:
         seen = visit(browser, f"{url}/{edition.name}/contributions/hostile-outputs.html")
     assert not seen["pwned"] and seen["dialogs"] == [] and seen["violations"] == [], seen

@@ -22,6 +22,7 @@ import yaml
 
 from wpsr.book import SCHEME, WEB_ADDRESS, book_root, chapters, parse_yaml, safe_link, toc_files, yaml_error
 from wpsr.contributions import FOLDER, NOTEBOOK_KEYS, Contribution, files, read, specification, subtopics
+from wpsr.editions import SUBSTITUTIONS
 from wpsr.problems import Problem, display
 from wpsr.safety import invisible_characters
 
@@ -50,7 +51,8 @@ class Body:
     links: list[tuple[int, str]] = field(default_factory=list)  # (line, target): inline and reference links
     roles: list[tuple[int, str, str]] = field(default_factory=list)  # (line, role, content)
     html: list[tuple[int, str]] = field(default_factory=list)  # (line, raw HTML)
-    directives: list[tuple[int, str, str]] = field(default_factory=list)  # (line, name, argument)
+    directives: list[tuple[int, str, str, dict[str, str]]] = field(default_factory=list)  # line, name, arg, options
+    substitutions: list[tuple[int, str]] = field(default_factory=list)  # (line, expression) of each {{ … }}
     unclosed: list[tuple[int, str]] = field(default_factory=list)  # (line, fence) of fences never closed
     words: int = 0  # words of prose a reader reads
 
@@ -100,7 +102,8 @@ def _collect(text: str, first_line: int, body: Body) -> None:
             if not _closed(token, text):
                 body.unclosed.append((line, token.markup))
             if name:
-                body.directives.append((line, name, token.info.strip()[match.end():].strip()))
+                body.directives.append((line, name, token.info.strip()[match.end():].strip(),
+                                        _option_values(token.content.splitlines())))
             if name == "code-cell":
                 body.cells.append((line + 1, token.content))
             elif name in TABLE_DIRECTIVES:
@@ -111,6 +114,8 @@ def _collect(text: str, first_line: int, body: Body) -> None:
                 _collect("\n".join(lines[skip:]), line + 1 + skip, body)
         elif kind == "inline":
             _inline(token, line, body, prose=not heading and not table)
+        elif kind == "substitution_block":
+            body.substitutions.append((line, token.content))
 
 
 def _closed(token: Any, text: str) -> bool:
@@ -121,6 +126,29 @@ def _closed(token: Any, text: str) -> bool:
         return False
     last = lines[end - 1].strip()
     return last.startswith(token.markup) and not last.strip(token.markup[0])
+
+
+def _option_values(lines: list[str]) -> dict[str, str]:
+    """A directive's options, ``:name: value`` lines or a YAML block, as text."""
+    head = lines[:_options(lines)]
+    if head and head[0].strip() == "---":
+        try:
+            values = yaml.safe_load("\n".join(head[1:-1])) or {}
+        except yaml.YAMLError:
+            return {}
+        return {str(k): str(v) for k, v in values.items()} if isinstance(values, dict) else {}
+    return {m.group(1): m.group(2).strip() for m in (re.match(r"\s*:([\w-]+):(.*)", line) for line in head) if m}
+
+
+def substitutions(text: str) -> list[tuple[int, str]]:
+    """Every MyST substitution (``{{ … }}``) in a page's text, after its front matter: (line, expression)."""
+    lines = text.split("\n")
+    end = 0
+    if lines and lines[0].strip() == "---":
+        end = next((i + 1 for i, line in enumerate(lines[1:], 1) if line.strip() == "---"), 0)
+    body = Body()
+    _collect("\n".join(lines[end:]), end + 1, body)
+    return body.substitutions
 
 
 def _options(lines: list[str]) -> int:
@@ -143,6 +171,8 @@ def _inline(token: Any, line: int, body: Body, *, prose: bool) -> None:
             body.words += prose and _words(child.content)
         elif child.type == "html_inline":
             body.html.append((line, child.content))
+        elif child.type == "substitution_inline":
+            body.substitutions.append((line, child.content))
         elif child.type in ("text", "code_inline"):
             if child.type == "text":  # markdown-it leaves javascript: and data: links as text: still a mistake
                 body.links += [(line, target) for target in LINK_IN_TEXT.findall(child.content)]
@@ -465,18 +495,22 @@ REFUSED_DIRECTIVES = {
     "eval-rst": "reStructuredText is not checked as a contribution's Markdown is",
 }
 FILE_DIRECTIVES = {"include", "literalinclude", "figure", "image"}
+FILE_OPTIONS = {"file", "diff"}  # options naming a file: csv-table's and raw's :file:, literalinclude's :diff:
 
 
 def file_problems(base: Path, body: Body) -> list[tuple[int, str, str]]:
     """Files that directives and {download} roles pull in from outside the book: (line, what, how)."""
     from wpsr.safety import outside_book
 
-    pulled = [(line, name, argument) for line, name, argument in body.directives if name in FILE_DIRECTIVES]
+    pulled = [(line, name, argument) for line, name, argument, _ in body.directives if name in FILE_DIRECTIVES]
+    pulled += [(line, f"{name} :{option}:", value) for line, name, _, options in body.directives
+               for option, value in options.items() if option in FILE_OPTIONS]
     pulled += [(line, role, re.sub(r".*<(.*)>", r"\1", target).strip()) for line, role, target in body.roles
                if role == "download"]
     pulled += [(line, "link", target.split("#")[0]) for line, target in body.links
                if not SCHEME.match(target) and not target.startswith("#")]
-    found = []
+    found = [(line, f"{{{name}}} :url: is not read", "put the data in data/ and show it with a wpsr-table")
+             for line, name, _, options in body.directives if "url" in options]
     for line, name, target in pulled:
         if not target or "://" in target:
             continue
@@ -490,7 +524,12 @@ def file_problems(base: Path, body: Body) -> list[tuple[int, str, str]]:
 
 
 def _check_directives(c: Contribution, body: Body, report: Callable[..., None]) -> None:
-    for line, name, _ in body.directives:
+    for line, expression in body.substitutions:
+        if expression.strip() not in SUBSTITUTIONS:
+            report(line, f"a substitution {{{{{expression.strip()[:40]}}}}}: a contribution may use only "
+                   + ", ".join(f"{{{{ {name} }}}}" for name in SUBSTITUTIONS),
+                   "write the text itself (substitutions are templates, run by the build)")
+    for line, name, _, _ in body.directives:
         if name in REFUSED_DIRECTIVES:
             report(line, f"a {{{name}}} block in a contribution: {REFUSED_DIRECTIVES[name]}",
                    "write it in Markdown; charts come from wpsr.figure, tables from wpsr.table")

@@ -28,6 +28,10 @@ STATUSES = ("draft", "published")
 EDITION_ID = re.compile(r"\d{4}(\.\d{1,3})?")
 
 
+# The substitutions every page may use ({{ edition }}…): the only ones a contribution may use.
+SUBSTITUTIONS = ("edition", "edition_date", "edition_status")
+
+
 @dataclass(frozen=True)
 class Edition:
     id: str
@@ -36,6 +40,10 @@ class Edition:
     status: str
     note: str
     tag: str | None = None  # the git tag a published edition is built from
+
+    def substitutions(self) -> dict[str, str]:
+        """The values of SUBSTITUTIONS for this edition."""
+        return dict(zip(SUBSTITUTIONS, (self.id, self.date.isoformat(), self.status), strict=True))
 
     def citation(self) -> str:
         """How to cite this edition of the whole report."""

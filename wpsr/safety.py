@@ -80,6 +80,29 @@ def outside_book(path: Path, build: Path | None = None) -> str | None:
     return None
 
 
+# Files a page may offer or show: these open in a browser as data or images, never as a page or a
+# script of the site's origin (an .html, .svg, .js or .xml download would run with its rights).
+DOWNLOAD_TYPES = {".csv", ".tsv", ".json", ".txt", ".pdf", ".xlsx", ".xls", ".ods", ".odt", ".docx", ".zip", ".bib",
+                  ".png", ".jpg", ".jpeg", ".gif", ".webp", ".md", ".ipynb"}
+IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg"}
+
+
+def file_type_problem(path: Path, kind: str) -> str | None:
+    """Why a file may not be copied into the site as an image or a download, or None; an SVG image
+    must be inert (``svg_problem``)."""
+    suffix = path.suffix.lower()
+    allowed = IMAGE_TYPES if kind == "image" else DOWNLOAD_TYPES if kind == "download" else None
+    if allowed is not None and suffix not in allowed:
+        return f"a {suffix or 'nameless'} file is not offered ({', '.join(sorted(allowed))} are)"
+    if kind == "image" and suffix == ".svg":
+        try:
+            problem = svg_problem(path.read_bytes())
+        except OSError:
+            return None  # missing: Sphinx says so
+        return f"the SVG image is refused: {problem}" if problem else None
+    return None
+
+
 # --- images a figure writes into the site -------------------------------------------------
 
 SVG_ACTIVE = {"script", "foreignobject", "iframe", "embed", "object", "handler", "listener", "animate", "set",
@@ -89,10 +112,16 @@ SVG_ACTIVE = {"script", "foreignobject", "iframe", "embed", "object", "handler",
 def svg_problem(svg: bytes) -> str | None:
     """Why an SVG may not be published as a file of the site (opened on its own, an SVG runs its
     script with the site's rights), or None: no script, handler, foreign content or outside reference."""
-    if b"<!ENTITY" in svg or b"<!DOCTYPE" in svg.upper():
-        return "it declares a DOCTYPE or entities"
     try:
-        root = ElementTree.fromstring(svg)
+        text = svg.decode("utf-8")
+    except UnicodeDecodeError:
+        return "it is not UTF-8 text"
+    if re.search(r"<!(ENTITY|DOCTYPE)", text, re.I):
+        return "it declares a DOCTYPE or entities"
+    if re.search(r"<\?(?!xml[\s?])", text):
+        return "it holds a processing instruction (a style sheet, say)"
+    try:
+        root = ElementTree.fromstring(text)
     except ElementTree.ParseError as err:
         return f"it is not well-formed XML ({err})"
     if root.tag.rpartition("}")[2] != "svg":
@@ -101,6 +130,8 @@ def svg_problem(svg: bytes) -> str | None:
         name = str(element.tag).rpartition("}")[2].lower()
         if name in SVG_ACTIVE:
             return f"it holds a <{name}> element"
+        if name == "style" and re.search(r"@import|url\(\s*['\"]?(?!#)", element.text or "", re.I):
+            return "its style sheet refers to an outside resource"
         for attribute, value in element.attrib.items():
             local = attribute.rpartition("}")[2].lower()
             if local.startswith("on"):
@@ -130,27 +161,35 @@ def invisible_characters(text: str) -> list[tuple[int, str]]:
 
 # --- spreadsheets -----------------------------------------------------------------------------
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")  # and full-width
 NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+OTHER_SEPARATORS = re.compile(r"[;\t|]")  # a spreadsheet set to another separator splits a cell here
 
 
 def formula_like(cell: str) -> bool:
-    """Whether a spreadsheet would read a cell as a formula (OWASP's CSV injection): it starts with
-    = + - @, a tab or a carriage return, and is not simply a number such as -3.5."""
-    return cell.startswith(FORMULA_START) and not NUMBER.fullmatch(cell)
+    """Whether a spreadsheet would read a cell as a formula (OWASP's CSV injection): it starts, after
+    any spaces, with = + - @ (or their full-width forms), a tab or a line break, and is not simply a
+    number such as -3.5."""
+    stripped = cell.lstrip(" ")
+    return stripped.startswith(FORMULA_START) and not NUMBER.fullmatch(stripped)
+
+
+def _risky(cell: str) -> bool:
+    """Formula-like as a whole, or in a part a spreadsheet could split off at another separator."""
+    return formula_like(cell) or any(formula_like(part) for part in OTHER_SEPARATORS.split(cell)[1:])
 
 
 def safe_csv(text: str) -> str:
     """A CSV as published for download: each formula-like cell prefixed with an apostrophe, which
     spreadsheets show as text. The data package keeps the original; a CSV without such a cell is
     returned as it was, byte for byte."""
-    if not any(ch in text for ch in "=+-@\t\r"):
+    if not any(ch in text for ch in "=+-@\t\r\uff1d\uff0b\uff0d\uff20"):
         return text
     rows = list(csv.reader(io.StringIO(text, newline="")))
-    if not any(formula_like(cell) for row in rows for cell in row):
+    if not any(_risky(cell) for row in rows for cell in row):
         return text
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)  # quoted: no other separator splits a cell
     writer.writerows([[f"'{cell}" if formula_like(cell) else cell for cell in row] for row in rows])
     return out.getvalue()
 

@@ -104,9 +104,7 @@ def _configure(app: Sphinx, config: Any) -> None:
     config.html_theme_options = {**config.html_theme_options, "extra_footer": html.escape(
         f"This page is part of edition {edition.id} ({edition.date.isoformat()}, {edition.status}). Cite as: "
         + edition.citation())}
-    config.myst_substitutions = {**config.myst_substitutions, "edition": edition.id,
-                                 "edition_date": edition.date.isoformat(),
-                                 "edition_status": edition.status}
+    config.myst_substitutions = {**config.myst_substitutions, **edition.substitutions()}
 
 
 def _validate_data(app: Sphinx) -> None:

@@ -15,20 +15,25 @@ not published.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any
 
 import yaml
 from docutils import nodes
+from docutils.parsers.rst.directives import misc, tables
 from sphinx import addnodes
 from sphinx.application import Sphinx
+from sphinx.directives import code
 from sphinx.util import logging
 
 from wpsr.book import SafeLoader
 from wpsr.contributions import FOLDER, NOTEBOOK_KEYS, specification
-from wpsr.safety import outside_book
+from wpsr.safety import file_type_problem, outside_book
 from wpsr.sphinx_ext.doctree import TRUSTED
 
 logger = logging.getLogger(__name__)
+COMMENT = re.compile(r"\s*(<!--.*?-->\s*)+", re.S)
 
 
 def _refuse(docname: str, node: nodes.Node | None, message: str, hint: str) -> None:
@@ -83,6 +88,20 @@ def blank_unknown_keys(text: str) -> tuple[str, list[tuple[str, int]]]:
     return "\n".join(lines), blanked
 
 
+def escape_substitutions(text: str, allowed: set[str]) -> tuple[str, list[int]]:
+    """A contribution's text with every ``{{ … }}`` that is not a bare name the book defines turned
+    into plain text (MyST renders substitutions with Jinja, which can reach Python), and their lines."""
+    from wpsr.checker import substitutions
+
+    lines = text.split("\n")
+    found = []
+    for line, expression in substitutions(text):
+        if expression.strip() not in allowed:
+            found.append(line)
+            lines[line - 1] = lines[line - 1].replace("{{", "\\{\\{").replace("}}", "\\}\\}")
+    return "\n".join(lines), sorted(set(found))
+
+
 def _source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     if not docname.startswith(f"{FOLDER}/"):
         return
@@ -91,6 +110,10 @@ def _source_read(app: Sphinx, docname: str, source: list[str]) -> None:
         logger.warning(f"front-matter field '{key}' is not part of a contribution and was ignored — remove it; "
                        "`wpsr check` lists the fields a contribution has", location=(docname, line), type="wpsr",
                        subtype="gate")
+    source[0], escaped = escape_substitutions(source[0], set(app.config.myst_substitutions))
+    for line in escaped:
+        logger.warning("a substitution other than the edition's ({{ edition }}, …) is shown as text — remove it",
+                       location=(docname, line), type="wpsr", subtype="gate")
 
 
 # --- raw HTML and files ----------------------------------------------------------------------
@@ -113,7 +136,9 @@ def guard(app: Sphinx, doctree: nodes.document) -> None:
     for raw in list(doctree.findall(nodes.raw)):
         if "html" not in raw.get("format", "").split() or raw.get(TRUSTED):
             continue
-        if contribution:
+        if contribution and COMMENT.fullmatch(raw.astext()):
+            pass  # an HTML comment: never published, and allowed (wpsr check lets it pass too)
+        elif contribution:
             _refuse(docname, raw, "raw HTML is not published in a contribution",
                     "write it in Markdown; charts come from wpsr.figure, tables from wpsr.table")
         elif problems := html_problems(raw.astext()):
@@ -121,6 +146,10 @@ def guard(app: Sphinx, doctree: nodes.document) -> None:
         else:
             continue
         raw.parent.remove(raw)
+    if contribution:
+        for node in [*doctree.findall(nodes.meta)]:  # `.. meta::` inside {eval-rst}: a refresh, say
+            _refuse(docname, node, "a <meta> element is not published in a contribution", "remove it")
+            node.parent.remove(node)
     pulled: list[tuple[nodes.Node | None, str, str]] = []
     for image in doctree.findall(nodes.image):
         uri = image.get("uri", "")
@@ -131,9 +160,13 @@ def guard(app: Sphinx, doctree: nodes.document) -> None:
     # dependencies, its datasets and modules, go to the environment instead).
     included = getattr(doctree.settings.record_dependencies, "list", [])
     pulled += [(None, str(dependency), "include") for dependency in sorted(set(included))]
+    outputs = Path(app.outdir).parent / "jupyter_execute"  # where myst-nb writes cells' images
     for node, target, kind in pulled:
-        path = Path(app.srcdir, target) if kind == "include" else _file_of(app, docname, target)
-        why = confined(app, path)
+        path = Path(target).resolve() if kind == "include" else _file_of(app, docname, target)  # docutils: cwd
+        if kind == "image" and path.resolve().is_relative_to(outputs.resolve()):
+            why = file_type_problem(path, kind)
+        else:
+            why = confined(app, path) or file_type_problem(path, kind)
         if why is None:
             continue
         _refuse(docname, node, f"the {kind} of '{target}' is refused: {why}",
@@ -151,6 +184,48 @@ def guard(app: Sphinx, doctree: nodes.document) -> None:
             block.replace_self(nodes.inline())
 
 
+def _refused_file(env: Any, target: str | None) -> str | None:
+    """Why a file a directive names (relative to its page, or to the book with a leading /) may not
+    be read, or None."""
+    return None if target is None else confined(env.app, Path(env.relfn2path(str(target))[1]))
+
+
+class CSVTable(tables.CSVTable):
+    """``csv-table`` that reads no address (``:url:``) and no file outside the book (``:file:``)."""
+
+    def run(self) -> list[nodes.Node]:
+        if "url" in self.options:
+            return [self.reporter.warning("csv-table :url: is not read: put the data in data/ and use :file:, "
+                                          "or a wpsr-table", line=self.lineno)]
+        if why := _refused_file(self.state.document.settings.env, self.options.get("file")):
+            return [self.reporter.warning(f"csv-table :file: is refused: {why}", line=self.lineno)]
+        return super().run()
+
+
+class LiteralInclude(code.LiteralInclude):
+    """``literalinclude`` of a file of the book, and a ``:diff:`` against one."""
+
+    def run(self) -> list[nodes.Node]:
+        for target in (self.arguments[0], self.options.get("diff")):
+            if why := _refused_file(self.env, target):
+                return [self.state.document.reporter.warning(f"the literalinclude of '{target}' is refused: {why}",
+                                                             line=self.lineno)]
+        return super().run()
+
+
+class Raw(misc.Raw):
+    """``raw`` without ``:file:`` or ``:url:``: nothing is read from elsewhere into a page."""
+
+    def run(self) -> list[nodes.Node]:
+        if {"file", "url"} & set(self.options):
+            return [self.state.document.reporter.warning("raw :file: and :url: are not read — put the markup "
+                                                         "in the page", line=self.lineno)]
+        return super().run()
+
+
 def setup(app: Sphinx) -> None:
+    app.add_directive("csv-table", CSVTable, override=True)
+    app.add_directive("literalinclude", LiteralInclude, override=True)
+    app.add_directive("raw", Raw, override=True)
     app.connect("source-read", _source_read)
     app.connect("doctree-read", guard, priority=100)  # before Sphinx collects images and downloads

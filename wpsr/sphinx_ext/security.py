@@ -13,12 +13,11 @@ import base64
 import hashlib
 import html
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 META = '<meta http-equiv="Content-Security-Policy" content="{}">'
-INLINE_SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S | re.I)
-HANDLER = re.compile(r"""<[^>]*?\son[a-z]+\s*=""", re.I)
-DATA_TYPES = re.compile(r"""\btype\s*=\s*["'](?!(text|application)/javascript|module)""", re.I)  # not run
+INERT_TYPES = {"application/json", "application/ld+json", "text/x-thebe-config"}  # script elements that never run
 # The inline scripts the theme (pydata-sphinx-theme, sphinx-book-theme) and sphinx-togglebutton
 # write, as they write them: the only inline script a page may run.
 KNOWN_SCRIPTS = (
@@ -50,15 +49,46 @@ POLICY = "; ".join([
     "object-src 'none'", "base-uri 'self'", "form-action 'self'"])
 
 
+class _Scripts(HTMLParser):
+    """What a browser would run in a page: script elements (their type and body) and event handlers."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self._script: dict[str, str | None] | None = None
+        self._body: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found += [f"<{tag} {name}=…>" for name, _ in attrs if name.startswith("on")]
+        if tag == "script":
+            self._script, self._body = dict(attrs), []
+
+    def handle_data(self, data: str) -> None:
+        if self._script is not None:
+            self._body.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag != "script" or self._script is None:
+            return
+        kind = (self._script.get("type") or "text/javascript").strip().lower()
+        body = "".join(self._body)
+        if kind not in INERT_TYPES:
+            if self._script.get("src") is not None:
+                source = self._script["src"] or ""
+                if "//" in source.split("?")[0] or source.startswith(("data:", "blob:")):
+                    self.found.append(f"<script src={source[:60]!r}>")
+            elif body not in KNOWN_SCRIPTS:
+                self.found.append(f"<script>{body[:60]}")
+        self._script = None
+
+
 def unknown_script(page: str) -> str | None:
-    """The first inline script or event handler in a page that the policy will block, or None."""
-    for match in INLINE_SCRIPT.finditer(page):
-        if "src=" in match.group("attrs") or DATA_TYPES.search(match.group("attrs")):
-            continue
-        if match.group("body") not in KNOWN_SCRIPTS:
-            return match.group(0)[:80]
-    handler = HANDLER.search(page)
-    return handler.group(0)[:80] if handler else None
+    """The first script or event handler in a page that the policy will block (an inline one it does
+    not know, or one from another origin), or None."""
+    parser = _Scripts()
+    parser.feed(page)
+    parser.close()
+    return parser.found[0] if parser.found else None
 
 
 def protect(path: Path) -> str | None:
@@ -66,10 +96,10 @@ def protect(path: Path) -> str | None:
     every script, and bind the print button without an inline handler. Returns what the policy
     will block in this page (an inline script or handler it does not know), if anything."""
     page = path.read_text(encoding="utf-8")
-    if 'http-equiv="Content-Security-Policy"' in page:
+    tag = META.format(html.escape(POLICY))
+    if tag in page[:page.find("</head>")]:  # written in an earlier build: the page has not changed since
         return unknown_script(page)
     page = page.replace(*PRINT_HANDLER)
-    tag = META.format(html.escape(POLICY))
     charset = re.search(r"<meta charset=[^>]*>", page, re.I)
     at = charset.end() if charset else page.index("<head>") + len("<head>")
     path.write_text(page[:at] + tag + page[at:], encoding="utf-8")
@@ -77,8 +107,15 @@ def protect(path: Path) -> str | None:
 
 
 def drop_unused(script_files: list) -> list:
-    """The page's scripts without the inline ones this book has no use for (UNUSED_SCRIPTS)."""
-    return [js for js in script_files if not UNUSED_SCRIPTS.match(getattr(js, "attributes", {}).get("body", "") or "")]
+    """The page's scripts without the inline ones this book has no use for (UNUSED_SCRIPTS) and
+    without any from another origin (MathJax's, which Sphinx names on a page with mathematics)."""
+    return [js for js in script_files if not UNUSED_SCRIPTS.match(getattr(js, "attributes", {}).get("body", "") or "")
+            and not elsewhere(getattr(js, "filename", None) or "")]
+
+
+def elsewhere(address: str) -> bool:
+    """Whether an address of a script or style sheet names another origin."""
+    return re.match(r"([a-z][a-z0-9+.-]*:)?//", address.strip(), re.I) is not None
 
 
 def classic_interpreter(module: str) -> str:

@@ -37,7 +37,7 @@ from sphinx.util.osutil import relative_uri
 
 from wpsr.book import slug
 from wpsr.safety import FILE_TYPES, safe_csv, svg_problem
-from wpsr.sphinx_ext.security import drop_unused
+from wpsr.sphinx_ext.security import drop_unused, elsewhere
 
 logger = logging.getLogger(__name__)
 FIGURES = "figures"
@@ -266,6 +266,7 @@ def prune_assets(context: dict) -> None:
     let the rest load without holding up the first paint (``defer``)."""
     body = context.get("body") or ""
     context["script_files"] = drop_unused(context.get("script_files", []))  # last: after every extension added its own
+    context["css_files"] = [c for c in context.get("css_files", []) if not elsewhere(getattr(c, "filename", "") or "")]
     if context.get("pagename") == "search":  # the search page keeps its scripts, but never those of thebe
         context["css_files"] = [c for c in context.get("css_files", []) if THEBE not in getattr(c, "filename", str(c))]
         context["script_files"] = [js for js in context["script_files"] if THEBE not in (js.filename or "")]
