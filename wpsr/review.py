@@ -38,6 +38,7 @@ from wpsr.data import today
 from wpsr.problems import Problem
 
 RECORD = "reviewed.yaml"
+SHOWN = 5  # contributions a preview names before it says how many more
 SHORT = 12  # hex digits of a cell's digest, to tell cells apart; approval compares the full SHA-256
 HEADER = """\
 # reviewed.yaml: the code of each contribution that a maintainer has read and approved to run.
@@ -408,8 +409,10 @@ def preview_notice() -> str | None:
     waiting = [s.code.key for s in statuses(recorded) if not s.reviewed]
     if not waiting:
         return broken.strip() or None
+    named = ", ".join(waiting[:SHOWN]) + (f" and {len(waiting) - SHOWN} more (`wpsr review --list`)"
+                                          if len(waiting) > SHOWN else "")
     return (f"{broken}Preview: ran the code of {len(waiting)} unreviewed contribution(s) on this machine: "
-            f"{', '.join(waiting)} — the strict build and `wpsr publish` refuse them until a maintainer has "
+            f"{named} — the strict build and `wpsr publish` refuse them until a maintainer has "
             "reviewed them (`wpsr review`)")
 
 
