@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 import re
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
@@ -27,7 +26,7 @@ import vl_convert as vlc
 
 from wpsr.book import slug
 from wpsr.data import source_line
-from wpsr.safety import WPSR_MIME, safe_csv
+from wpsr.safety import WPSR_MIME, chart_spec_element, safe_csv, script_json  # noqa: F401 (script_json: API)
 
 # Okabe & Ito's palette, distinguishable with the common colour-vision deficiencies; its yellow,
 # faint on white, comes last.
@@ -60,14 +59,6 @@ def house_theme() -> alt.theme.ThemeConfig:
             "line": {"strokeWidth": 2.5},
         }
     }
-
-
-def script_json(value: object) -> str:
-    """JSON safe inside a ``<script>`` element: no character can end the element or open a comment."""
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
-    for char in "<>&\u2028\u2029":
-        text = text.replace(char, f"\\u{ord(char):04x}")
-    return text
 
 
 class Figure:
@@ -137,11 +128,6 @@ class Figure:
         """HTML for Jupyter, and for the book the markup without script beside the spec (WPSR_MIME)."""
         vega, svg = self.vega(), self.svg()
         return {"text/html": self._markup(vega, svg), WPSR_MIME: {"html": self._markup(None, svg), "vega": vega}}
-
-
-def chart_spec_element(vega: dict) -> str:
-    """A chart's Vega spec as the inert JSON element ``wpsr-charts.js`` reads."""
-    return f'<script type="application/json" class="wpsr-chart-spec">{script_json(vega)}</script>\n'
 
 
 def figure(chart: alt.TopLevelMixin, *, title: str, description: str,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import unicodedata
 import xml.etree.ElementTree as ElementTree
@@ -56,6 +57,19 @@ def clean_html(markup: str) -> str:
 
     return nh3.clean(markup, tags=OUTPUT_TAGS, attributes=OUTPUT_ATTRIBUTES, attribute_filter=_attribute,
                      url_schemes={"http", "https", "mailto", "data"}, link_rel=None, strip_comments=True)
+
+
+def script_json(value: object) -> str:
+    """JSON safe inside a ``<script>`` element: no character can end the element or open a comment."""
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    for char in "<>&\u2028\u2029":
+        text = text.replace(char, f"\\u{ord(char):04x}")
+    return text
+
+
+def chart_spec_element(vega: dict) -> str:
+    """A chart's Vega spec as the inert JSON element ``wpsr-charts.js`` reads."""
+    return f'<script type="application/json" class="wpsr-chart-spec">{script_json(vega)}</script>\n'
 
 
 # --- files a page pulls in -----------------------------------------------------------------

@@ -23,7 +23,6 @@ import os
 from pathlib import Path
 from typing import Any, ClassVar
 
-import pandas as pd
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
@@ -32,7 +31,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.matching import Matcher
 
-from wpsr import contributions, data, processes
+from wpsr import contributions, data
 from wpsr.book import BOOK_ROOT_ENV, CHECKED_ENV, PREVIEW_ENV, toc_files
 from wpsr.editions import SITE_BUILD_ENV, current_edition
 from wpsr.safety import safe_csv
@@ -151,7 +150,7 @@ def _start(app: Sphinx) -> None:
 def _outdated(app: Sphinx, env: Any, added: set, changed: set, removed: set) -> list[str]:
     """Notebooks whose data changed, and pages that say what is next if the day has changed."""
     dated = getattr(env, "wpsr_dated_pages", set()) if getattr(env, "wpsr_build_day", None) != \
-        processes.build_day() else set()
+        data.today() else set()
     return [doc for doc in [*app.wpsr_tracker.stale, *sorted(dated)] if doc in env.all_docs]
 
 
@@ -260,6 +259,8 @@ class TableDirective(doctree.DataDirective):
                    "caption": directives.unchanged}
 
     def run(self) -> list[nodes.Node]:
+        import pandas as pd
+
         resource = self.resource(self.arguments[0])
         frame = resource.load()
         if "where" in self.options:

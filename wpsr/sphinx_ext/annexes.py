@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from docutils import nodes
 
-from wpsr import data, processes
+from wpsr import data
 from wpsr.book import slug
 from wpsr.sphinx_ext import doctree
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CALENDAR_DIR = "calendar"
 e = html.escape
@@ -82,6 +84,8 @@ class ChecklistDirective(doctree.DataDirective):
 
 def ics_files(site: Path) -> None:
     """Write the whole calendar and one file per meeting into the site's calendar/ folder."""
+    from wpsr import processes
+
     frame = processes.processes()
     folder = site / CALENDAR_DIR
     folder.mkdir(exist_ok=True)
@@ -109,6 +113,8 @@ class CalendarDirective(doctree.DataDirective):
     """What is next, then every process in a table that wpsr-filters.js can filter."""
 
     def run(self) -> list[nodes.Node]:
+        from wpsr import processes
+
         resource = self.resource(processes.DATASET)
         frame = processes.processes()
         day = processes.build_day()
@@ -118,6 +124,8 @@ class CalendarDirective(doctree.DataDirective):
                                       + self.table(frame))]
 
     def next_up(self, frame: pd.DataFrame, day: Any) -> str:
+        from wpsr import processes
+
         under_way, coming = processes.upcoming(frame, day)
         undated = frame[(~frame.dates_confirmed) & (frame.year >= day.year)]
 
@@ -139,6 +147,7 @@ class CalendarDirective(doctree.DataDirective):
         return "".join(parts) + "</div>"
 
     def downloads(self, resource: data.Resource) -> str:
+
         return ('<p class="wpsr-calendar-downloads">Download the whole calendar: '
                 f'<a href="{self.site_uri(f"{CALENDAR_DIR}/global-processes.ics")}" download>'
                 "for calendar programs (iCalendar, .ics)</a>, or "
@@ -154,6 +163,8 @@ class CalendarDirective(doctree.DataDirective):
                            ("chapters", "Chapter", chapters)], "Name contains")
 
     def table(self, frame: pd.DataFrame) -> str:
+        from wpsr import processes
+
         rows = []
         for _, r in frame.iterrows():
             ics = (f'<a href="{self.site_uri(f"{CALENDAR_DIR}/{r.id}.ics")}" download>Add to calendar '

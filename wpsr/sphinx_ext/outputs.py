@@ -23,8 +23,7 @@ from typing import Any, ClassVar
 
 from docutils import nodes
 
-from wpsr.charts import chart_spec_element
-from wpsr.safety import WPSR_MIME, clean_html
+from wpsr.safety import WPSR_MIME, chart_spec_element, clean_html
 from wpsr.sphinx_ext.doctree import trusted_html
 
 CELL_FENCE = re.compile(r"\s*(`{3,}|:{3,})\{code-cell\}")
