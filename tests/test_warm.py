@@ -21,8 +21,12 @@ def notebook(*cells: str) -> nbformat.NotebookNode:
 
 @pytest.fixture(scope="module")
 def worker() -> Iterator[ProcessPoolExecutor]:
-    """One warm worker, as the build starts them: every notebook below runs in it, in turn."""
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"), initializer=warm.warm_up) as pool:
+    """One warm worker, as the build starts them: every notebook below runs in it, in turn. (This
+    process has drawn charts already: a worker forked from it would hang on the renderer.)"""
+    import vl_convert
+
+    vl_convert.vegalite_to_svg({"mark": "point", "data": {"values": [{}]}}, vl_version="6.4")  # as serve --watch has
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context(warm.START_METHOD), initializer=warm.warm_up) as pool:
         yield pool
 
 

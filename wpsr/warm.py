@@ -20,6 +20,9 @@ import sys
 import time
 from typing import Any
 
+# Workers start as new processes, never forks of the build: the process that builds (above all
+# `wpsr serve --watch`) may have started vl-convert's runtime, whose threads do not survive a fork.
+START_METHOD = "spawn"
 PRELOADED = ("pandas", "altair", "vl_convert", "wpsr", "wpsr.charts", "wpsr.data", "wpsr.tables")
 _SHELL: Any = None
 

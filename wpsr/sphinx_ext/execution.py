@@ -158,7 +158,7 @@ def execute_ahead(app: Sphinx, env: Any, docnames: list[str]) -> None:
     for _, path, _, _, _ in todo:
         logger.info(f"{path}: Executing notebook, ahead of reading")
     started = time.perf_counter()
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(warm.START_METHOD),
                              initializer=warm.warm_up) as pool:  # warm workers: the toolkit imported once each
         running = {pool.submit(warm.run, notebook, str(path.parent), config.execution_timeout,
                                {data.DEPENDENCY_LOG_ENV: tracker.log_env(docname)}): (docname, path, read_fmt, same)
