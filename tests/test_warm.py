@@ -26,7 +26,8 @@ def worker() -> Iterator[ProcessPoolExecutor]:
     import vl_convert
 
     vl_convert.vegalite_to_svg({"mark": "point", "data": {"values": [{}]}}, vl_version="6.4")  # as serve --watch has
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context(warm.START_METHOD), initializer=warm.warm_up) as pool:
+    start = multiprocessing.get_context(warm.START_METHOD)
+    with ProcessPoolExecutor(1, mp_context=start, initializer=warm.warm_up) as pool:
         yield pool
 
 
