@@ -29,6 +29,7 @@ bench: $(READY)         ## build speed, page weights and Lighthouse figures for 
 	$(BIN)/python benchmarks/build_speed.py
 	$(BIN)/python benchmarks/readers.py
 	$(BIN)/python benchmarks/scale.py --contributions 3 23 60
+	$(BIN)/python benchmarks/kernels.py --contributions 58
 	$(BIN)/python benchmarks/reach.py
 
 clean:

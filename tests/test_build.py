@@ -145,11 +145,13 @@ def test_editing_a_csv_re_executes_exactly_the_notebooks_that_read_it(built_book
 def test_a_cell_that_raises_fails_the_build_naming_notebook_line_and_error(built_book: Path, tmp_path: Path) -> None:
     book = copy_book(tmp_path / "book", build_from=built_book)
     page = book / "chapters" / "assets-and-innovations.md"
-    page.write_text(page.read_text() + "\n```{code-cell} ipython3\nshare = 1 / 0\n```\n")
-    line = page.read_text().splitlines().index("share = 1 / 0") + 1
+    cells = page.read_text().count("```{code-cell}")
+    page.write_text(page.read_text() + "\n```{code-cell} ipython3\nshare = 1\nshare = share / 2\n```\n"
+                    "\n```{code-cell} ipython3\nshare = 1\nshare = share / 0\n```\n")  # two cells that start alike
+    line = page.read_text().splitlines().index("share = share / 0")
     result = run_wpsr(book, "build", "--strict")
     assert result.returncode == 1
-    assert f"chapters/assets-and-innovations.md:{line}: code cell" in result.stderr
+    assert f"chapters/assets-and-innovations.md:{line}: code cell {cells + 2} raised" in result.stderr
     assert "raised ZeroDivisionError: division by zero" in result.stderr
 
 

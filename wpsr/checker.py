@@ -140,15 +140,24 @@ def _option_values(lines: list[str]) -> dict[str, str]:
     return {m.group(1): m.group(2).strip() for m in (re.match(r"\s*:([\w-]+):(.*)", line) for line in head) if m}
 
 
-def substitutions(text: str) -> list[tuple[int, str]]:
-    """Every MyST substitution (``{{ … }}``) in a page's text, after its front matter: (line, expression)."""
+def code_cells(text: str) -> list[tuple[int, str]]:
+    """A page's code cells, after its front matter: (line of their first line of code, code)."""
+    return _body_of(text).cells
+
+
+def _body_of(text: str) -> Body:
     lines = text.split("\n")
     end = 0
     if lines and lines[0].strip() == "---":
         end = next((i + 1 for i, line in enumerate(lines[1:], 1) if line.strip() == "---"), 0)
     body = Body()
     _collect("\n".join(lines[end:]), end + 1, body)
-    return body.substitutions
+    return body
+
+
+def substitutions(text: str) -> list[tuple[int, str]]:
+    """Every MyST substitution (``{{ … }}``) in a page's text, after its front matter: (line, expression)."""
+    return _body_of(text).substitutions
 
 
 def _options(lines: list[str]) -> int:

@@ -98,13 +98,20 @@ def _failed_cell(output: str, root: Path) -> str | None:
                  "an error")
     line, number = "?", "?"
     if cell and path.is_file():
-        text = path.read_text(encoding="utf-8")
-        at = text.find(cell.group(1).splitlines()[0])
-        if at >= 0:
-            line = str(text.count("\n", 0, at) + 1)
-            number = str(text.count("```{code-cell}", 0, at))
+        from wpsr.checker import code_cells
+
+        wanted = _code_only(cell.group(1))
+        found = [(n, at) for n, (at, code) in enumerate(code_cells(path.read_text(encoding="utf-8")), start=1)
+                 if _code_only(code) == wanted]  # the whole cell: two cells may start alike
+        if found:
+            number, line = map(str, found[0])
     return (f"{shown}:{line}: code cell {number} raised {error} — fix the cell, or the data it reads; "
             "the full traceback is above")
+
+
+def _code_only(code: str) -> list[str]:
+    """A cell's lines of code, without its options and blank lines, to compare two copies of it."""
+    return [ln.rstrip() for ln in code.splitlines() if ln.strip() and not ln.startswith(":") and ln.strip() != "---"]
 
 
 def cmd_build(args: argparse.Namespace) -> int:
