@@ -3,7 +3,6 @@ and come back with their outputs as a kernel records them."""
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -26,7 +25,7 @@ def worker() -> Iterator[ProcessPoolExecutor]:
     import vl_convert
 
     vl_convert.vegalite_to_svg({"mark": "point", "data": {"values": [{}]}}, vl_version="6.4")  # as serve --watch has
-    start = multiprocessing.get_context(warm.START_METHOD)
+    start = warm.start_method()
     with ProcessPoolExecutor(1, mp_context=start, initializer=warm.warm_up) as pool:
         yield pool
 

@@ -20,11 +20,19 @@ import sys
 import time
 from typing import Any
 
-# Workers start as new processes, never forks of the build: the process that builds (above all
-# `wpsr serve --watch`) may have started vl-convert's runtime, whose threads do not survive a fork.
-START_METHOD = "spawn"
-PRELOADED = ("pandas", "altair", "vl_convert", "wpsr", "wpsr.charts", "wpsr.data", "wpsr.tables")
+PRELOADED = ("pandas", "altair", "vl_convert", "nbformat", "IPython", "wpsr", "wpsr.charts", "wpsr.data", "wpsr.tables")
 _SHELL: Any = None
+
+
+def start_method() -> Any:
+    """How workers start: forked from a server process that has imported PRELOADED once (and stays,
+    so `wpsr serve --watch` pays it once), never forked from the build itself, which may have
+    started vl-convert's runtime, whose threads do not survive a fork."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(list(PRELOADED))
+    return context
 
 
 def warm_up() -> None:

@@ -18,7 +18,6 @@ import contextlib
 import functools
 import hashlib
 import json
-import multiprocessing
 import os
 import shutil
 import time
@@ -158,7 +157,7 @@ def execute_ahead(app: Sphinx, env: Any, docnames: list[str]) -> None:
     for _, path, _, _, _ in todo:
         logger.info(f"{path}: Executing notebook, ahead of reading")
     started = time.perf_counter()
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(warm.START_METHOD),
+    with ProcessPoolExecutor(workers, mp_context=warm.start_method(),
                              initializer=warm.warm_up) as pool:  # warm workers: the toolkit imported once each
         running = {pool.submit(warm.run, notebook, str(path.parent), config.execution_timeout,
                                {data.DEPENDENCY_LOG_ENV: tracker.log_env(docname)}): (docname, path, read_fmt, same)
