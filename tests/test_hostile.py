@@ -208,3 +208,12 @@ def test_a_contribution_without_front_matter_or_linked_from_outside_stops_the_bu
     page.symlink_to(outside)
     assert [p.message for p in source_problems()] == [f"a link to {outside}, outside the book"]
 
+
+def test_a_figure_file_over_its_limit_is_refused() -> None:
+    from wpsr.sphinx_ext.webpage import MAX_FIGURE_BYTES, file_problem
+
+    assert file_problem("csv", "data:text/csv,x", b"a,b\n" + b"1,2\n" * 10) is None
+    big = b"a,b\n" + b"1,2\n" * (MAX_FIGURE_BYTES // 4 + 1)
+    assert "over the limit" in (file_problem("csv", "data:text/csv,x", big) or "")
+    assert "not one a figure writes" in (file_problem("html", "data:text/html,x", b"<p>") or "")
+

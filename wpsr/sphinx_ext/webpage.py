@@ -41,6 +41,7 @@ from wpsr.sphinx_ext.security import drop_unused, elsewhere
 
 logger = logging.getLogger(__name__)
 FIGURES = "figures"
+MAX_FIGURE_BYTES = 2_000_000  # a figure's SVG, PNG or CSV in the site
 SHARE_IMAGE = "wpsr-share.png"
 OPEN_TAG = "show-input"  # a code cell with this tag stays open
 DESCRIPTION_LENGTH = 200
@@ -118,6 +119,9 @@ def file_problem(ext: str, uri: str, content: bytes) -> str | None:
     """Why a file a figure carries may not become a file of the site, or None."""
     if ext not in FILE_TYPES or not uri.lower().startswith(FILE_TYPES[ext]):
         return f"a {ext!r} file from a {uri[:30]!r} address is not one a figure writes (SVG, PNG or CSV)"
+    if len(content) > MAX_FIGURE_BYTES:
+        return (f"it is {len(content):,} bytes, over the limit of {MAX_FIGURE_BYTES:,} for a figure's file: "
+                "show fewer points, or aggregate the data")
     if ext == "svg":
         problem = svg_problem(content)
         return f"the SVG image is refused: {problem}" if problem else None
