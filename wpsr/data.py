@@ -3,7 +3,8 @@
 Each CSV is described once in ``data/datapackage.json`` (fields, types, constraints,
 source, licence). :func:`load` reads a resource, checks every cell against its Table
 Schema and returns a typed DataFrame; any problem raises :class:`DataError` whose
-lines read ``path:line: field: what is wrong — how to fix it``.
+lines read ``path:line: field: what is wrong — how to fix it``. The Table Schema itself (cell
+types, fields, row rules) is ``wpsr.schema``; how current each dataset is, ``wpsr.provenance``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -24,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from wpsr.book import SCHEME, WEB_ADDRESS, book_root
 from wpsr.problems import Problem, display
+from wpsr.provenance import CADENCES, Age, age_problems, today  # noqa: F401 (CADENCES, today: wpsr.data's API)
+from wpsr.schema import CONSTRAINTS, PANDAS_DTYPES, PARSERS, Field, broken_row_rules
 
 if TYPE_CHECKING:  # pandas loads when a dataset is first read: `wpsr check` never pays for it
     import pandas as pd
@@ -44,164 +47,7 @@ class DataError(Exception):
         super().__init__("\n".join(map(str, problems)))
 
 
-# --- cell types -------------------------------------------------------------------
-
-def _parse_integer(text: str) -> int:
-    if not re.fullmatch(r"[+-]?\d+", text):
-        raise ValueError
-    return int(text)
-
-
-def _parse_number(text: str) -> float:
-    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", text):
-        raise ValueError
-    return float(text)
-
-
-def _parse_boolean(text: str) -> bool:
-    if text not in ("true", "false"):
-        raise ValueError
-    return text == "true"
-
-
-def _parse_year(text: str) -> int:
-    if not re.fullmatch(r"\d{4}", text):
-        raise ValueError
-    return int(text)
-
-
-def _parse_date(text: str) -> dt.date:
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):  # Python alone would take 20230710 too
-        raise ValueError
-    return dt.date.fromisoformat(text)
-
-
-def _parse_time(text: str, format: str = "default") -> str:
-    """A time as Frictionless reads it: HH:MM:SS by default, HH:MM with the format "%H:%M"."""
-    seconds = "" if format == "%H:%M" else ":[0-5]\\d"
-    if not re.fullmatch(rf"([01]\d|2[0-3]):[0-5]\d{seconds}", text):
-        raise ValueError
-    return text
-
-
-_PARSERS: dict[str, tuple[Callable[[str], Any], str]] = {
-    "string": (str, "text"),
-    "integer": (_parse_integer, "a whole number such as 2023"),
-    "number": (_parse_number, "a number such as 12.5 (a dot for decimals, no thousands separator)"),
-    "year": (_parse_year, "a four-digit year such as 2023"),
-    "date": (_parse_date, "a date written YYYY-MM-DD"),
-    "time": (_parse_time, "a time written HH:MM:SS (HH:MM with the format %H:%M)"),
-    "boolean": (_parse_boolean, "true or false"),
-}
-CONSTRAINTS = ("required", "unique", "enum", "minimum", "maximum", "pattern", "minLength", "maxLength")
-_PANDAS_DTYPES = {"integer": "Int64", "year": "Int64", "number": "Float64", "boolean": "boolean",
-                  "string": "string", "time": "string"}
-
-
-@dataclass(frozen=True)
-class Field:
-    """One column of a Table Schema."""
-
-    name: str
-    type: str
-    title: str
-    description: str
-    constraints: dict[str, Any]
-    format: str = "default"
-
-    @property
-    def required(self) -> bool:
-        return bool(self.constraints.get("required"))
-
-    def check(self, text: str) -> tuple[Any, str | None]:
-        """Return the typed value of one cell and, if it breaks a rule, what to fix."""
-        if text == "":
-            return None, ("a value is required here — fill it in" if self.required else None)
-        parse, expected = _PARSERS[self.type]
-        try:
-            value = parse(text, self.format) if self.type == "time" else parse(text)
-        except ValueError:
-            return None, f"{text!r} is not {expected} — correct the value"
-        c = self.constraints
-        if "enum" in c and value not in c["enum"]:
-            allowed = ", ".join(map(str, c["enum"]))
-            return value, f"{text!r} is not an allowed value — use one of: {allowed}"
-        if "minimum" in c and value < _bound(self.type, c["minimum"]):
-            return value, f"{text} is below the minimum {c['minimum']} — correct the value"
-        if "maximum" in c and value > _bound(self.type, c["maximum"]):
-            return value, f"{text} is above the maximum {c['maximum']} — correct the value"
-        if "pattern" in c and not re.fullmatch(c["pattern"], text):
-            return value, f"{text!r} does not match the pattern {c['pattern']} — correct the value"
-        if "maxLength" in c and len(text) > c["maxLength"]:
-            return value, f"is {len(text)} characters long, over {c['maxLength']} — shorten it"
-        if "minLength" in c and len(text) < c["minLength"]:
-            return value, f"is {len(text)} characters long, under {c['minLength']} — complete it"
-        return value, None
-
-
-def _broken_row_rules(rules: list[dict[str, Any]], record: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    """Rules across the cells of one row (``wpsr:rowRules`` in a schema): (field, message) per break.
-
-    ``{"field": "end", "notBefore": "start"}``; ``{"field": "start", "requiredWhen": {"dates_confirmed": true}}``;
-    ``{"field": "start", "emptyWhen": {"dates_confirmed": false}}``; ``{"field": "date", "notInFuture": true}``
-    (not after the day of the check: $SOURCE_DATE_EPOCH, else today).
-    """
-    for rule in rules:
-        name, value = rule["field"], record.get(rule["field"])
-        if rule.get("notInFuture") and value is not None and value > today():
-            yield name, f"{_cell(value)} is in the future (today is {today().isoformat()}) — record what has happened"
-        other = rule.get("notBefore")
-        if other and value is not None and record.get(other) is not None and value < record[other]:
-            yield name, f"{_cell(value)} is before {other} {_cell(record[other])} — correct the dates"
-        for key, wanted in rule.get("requiredWhen", {}).items():
-            if record.get(key) == wanted and value is None:
-                yield name, (f"a value is required when {key} is {_cell(wanted)} — fill it in, "
-                             f"or set {key} to {_cell(not wanted)}")
-        for key, wanted in rule.get("emptyWhen", {}).items():
-            if record.get(key) == wanted and value is not None:
-                yield name, (f"{_cell(value)} is given but {key} is {_cell(wanted)} — remove the value, "
-                             f"or set {key} to {_cell(not wanted)} if it is confirmed")
-
-
-def today() -> dt.date:
-    """The day of the check or build: $SOURCE_DATE_EPOCH (for reproducible builds), else today."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date() if epoch else dt.date.today()
-
-
-def _cell(value: Any) -> str:
-    """A value as it is written in the CSV."""
-    return str(value).lower() if isinstance(value, bool) else str(value)
-
-
-def _bound(field_type: str, bound: Any) -> Any:
-    return dt.date.fromisoformat(bound) if field_type == "date" else bound
-
-
 # --- resources --------------------------------------------------------------------
-
-CADENCES = {  # wpsr:cadence: how often a dataset's source publishes a new edition
-    "annual": "every year", "biennial": "every two years", "irregular": "when the source changes",
-    "fixed": "never: a record of one event",
-}
-
-
-@dataclass(frozen=True)
-class Age:
-    """How current a dataset is: the edition transcribed (as of), its source's cadence, the next one due."""
-
-    as_of: dt.date
-    cadence: str
-    next_release: dt.date | None
-    precision: int = 3  # the as-of date is known to the year (1), the month (2) or the day (3)
-
-    @property
-    def shown(self) -> str:
-        return f"{self.as_of:{['%Y', '%B %Y', '%-d %B %Y'][self.precision - 1]}}"
-
-    def due(self, today: dt.date) -> bool:
-        return self.next_release is not None and self.next_release <= today
-
 
 @dataclass(frozen=True)
 class Resource:
@@ -337,7 +183,7 @@ class Resource:
                         problem(line, f"{text!r} repeats line {first} — values must be unique", field.name)
                 record[field.name] = value
                 column.append(value)
-            for field, message in _broken_row_rules(self.descriptor["schema"].get("wpsr:rowRules", []), record):
+            for field, message in broken_row_rules(self.descriptor["schema"].get("wpsr:rowRules", []), record):
                 problem(line, message, field)
             if key_fields:
                 key = tuple(record[k] for k in key_fields)
@@ -358,7 +204,7 @@ class Resource:
         if problems:
             return None, problems
         frame = pd.DataFrame({
-            f.name: pd.Series(col, dtype=_PANDAS_DTYPES.get(f.type, "object"))
+            f.name: pd.Series(col, dtype=PANDAS_DTYPES.get(f.type, "object"))
             for f, col in zip(self.fields, columns, strict=True)
         })
         for f in self.fields:
@@ -477,7 +323,7 @@ class DataPackage:
             if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", r["name"]):
                 bad(where, "the name is not lower-case letters, digits, '-', '.' or '_'", "rename it")
             near = f'"name": "{r["name"]}"'
-            for problem, hint in _age_problems(r):
+            for problem, hint in age_problems(r):
                 bad(where, problem, hint, near)
             if problem := self._outside(r["path"]):
                 bad(f"{where}.path", problem, "give the CSV's file name, relative to data/ (e.g. internet_use.csv), "
@@ -502,9 +348,9 @@ class DataPackage:
                     "in the order of the CSV's header", '"fields"', near)
                 continue
             for k, f in enumerate(fields):
-                if f.get("type", "string") not in _PARSERS:
+                if f.get("type", "string") not in PARSERS:
                     bad(f"{where}.schema.fields[{k}]", f"unknown type {f.get('type')!r}",
-                        f"use one of: {', '.join(_PARSERS)}", near)
+                        f"use one of: {', '.join(PARSERS)}", near)
                 if f.get("format", "default") not in ("default", *(["%H:%M"] if f.get("type") == "time" else [])):
                     bad(f"{where}.schema.fields[{f.get('name', k)}].format", f"the format {f['format']!r} is not "
                         "read by wpsr", "leave it out (the default), or for a time without seconds use %H:%M", near)
@@ -554,27 +400,6 @@ class DataPackage:
         if path.endswith("/") or resolved.is_dir():
             return f"the path {path!r} names a folder, not a CSV file"
         return None
-
-
-def _age_problems(resource: dict[str, Any]) -> list[tuple[str, str]]:
-    """What is wrong with a resource's wpsr:asOf, wpsr:cadence and wpsr:nextRelease."""
-    out = []
-    cadence = resource.get("wpsr:cadence")
-    if cadence not in CADENCES:
-        out.append((f"wpsr:cadence is {cadence!r}", f"say how often the source publishes: {', '.join(CADENCES)}"))
-    for key in ("wpsr:asOf", "wpsr:nextRelease"):
-        value = resource.get(key)
-        if value is None and (key == "wpsr:asOf" or cadence not in ("fixed", None)):
-            out.append((f"{key} is missing", "give a date, YYYY-MM-DD: when the data transcribed was published"
-                        if key == "wpsr:asOf" else "give the date, YYYY-MM-DD, the next edition is expected"))
-        elif key == "wpsr:asOf" and not (isinstance(value, str) and re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value)):
-            out.append((f"{key} {value!r} is not a date", "write it YYYY-MM-DD (or YYYY-MM, or YYYY, as far as known)"))
-        elif key != "wpsr:asOf" and value is not None and not (isinstance(value, str)
-                                                             and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)):
-            out.append((f"{key} {value!r} is not a date", "write it YYYY-MM-DD"))
-    if cadence == "fixed" and resource.get("wpsr:nextRelease"):
-        out.append(("a fixed dataset has a wpsr:nextRelease", "remove it, or give the cadence of its source"))
-    return out
 
 
 def _names(fields: Any) -> list[str]:
