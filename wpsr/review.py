@@ -406,7 +406,7 @@ def preview_notice() -> str | None:
         recorded = records()
     except ReviewError as err:
         recorded, broken = {}, f"{err.problem}\n"
-    waiting = [s.code.key for s in statuses(recorded) if not s.reviewed]
+    waiting = [s.code.key for s in statuses(recorded) if not s.recorded]  # recorded: no parse by myst-nb here
     if not waiting:
         return broken.strip() or None
     named = ", ".join(waiting[:SHOWN]) + (f" and {len(waiting) - SHOWN} more (`wpsr review --list`)"

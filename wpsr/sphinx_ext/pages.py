@@ -242,8 +242,6 @@ def _key_messages(env: Any, docname: str) -> tuple[Any, list[nodes.Node]]:
 def _subtopics(env: Any, docname: str) -> tuple[Any, list[nodes.Node]]:
     """Every sub-topic the experts proposed, with the contributions that answer it, and a chart of
     coverage by chapter."""
-    from wpsr import coverage
-
     everything, titles, rows = _summaries(env), _chapters(env), list(contrib.subtopics().values())
     answering: dict[str, list[contrib.Summary]] = {}
     for s in everything:
@@ -251,6 +249,8 @@ def _subtopics(env: Any, docname: str) -> tuple[Any, list[nodes.Node]]:
     printed = _print_edition()
 
     def build() -> list[nodes.Node]:
+        from wpsr import coverage  # pandas and Altair: only when the page is written, not to compare digests
+
         out: list[nodes.Node] = [trusted_html(coverage.chart(set(answering))._repr_html_())]
         for number, _, title in titles:
             cells = []
