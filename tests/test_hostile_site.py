@@ -23,6 +23,7 @@ EMAIL = "private-author@example.org"
 PWNED = "window.__pwned = 1"
 ALERT = "alert(1)"
 HANDLER_IN_TAG = r"<[a-zA-Z][^>]*\son\w+\s*="  # an event handler on an element, not quoted as text
+PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="  # 1×1
 RUNNABLE_PWNED = r"<script(?![^>]*application/json)[^>]*>[^<]*__pwned"  # an inert JSON element may quote it
 
 # Script by every route a contribution's text can take; the checker refuses each, and the preview
@@ -87,6 +88,13 @@ display({{WPSR_MIME: {{"html": '<figure><p>A figure</p></figure>',
 wpsr.table(pd.DataFrame({{"name": ['=HYPERLINK("https://example.org","x")'], "value": [-3.5]}}),
            caption="A table", sources="internet-use", name="formulas")
 ```
+
+```{{code-cell}} ipython3
+import base64
+from IPython.display import Image
+
+Image(data=base64.b64decode("{PNG}"))  # an image a cell draws is published
+```
 """
 SVG_CELL = f"""```{{code-cell}} ipython3
 import base64
@@ -97,6 +105,12 @@ svg = '<svg xmlns="http://www.w3.org/2000/svg"><script>{PWNED}</script></svg>'
 uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 display({{WPSR_MIME: {{"html": f'<figure><img src="{{uri}}" data-wpsr-file="evil.svg" alt="x"></figure>',
                      "vega": None}}}}, raw=True)
+```
+
+```{{code-cell}} ipython3
+from IPython.display import SVG
+
+SVG('<svg xmlns="http://www.w3.org/2000/svg"><script>{PWNED}</script></svg>')
 ```
 """
 FILES_BODY = """```{literalinclude} ../../secret.txt
@@ -180,6 +194,8 @@ def test_the_preview_publishes_none_of_it_and_says_where(hostile: tuple[Path, su
                     "a .html file is not offered"):
         assert message in said, message
     assert "raw HTML is not published" not in said.split("hostile-routes.md:")[0]  # the comment is not refused
+    assert re.search(r"hostile-routes\.md(:\d+)?: WARNING: the image of '[^']*jupyter_execute/[0-9a-f]+\.svg' is "
+                     r"refused: the SVG image is refused", said)  # an SVG a cell draws, with script
     assert not (book / "contributions" / "MARKER").exists() and not (book / "MARKER").exists()
     site = book / "_build" / "html"
     for path in site.rglob("*"):
@@ -295,6 +311,7 @@ def test_hostile_outputs_run_no_script_after_a_real_publish(published: tuple[Pat
     edition = next(p for p in site.iterdir() if p.is_dir() and p.name[:4].isdigit())
     page = (edition / "contributions" / "hostile-outputs.html").read_text(encoding="utf-8")
     assert "<td>ok</td>" in page  # the table the cell drew is published, its script is not
+    assert re.search(r'<img [^>]*src="\.\./_images/[0-9a-f]+\.png"', page)  # and so is the image it drew
     assert not re.search(RUNNABLE_PWNED, page) and not re.search(HANDLER_IN_TAG, page)
     with serving(site) as url:
         seen = visit(browser, f"{url}/{edition.name}/contributions/hostile-outputs.html")
