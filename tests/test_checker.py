@@ -270,3 +270,15 @@ def test_allowed_html_in_the_teams_pages_passes(book: Path) -> None:
     page.write_text(page.read_text(encoding="utf-8") + '\n<abbr title="United Nations">UN</abbr> and '
                     '<a href="https://un.org">a link</a><br>\n', encoding="utf-8")
     assert check() == []
+
+
+def test_the_report_check_is_kept_until_a_source_changes(book: Path, tmp_path: Path) -> None:
+    from wpsr.checker import check_report
+
+    cache = tmp_path / "check.json"
+    assert check_report(cache) == check() == [] and cache.is_file()
+    path = book / "contributions" / f"{GOOD}.md"
+    path.write_text(GOOD_TEXT.replace("chapter: 1\n", "chapter: 1\nkeyword: x\n", 1), encoding="utf-8")
+    found = check_report(cache)
+    assert [f.message for f in found] == ["unknown field 'keyword' (the build ignores it)"]
+    assert check_report(cache) == found  # read back from the cache, the same problems

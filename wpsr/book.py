@@ -160,6 +160,16 @@ def source_problems() -> list:
     return problems
 
 
+WATCHED = ("chapters", "contributions", "annexes", "data")  # with the book's top-level .md and .yml files
+
+
+def source_state(root: Path) -> dict[str, int]:
+    """Every source file a build reads, with its modification time."""
+    files = [*root.glob("*.md"), *root.glob("*.yml"), *root.glob("*.yaml"),
+             *(p for folder in WATCHED for p in (root / folder).rglob("*") if p.is_file())]
+    return {str(p): p.stat().st_mtime_ns for p in files if not p.name.startswith(".")}
+
+
 def page_title(docname: str) -> str:
     """A page's title: its first level-1 heading."""
     path = book_root() / f"{docname}.md"

@@ -634,6 +634,30 @@ def check_page(path: Path) -> list[Problem]:
     return found
 
 
+def check_report(cache: Path) -> list[Problem]:
+    """``check()`` of the whole report, kept in `cache` and reused while no source file of the book,
+    and no module of the toolkit, has changed (a no-op preview then reads no contribution)."""
+    import hashlib
+    import json
+
+    from wpsr.book import source_state
+
+    here = Path(__file__).parent
+    toolkit = {str(p): p.stat().st_mtime_ns for p in [*here.glob("*.py"), *here.glob("*.yaml")]}  # the specification
+    stamp = hashlib.sha256(json.dumps(sorted({**source_state(book_root()), **toolkit}.items())).encode()).hexdigest()
+    try:
+        saved = json.loads(cache.read_text(encoding="utf-8"))
+        if saved["stamp"] == stamp:
+            return [Problem(**{**finding, "path": Path(finding["path"])}) for finding in saved["findings"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    findings = check()
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_text(json.dumps({"stamp": stamp, "findings": [{**f.__dict__, "path": str(f.path)} for f in findings]}),
+                     encoding="utf-8")
+    return findings
+
+
 def check(paths: list[Path] | None = None) -> list[Problem]:
     """Check the named contributions, or every file in contributions/, and their place in _toc.yml."""
     context = Context()

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from wpsr import data
-from wpsr.book import CHECKED_ENV, PREVIEW_ENV, book_root
+from wpsr.book import CHECKED_ENV, PREVIEW_ENV, book_root, source_state
 from wpsr.derive import DERIVATIONS, derive
 from wpsr.editions import EditionError
 from wpsr.publish import PublishError
@@ -304,16 +304,6 @@ def cmd_cff(args: argparse.Namespace) -> int:
     path.write_text(citation_cff(), encoding="utf-8")
     print(f"Wrote {path}.")
     return 0
-
-
-WATCHED = ("chapters", "contributions", "annexes", "data")  # with the book's top-level .md and .yml files
-
-
-def source_state(root: Path) -> dict[str, int]:
-    """Every source file a build reads, with its modification time."""
-    files = [*root.glob("*.md"), *root.glob("*.yml"), *root.glob("*.yaml"),
-             *(p for folder in WATCHED for p in (root / folder).rglob("*") if p.is_file())]
-    return {str(p): p.stat().st_mtime_ns for p in files if not p.name.startswith(".")}
 
 
 def watch(root: Path, rebuild: Callable[[], object], *, every: float = 0.3) -> None:

@@ -120,13 +120,13 @@ def _validate_data(app: Sphinx) -> None:
 def _check_contributions(app: Sphinx) -> None:
     """Refuse contributions that break the specification; in a preview, keep each page's problems
     for the banner at its top (``pages.VIEWS["problems"]``) instead."""
-    from wpsr.checker import check
+    from wpsr.checker import check_report
 
     app.wpsr_findings = {}
     preview = bool(os.environ.get(PREVIEW_ENV))
     if os.environ.get(CHECKED_ENV) and not preview:
         return  # `wpsr build --strict` checked them before it started Sphinx
-    findings = check()
+    findings = check_report(Path(app.doctreedir).parent / "wpsr-check.json")
     if preview:
         for finding in findings:
             docname = Path(str(finding.path)).with_suffix("").as_posix()
