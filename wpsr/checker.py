@@ -9,191 +9,22 @@ from __future__ import annotations
 
 import ast
 import difflib
-import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
 
 import pycountry
 import yaml
 
-from wpsr.book import SCHEME, WEB_ADDRESS, book_root, chapters, parse_yaml, safe_link, toc_files, yaml_error
-from wpsr.contributions import FOLDER, NOTEBOOK_KEYS, Contribution, files, read, specification, subtopics
+from wpsr.body import Body, collect, parse, word_count  # noqa: F401 (word_count: the checker's API)
+from wpsr.book import SCHEME, book_root, chapters, parse_yaml, safe_link, toc_files, yaml_error
+from wpsr.contributions import FOLDER, Contribution, files, read, specification, subtopics
 from wpsr.editions import SUBSTITUTIONS
+from wpsr.metadata import MetadataRules
 from wpsr.problems import Problem, display
-from wpsr.safety import invisible_characters
 
-ORCID = re.compile(r"\d{4}-\d{4}-\d{4}-\d{3}[\dX]")
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-DIRECTIVE = re.compile(r"\{([\w:-]+)\}")
-TABLE_DIRECTIVES = {"table", "list-table", "csv-table"}
-NOT_PROSE = TABLE_DIRECTIVES | {"code-cell", "code", "code-block", "math", "raw", "glue:figure", "mermaid"}
-# A link target markdown-it left as text (it does so with javascript: and data: addresses); the
-# link rules (book.safe_link) then judge it like any other.
-LINK_IN_TEXT = re.compile(r"\]\(\s*([a-z][a-z0-9+.-]*:(?:[^()\s]|\([^()\s]*\))*)\)", re.I)
-# Markup in a metadata value, which is shown as typed: HTML tags or entities, MyST roles,
-# Markdown links and code.
-MARKUP = re.compile(r"<[a-z/!?][^>]*>|&#?\w+;|\{[\w:-]+\}`|\]\(|`", re.I)
-
-
-# --- the body, as markdown-it tokens (MyST's own parser) ---------------------------------
-
-@dataclass
-class Body:
-    """What the rules look at in a contribution's body, each with its line in the file."""
-
-    headings: list[tuple[int, int, str]] = field(default_factory=list)  # (level, line, text)
-    cells: list[tuple[int, str]] = field(default_factory=list)  # (line of the code, code)
-    tables: list[int] = field(default_factory=list)  # line of each Markdown table or table directive
-    links: list[tuple[int, str]] = field(default_factory=list)  # (line, target): inline and reference links
-    roles: list[tuple[int, str, str]] = field(default_factory=list)  # (line, role, content)
-    html: list[tuple[int, str]] = field(default_factory=list)  # (line, raw HTML)
-    directives: list[tuple[int, str, str, dict[str, str]]] = field(default_factory=list)  # line, name, arg, options
-    substitutions: list[tuple[int, str]] = field(default_factory=list)  # (line, expression) of each {{ … }}
-    unclosed: list[tuple[int, str]] = field(default_factory=list)  # (line, fence) of fences never closed
-    words: int = 0  # words of prose a reader reads
-
-
-@functools.cache
-def _markdown() -> Any:
-    from markdown_it.renderer import RendererHTML
-    from myst_parser.config.main import MdParserConfig
-    from myst_parser.parsers.mdit import create_md_parser
-
-    return create_md_parser(MdParserConfig(enable_extensions={"colon_fence", "deflist", "substitution"}),
-                            RendererHTML)
-
-
-def parse(contribution: Contribution) -> Body:
-    """The contribution's body as MyST reads it: ATX and setext headings, reference links, HTML."""
-    body = Body()
-    _collect("\n".join(contribution.body), contribution.body_start, body)
-    return body
-
-
-def _words(text: str) -> int:
-    return sum(1 for token in text.split() if re.search(r"\w", token))
-
-
-def _collect(text: str, first_line: int, body: Body) -> None:
-    tokens = _markdown().parse(text)
-    heading = table = 0
-    for index, token in enumerate(tokens):
-        line = first_line + (token.map[0] if token.map else 0)
-        kind = token.type
-        if kind == "heading_open":
-            heading = 1
-            body.headings.append((int(token.tag[1]), line, tokens[index + 1].content.strip()))
-        elif kind == "heading_close":
-            heading = 0
-        elif kind == "table_open":
-            table += 1
-            body.tables.append(line)
-        elif kind == "table_close":
-            table -= 1
-        elif kind == "html_block":
-            body.html.append((line, token.content.strip()))
-        elif kind in ("fence", "colon_fence"):
-            match = DIRECTIVE.match(token.info.strip())
-            name = match.group(1) if match else ""
-            if not _closed(token, text):
-                body.unclosed.append((line, token.markup))
-            if name:
-                body.directives.append((line, name, token.info.strip()[match.end():].strip(),
-                                        _option_values(token.content.splitlines())))
-            if name == "code-cell":
-                body.cells.append((line + 1, token.content))
-            elif name in TABLE_DIRECTIVES:
-                body.tables.append(line)
-            elif name and name not in NOT_PROSE:  # an admonition or a figure: its content is prose
-                lines = token.content.splitlines()
-                skip = _options(lines)
-                _collect("\n".join(lines[skip:]), line + 1 + skip, body)
-        elif kind == "inline":
-            _inline(token, line, body, prose=not heading and not table)
-        elif kind == "substitution_block":
-            body.substitutions.append((line, token.content))
-
-
-def _closed(token: Any, text: str) -> bool:
-    """Whether a fence has its closing line (markdown-it runs an unclosed one to the end of the page)."""
-    lines = text.split("\n")
-    end = token.map[1] if token.map else 0
-    if end - 1 <= token.map[0] or end > len(lines):
-        return False
-    last = lines[end - 1].strip()
-    return last.startswith(token.markup) and not last.strip(token.markup[0])
-
-
-def _option_values(lines: list[str]) -> dict[str, str]:
-    """A directive's options, ``:name: value`` lines or a YAML block, as text."""
-    head = lines[:_options(lines)]
-    if head and head[0].strip() == "---":
-        try:
-            values = yaml.safe_load("\n".join(head[1:-1])) or {}
-        except yaml.YAMLError:
-            return {}
-        return {str(k): str(v) for k, v in values.items()} if isinstance(values, dict) else {}
-    return {m.group(1): m.group(2).strip() for m in (re.match(r"\s*:([\w-]+):(.*)", line) for line in head) if m}
-
-
-def code_cells(text: str) -> list[tuple[int, str]]:
-    """A page's code cells, after its front matter: (line of their first line of code, code)."""
-    return _body_of(text).cells
-
-
-def _body_of(text: str) -> Body:
-    lines = text.split("\n")
-    end = 0
-    if lines and lines[0].strip() == "---":
-        end = next((i + 1 for i, line in enumerate(lines[1:], 1) if line.strip() == "---"), 0)
-    body = Body()
-    _collect("\n".join(lines[end:]), end + 1, body)
-    return body
-
-
-def substitutions(text: str) -> list[tuple[int, str]]:
-    """Every MyST substitution (``{{ … }}``) in a page's text, after its front matter: (line, expression)."""
-    return _body_of(text).substitutions
-
-
-def _options(lines: list[str]) -> int:
-    """How many lines of a directive's content are its options (``:name: value`` or a YAML block)."""
-    if lines and lines[0].strip() == "---":
-        return next((i + 1 for i, line in enumerate(lines[1:], 1) if line.strip() == "---"), 0)
-    return next((i for i, line in enumerate(lines) if not re.match(r"\s*:[\w-]+:", line)), len(lines))
-
-
-def _inline(token: Any, line: int, body: Body, *, prose: bool) -> None:
-    for child in token.children or []:
-        if child.type in ("softbreak", "hardbreak"):
-            line += 1
-        elif child.type == "link_open":
-            body.links.append((line, str(child.attrGet("href") or "")))
-        elif child.type == "image":
-            body.links.append((line, str(child.attrGet("src") or "")))
-        elif child.type == "myst_role":
-            body.roles.append((line, child.meta.get("name", ""), child.content))
-            body.words += prose and _words(child.content)
-        elif child.type == "html_inline":
-            body.html.append((line, child.content))
-        elif child.type == "substitution_inline":
-            body.substitutions.append((line, child.content))
-        elif child.type in ("text", "code_inline"):
-            if child.type == "text":  # markdown-it leaves javascript: and data: links as text: still a mistake
-                body.links += [(line, target) for target in LINK_IN_TEXT.findall(child.content)]
-            body.words += prose and _words(child.content)
-            line += child.content.count("\n")
-
-
-def word_count(contribution: Contribution) -> int:
-    return parse(contribution).words
-
-
-# --- metadata ---------------------------------------------------------------------------
+# --- what the rules compare against -------------------------------------------------------
 
 class Context:
     """What the rules compare against: sub-topics, chapters, countries, labels."""
@@ -212,139 +43,6 @@ class Context:
                            for m in re.findall(r"^\(([^)\s]+)\)=\s*$", p.read_text(encoding="utf-8",
                                                                              errors="replace"), re.M)}
         return self.labels
-
-
-class MetadataRules:
-    """Front matter against the specification's ``fields``."""
-
-    def __init__(self, contribution: Contribution, context: Context, report: Callable[..., None]):
-        self.c = contribution
-        self.context = context
-        self.report = report
-
-    def check(self) -> None:
-        fields = specification()["fields"]
-        self.check_object(self.c.meta, fields, ())
-        known = set(fields) | set(NOTEBOOK_KEYS)
-        for key in self.c.meta:
-            if key not in known:
-                close = difflib.get_close_matches(str(key), list(fields), n=1)
-                self.report(self.c.line(key), f"unknown field '{key}' (the build ignores it)",
-                            f"did you mean '{close[0]}'?" if close else "remove it; a contribution's front matter "
-                            "holds only the specification's fields (`wpsr new` writes them)")
-
-    def check_object(self, value: dict, fields: dict[str, Any], path: tuple) -> None:
-        for name, rule in fields.items():
-            where = ".".join(map(str, (*path, name)))
-            if name not in value or value[name] is None or value[name] == "":
-                if rule.get("required"):
-                    self.report(self.c.line(*path), f"missing field '{where}'",
-                                f"add `{name}:` with {rule['help']}")
-                continue
-            self.check_value(value[name], rule, (*path, name))
-
-    def check_value(self, value: Any, rule: dict[str, Any], path: tuple) -> None:
-        where = ".".join(map(str, path))
-        line = self.c.line(*path)
-        kind = rule["type"]
-
-        def bad(what: str) -> None:
-            self.report(line, f"'{where}' {what}", f"it should be {rule['help']}" if "help" in rule else
-                        "see the specification", soft=" words" in what)  # length: a draft may be short
-
-        if kind == "list":
-            if not isinstance(value, list):
-                return bad("is not a list")
-            if len(value) < rule.get("min_items", 0):
-                return bad(f"has {len(value)} item(s), fewer than {rule['min_items']}")
-            if len(value) > rule.get("max_items", len(value)):
-                return bad(f"has {len(value)} items, more than {rule['max_items']}")
-            for index, item in enumerate(value):
-                self.check_value(item, {**rule["items"], "help": rule["items"].get("help", rule.get("help"))},
-                                 (*path, index))
-            return None
-        if kind == "object":
-            if not isinstance(value, dict):
-                return bad("is not a set of `key: value` fields")
-            self.check_object(value, rule["fields"], path)
-            for key in value:
-                if key not in rule["fields"]:
-                    self.report(self.c.line(*path, key), f"unknown field '{where}.{key}'",
-                                "known fields here: " + ", ".join(rule["fields"]))
-            return None
-        check = getattr(self, f"is_{kind}")
-        problem = check(value, rule)
-        if problem:
-            bad(problem)
-        return None
-
-    def is_string(self, value: Any, rule: dict) -> str | None:
-        if not isinstance(value, str) or not value.strip():
-            return "is not text"
-        if hidden := invisible_characters(value):
-            position, name = hidden[0]
-            return (f"holds an invisible character, {name}, at character {position}: it can make text read "
-                    "differently from how it is stored; delete it")
-        if markup := MARKUP.search(value):
-            return (f"holds markup ({markup.group(0)!r}): metadata is plain text, shown as typed; "
-                    "remove the markup")
-        if len(value) > rule.get("max_length", len(value)):
-            return f"is {len(value)} characters long, more than {rule['max_length']}"
-        words = len(value.split())
-        if words < rule.get("min_words", 0):
-            return f"has {words} words, fewer than {rule['min_words']}"
-        if words > rule.get("max_words", words):
-            return f"has {words} words, more than {rule['max_words']}"
-        return None
-
-    def is_country(self, value: Any, rule: dict) -> str | None:
-        if str(value).upper() in self.context.countries and str(value) == str(value).upper():
-            return None
-        close = difflib.get_close_matches(str(value).upper(), sorted(self.context.countries), n=1)
-        return f"is not an ISO 3166-1 alpha-3 country code ({value!r})" + (f"; did you mean {close[0]}?"
-                                                                             if close else "")
-
-    def is_sdg(self, value: Any, rule: dict) -> str | None:
-        goals = specification()["sdgs"]
-        return None if type(value) is int and value in goals else f"is not an SDG number from 1 to 17 ({value!r})"
-
-    def is_chapter(self, value: Any, rule: dict) -> str | None:
-        numbers = [c["number"] for c in self.context.chapters]
-        return None if type(value) is int and value in numbers else f"is not a chapter number ({value!r})"
-
-    def is_status(self, value: Any, rule: dict) -> str | None:
-        statuses = specification()["statuses"]
-        return None if value in statuses else f"is {value!r}, not one of: {', '.join(statuses)}"
-
-    def is_year(self, value: Any, rule: dict) -> str | None:
-        return None if type(value) is int and 1900 <= value <= 2100 else f"is not a four-digit year ({value!r})"
-
-    def is_url(self, value: Any, rule: dict) -> str | None:
-        return None if isinstance(value, str) and WEB_ADDRESS.fullmatch(value) else f"is not a web address ({value!r})"
-
-    def is_email(self, value: Any, rule: dict) -> str | None:
-        return None if isinstance(value, str) and EMAIL.fullmatch(value) else f"is not an email address ({value!r})"
-
-    def is_orcid(self, value: Any, rule: dict) -> str | None:
-        text = str(value).removeprefix("https://orcid.org/")
-        if not ORCID.fullmatch(text):
-            return f"is not an ORCID iD of the form 0000-0000-0000-0000 ({value!r})"
-        total = 0
-        for digit in text.replace("-", "")[:-1]:
-            total = (total + int(digit)) * 2
-        check = (12 - total % 11) % 11
-        return None if text[-1] == ("X" if check == 10 else str(check)) else f"has a wrong check digit ({value!r})"
-
-    def is_subtopic(self, value: Any, rule: dict) -> str | None:
-        row = self.context.subtopics.get(str(value))
-        if row is None:
-            close = difflib.get_close_matches(str(value), list(self.context.subtopics), n=1)
-            return f"names no sub-topic in data/subtopics.csv ({value!r})" + (f"; did you mean {close[0]}?"
-                                                                               if close else "")
-        chapter = self.c.meta.get("chapter")
-        if isinstance(chapter, int) and int(row["chapter"]) != chapter:
-            return f"is a sub-topic of chapter {row['chapter']}, not of chapter {chapter}"
-        return None
 
 
 # --- the whole check -------------------------------------------------------------------
@@ -622,7 +320,7 @@ def check_page(path: Path) -> list[Problem]:
     """A chapter, annex or other page of the report team: raw HTML within the allow-list, safe links."""
     text = path.read_text(encoding="utf-8", errors="replace")
     body = Body()
-    _collect(text, 1, body)
+    collect(text, 1, body)
     found = [Problem(display(path), line, what, how) for line, raw in body.html for what, how in html_problems(raw)]
     found += [Problem(display(path), line, what, how) for line, what, how in file_problems(path.parent, body)]
     found += [Problem(display(path), line, f"the block opened here with {fence} is never closed",

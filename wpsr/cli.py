@@ -98,7 +98,7 @@ def _failed_cell(output: str, root: Path) -> str | None:
                  "an error")
     line, number = "?", "?"
     if cell and path.is_file():
-        from wpsr.checker import code_cells
+        from wpsr.body import code_cells
 
         wanted = _code_only(cell.group(1))
         found = [(n, at) for n, (at, code) in enumerate(code_cells(path.read_text(encoding="utf-8")), start=1)

@@ -194,7 +194,7 @@ def code_of(path: Path) -> Code | None:
 
 @functools.lru_cache(maxsize=512)
 def _code(path: Path, content: str, extensions: tuple[str, ...]) -> Code | None:
-    from wpsr.checker import parse
+    from wpsr.body import parse
 
     contribution, _ = read(path)
     if contribution is None:

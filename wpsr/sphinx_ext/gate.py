@@ -91,7 +91,7 @@ def blank_unknown_keys(text: str) -> tuple[str, list[tuple[str, int]]]:
 def escape_substitutions(text: str, allowed: set[str]) -> tuple[str, list[int]]:
     """A contribution's text with every ``{{ … }}`` that is not a bare name the book defines turned
     into plain text (MyST renders substitutions with Jinja, which can reach Python), and their lines."""
-    from wpsr.checker import substitutions
+    from wpsr.body import substitutions
 
     lines = text.split("\n")
     found = []
