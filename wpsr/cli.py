@@ -169,8 +169,8 @@ def build_once(root: Path, *, builder: str = "html", strict: bool = False, fresh
     if not _check_before_building(root, strict):
         return 1
     from wpsr.review import preview_notice
+    from wpsr.sphinx_ext.execution import LAST_EXECUTED
 
-    unreviewed = None if strict else preview_notice()  # a preview runs unreviewed code here: said after the build
     os.environ[CHECKED_ENV] = "1"
     if strict:
         os.environ.pop(PREVIEW_ENV, None)
@@ -195,6 +195,8 @@ def build_once(root: Path, *, builder: str = "html", strict: bool = False, fresh
 
     result = build(root, builder=builder, strict=strict, fresh=fresh, each_line=show)
     lines, output = result.lines, "\n".join(result.lines)
+    # A preview runs unreviewed code on this machine: say so, of what it executed (if it failed, of all).
+    unreviewed = None if strict else preview_notice(set(LAST_EXECUTED) if result.ok else None)
     if result.ok:
         drafts = sorted(set(re.findall(r"\[wpsr check\] (\S+?):\d+: (?!warning:)", output)))
         print(f"Built in {result.seconds:.1f} s: {root / '_build' / builder / 'index.html'}", flush=True)

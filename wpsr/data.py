@@ -35,6 +35,11 @@ DESCRIPTOR = "datapackage.json"
 # Set by the Sphinx extension while a notebook executes: each load() appends the
 # files it read, so the build knows which notebooks a changed dataset affects.
 DEPENDENCY_LOG_ENV = "WPSR_DEPENDENCY_LOG"
+# Modules of the command line and the build, which a warm worker has loaded but no notebook's output
+# depends on: editing them re-executes no notebook.
+NOT_OUTPUT = ("wpsr.__main__", "wpsr.cli", "wpsr.warm", "wpsr.publish", "wpsr.review", "wpsr.checker", "wpsr.body",
+              "wpsr.metadata", "wpsr.template", "wpsr.serving", "wpsr.pdf", "wpsr.browser", "wpsr.derive",
+              "wpsr.sphinx_ext")
 # The largest CSV a dataset may be: the report shows figures, not raw data (split or aggregate a bigger one).
 MAX_CSV_BYTES = 5_000_000
 
@@ -415,7 +420,7 @@ def log_dependency(*paths: Path) -> None:
     builder, _, log = os.environ.get(DEPENDENCY_LOG_ENV, "").partition(":")
     if log and builder != str(os.getpid()):
         modules = [Path(m.__file__) for name, m in list(sys.modules.items())
-                   if name.split(".")[0] == "wpsr" and getattr(m, "__file__", None)]
+                   if name.split(".")[0] == "wpsr" and not name.startswith(NOT_OUTPUT) and getattr(m, "__file__", None)]
         with open(log, "a", encoding="utf-8") as out:
             out.writelines(f"{p.resolve()}\n" for p in [*paths, *modules])
 

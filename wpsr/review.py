@@ -399,14 +399,17 @@ def refusals() -> list[Problem]:
     return [problem for s in statuses(recorded) if (problem := s.problem())]
 
 
-def preview_notice() -> str | None:
-    """What a preview says about the unreviewed code it ran on this machine (None: there is none)."""
+def preview_notice(executed: set[str] | None = None) -> str | None:
+    """What a preview says about the unreviewed code it ran on this machine (None: there is none):
+    of the contributions it `executed` (paths in the book), or of every one when that is not known."""
     broken = ""
     try:
         recorded = records()
     except ReviewError as err:
         recorded, broken = {}, f"{err.problem}\n"
-    waiting = [s.code.key for s in statuses(recorded) if not s.recorded]  # recorded: no parse by myst-nb here
+    ran = [path for path in gated() if executed is None or key(path) in executed]
+    waiting = [s.code.key for path in ran if (code := code_of(path)) is not None
+               and not (s := status(code, recorded)).recorded]  # recorded: no parse by myst-nb here
     if not waiting:
         return broken.strip() or None
     named = ", ".join(waiting[:SHOWN]) + (f" and {len(waiting) - SHOWN} more (`wpsr review --list`)"

@@ -32,6 +32,9 @@ from wpsr import data, warm
 
 logger = logging.getLogger(__name__)
 STATE_FILE = "wpsr-dependencies.json"
+# The contributions and pages whose notebooks the last build in this process executed (paths in the
+# book): what a preview ran on the author's machine, which the command line says after the build.
+LAST_EXECUTED: set[str] = set()
 
 
 @functools.lru_cache(maxsize=4096)
@@ -56,6 +59,7 @@ class DependencyTracker:
         except (OSError, ValueError):
             self.state = {}
         self.started: dict[str, float] = {}
+        LAST_EXECUTED.clear()
         self.executed_ahead: set[str] = set()
         self.stale = [doc for doc, rec in self.state.items()
                       if any(_digest(self.root / p) != h for p, h in rec["files"].items())]
@@ -111,6 +115,7 @@ class DependencyTracker:
         files = {self._relative(p) for p in log.read_text(encoding="utf-8").split()} if log.exists() else set()
         self.state[docname] = {"source": self._relative(source),
                                "files": {p: _digest(self.root / p) for p in sorted(files)}}
+        LAST_EXECUTED.add(self.state[docname]["source"])
 
     def _relative(self, path: str | Path) -> str:
         """Paths inside the book are kept relative to it, so a copied book stays correct."""
