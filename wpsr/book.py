@@ -45,7 +45,11 @@ def yaml_error(err: yaml.YAMLError, what: str, hint: str) -> tuple[int, str, str
     line = mark.line + 1 if mark else 1
     if isinstance(err, ImpossibleDate):
         return line, str(err.problem), "write a date that exists, as YYYY-MM-DD"
-    return line, f"{what} ({getattr(err, 'problem', None) or str(err).splitlines()[0]})", hint
+    problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+    context = getattr(err, "context_mark", None)
+    if context and mark and context.line != mark.line and getattr(err, "context", None):
+        problem += f", {err.context} on line {context.line + 1}"  # e.g. a list opened there, never closed
+    return line, f"{what} ({problem})", hint
 
 
 BOOK_ROOT_ENV = "WPSR_BOOK_ROOT"
@@ -120,7 +124,7 @@ def toc_files() -> list[str]:
 def source_problems() -> list:
     """What stops the book from being read at all, each located: a broken _toc.yml, a page it lists
     that is missing, and a page that is not UTF-8 text."""
-    from wpsr.problems import Problem
+    from wpsr.problems import Problem, line_at
 
     path = toc_path()
     try:
@@ -136,7 +140,7 @@ def source_problems() -> list:
     for docname in toc_files():
         page = next((book_root() / f"{docname}{suffix}" for suffix in ("", ".md", ".ipynb")
                      if (book_root() / f"{docname}{suffix}").is_file()), None)
-        line = text.count("\n", 0, max(text.find(docname), 0)) + 1
+        line = line_at(text, max(text.find(docname), 0))
         if page is None:
             problems.append(Problem("_toc.yml", line, f"lists '{docname}', but there is no {docname}.md",
                                     "correct the name (without .md), or remove the entry"))
@@ -154,7 +158,7 @@ def source_problems() -> list:
         try:
             raw.decode("utf-8")
         except UnicodeDecodeError as err:
-            problems.append(Problem(page.relative_to(book_root()), raw.count(b"\n", 0, err.start) + 1,
+            problems.append(Problem(page.relative_to(book_root()), line_at(raw, err.start),
                                     f"not UTF-8 text (byte 0x{raw[err.start]:02x})",
                                     "save the file as UTF-8 (most editors: File, Save with encoding)"))
     return problems

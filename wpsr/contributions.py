@@ -19,7 +19,7 @@ import yaml
 
 from wpsr.book import Loader, book_root, chapters, parse_yaml, yaml_error
 from wpsr.data import log_dependency, package
-from wpsr.problems import Problem, display
+from wpsr.problems import Problem, display, line_at
 
 SPECIFICATION = Path(__file__).with_name("specification.yaml")
 FOLDER = "contributions"
@@ -157,7 +157,7 @@ def read(path: Path) -> tuple[Contribution | None, list[Problem]]:
             raise UnicodeDecodeError("utf-8", raw, raw.index(b"\0"), raw.index(b"\0") + 1, "NUL byte")
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
-        return fail(raw.count(b"\n", 0, err.start) + 1, "not a UTF-8 text file (binary or another encoding)",
+        return fail(line_at(raw, err.start), "not a UTF-8 text file (binary or another encoding)",
                     "a contribution is a MyST Markdown notebook: save it as UTF-8 text")
     lines = text.splitlines()
     if not lines or lines[0].strip() != "---":

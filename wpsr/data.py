@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wpsr.book import SCHEME, WEB_ADDRESS, book_root
-from wpsr.problems import Problem, display
+from wpsr.problems import Problem, display, line_at
 from wpsr.provenance import CADENCES, Age, age_problems, today  # noqa: F401 (CADENCES, today: wpsr.data's API)
 from wpsr.schema import CONSTRAINTS, PANDAS_DTYPES, PARSERS, Field, broken_row_rules
 
@@ -129,7 +129,7 @@ class Resource:
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as err:
-            line = raw.count(b"\n", 0, err.start) + 1
+            line = line_at(raw, err.start)
             raise DataError([Problem(self.display_path, line,
                                      f"byte {raw[err.start]:#04x} is not valid UTF-8",
                                      "save the file as UTF-8")]) from None
@@ -308,7 +308,7 @@ class DataPackage:
             start = max(text.find(within), 0) if within else 0
             at = next((a for a in (text.find(near, start), text.find(near)) if a >= 0), -1) if near else -1
             at = text.find(within) if at < 0 and within else at
-            problems.append(Problem(shown, text.count("\n", 0, at) + 1 if at >= 0 else None, message, hint, where))
+            problems.append(Problem(shown, line_at(text, at) if at >= 0 else None, message, hint, where))
 
         resources = self.descriptor.get("resources")
         if not isinstance(resources, list) or not resources:

@@ -27,6 +27,11 @@ class Problem:
         return f"{where}: {label}{what} — {self.hint}"
 
 
+def line_at(text: str | bytes, offset: int) -> int:
+    """The line, counted from 1, of a character (or byte) offset in a text."""
+    return text.count("\n" if isinstance(text, str) else b"\n", 0, offset) + 1
+
+
 def display(path: Path) -> Path:
     """A path as a message shows it: relative to the book when it is inside it."""
     try:

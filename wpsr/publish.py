@@ -35,7 +35,7 @@ from wpsr.editions import (
     previous,
     sha256,
 )
-from wpsr.problems import Problem
+from wpsr.problems import Problem, line_at
 
 MANIFEST = "manifest.json"
 SWITCHER = "switcher.json"
@@ -54,7 +54,7 @@ def read_manifest(path: Path) -> dict[str, Any]:
     try:
         manifest = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as err:
-        line, why = raw.count(b"\n", 0, err.start) + 1, "not UTF-8 text"
+        line, why = line_at(raw, err.start), "not UTF-8 text"
     except json.JSONDecodeError as err:
         line, why = err.lineno, err.msg
     else:

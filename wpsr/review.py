@@ -32,10 +32,10 @@ from pathlib import Path
 
 import yaml
 
-from wpsr.book import SafeLoader, book_root, read_yaml, toc_files
+from wpsr.book import SafeLoader, book_root, read_yaml, toc_files, yaml_error
 from wpsr.contributions import FOLDER, Contribution, files, read
 from wpsr.data import today
-from wpsr.problems import Problem
+from wpsr.problems import Problem, line_at
 
 RECORD = "reviewed.yaml"
 SHOWN = 5  # contributions a preview names before it says how many more
@@ -218,7 +218,7 @@ def _unseen(contribution: Contribution, cells: tuple[Cell, ...], extensions: tup
     where, text = key(contribution.path), contribution.text
     odd = ODD_BREAKS.search(text.replace("\r\n", "\n"))
     if odd:
-        line = text.replace("\r\n", "\n").count("\n", 0, odd.start()) + 1
+        line = line_at(text.replace("\r\n", "\n"), odd.start())
         return Problem(where, line, f"a line break other than a newline (U+{ord(odd.group()):04X})",
                        "save the file with ordinary line ends: MyST and `wpsr review` would see different code")
     config = MdParserConfig(enable_extensions=set(extensions))
@@ -283,13 +283,10 @@ def parse_records(raw: bytes) -> dict[str, Record]:
     try:
         node = yaml.compose(raw.decode("utf-8"), Loader=SafeLoader)
     except UnicodeDecodeError as err:
-        raise broken(raw.count(b"\n", 0, err.start) + 1, "not UTF-8 text") from None
+        raise broken(line_at(raw, err.start), "not UTF-8 text") from None
     except yaml.YAMLError as err:
-        mark, context = getattr(err, "problem_mark", None), getattr(err, "context_mark", None)
-        what = getattr(err, "problem", None) or str(err).splitlines()[0]
-        if context and mark and context.line != mark.line and getattr(err, "context", None):
-            what += f", {err.context} on line {context.line + 1}"  # e.g. a list opened there, never closed
-        raise broken(mark.line + 1 if mark else 1, f"not valid YAML ({what})") from None
+        line, what, _ = yaml_error(err, "not valid YAML", REWRITE)
+        raise broken(line, what) from None
     if node is None:
         return {}
     if not isinstance(node, yaml.MappingNode):
