@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.ready
 
-.PHONY: html serve test lint bench clean
+.PHONY: html serve test quick lint bench clean
 
 $(READY): requirements.txt constraints.txt pyproject.toml package.json package-lock.json
 	python3 -m venv $(VENV)
@@ -24,6 +24,9 @@ test: $(READY)          ## the whole test suite, as CI runs it
 	$(BIN)/wpsr check
 	$(BIN)/wpsr data status --warn
 	$(BIN)/pytest
+
+quick: $(READY)        ## the edit-test loop: every test that neither builds the whole book nor drives Chromium
+	$(BIN)/pytest -q -m "not browser and not build"
 
 bench: $(READY)         ## build speed, page weights and Lighthouse figures for the README
 	$(BIN)/python benchmarks/build_speed.py

@@ -85,6 +85,7 @@ def test_nothing_identifying_is_written(logs: list[Path], tmp_path: Path) -> Non
         assert not re.search(r"\d+\.\d+\.\d+\.\d+|2001:db8|Mozilla|Googlebot|alice|:\d\d:\d\d", text), path
 
 
+@pytest.mark.build
 def test_no_ip_address_or_user_agent_in_the_data_or_the_site(site: Path) -> None:
     ip = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
     for folder in (ROOT / "data", site / "data"):
