@@ -1,7 +1,8 @@
-"""A Content-Security-Policy on every page that trusts only what the site ships: scripts from
-the site itself, and a fixed list of small inline scripts the theme and its extensions write, each
-allowed by its hash. The list is this module's, never read from a page: whatever else reaches a
-page's HTML (a script, an event handler) is blocked by the reader's browser, and the build names it.
+"""A Content-Security-Policy on every page that trusts only what the site ships: scripts and
+style sheets from the site itself, and a fixed list of small inline scripts (and one style sheet)
+the theme and its extensions write, each allowed by its hash. The lists are this module's, never
+read from a page: whatever else reaches a page's HTML (a script, an event handler, a style) is
+blocked by the reader's browser, and the build names what would run.
 
 Charts need no ``eval``: they run through Vega's CSP-safe expression interpreter
 (``vega-interpreter``), which the build turns from an ES module into a classic script.
@@ -32,6 +33,8 @@ KNOWN_SCRIPTS = (
     '"form.bd-search input");\n    if (searchInput) {\n        searchInput.focus();\n        '
     'searchInput.select();\n        console.log("[PST]: Set focus on search field.");\n    }\n  ',
 )
+# The one inline style sheet the theme writes (in <noscript>: without script, its script-only buttons hide).
+KNOWN_STYLES = ("\n      .pst-js-only { display: none !important; }\n\n    ",)
 # The theme's print button calls window.print() from an inline handler; the site's script binds it.
 PRINT_HANDLER = ('onclick="window.print()"', "data-wpsr-print")
 # Inline scripts the theme's extensions add that this book does not use (the page's name, read
@@ -45,7 +48,8 @@ def _hash(code: str) -> str:
 
 POLICY = "; ".join([
     "default-src 'self'", "script-src 'self' " + " ".join(sorted({_hash(s) for s in KNOWN_SCRIPTS})),
-    "style-src 'self' 'unsafe-inline'", "img-src 'self' data:", "font-src 'self' data:", "connect-src 'self'",
+    "style-src 'self' " + " ".join(sorted({_hash(style) for style in KNOWN_STYLES})),
+    "img-src 'self' data:", "font-src 'self' data:", "connect-src 'self'",
     "object-src 'none'", "base-uri 'self'", "form-action 'self'"])
 
 
