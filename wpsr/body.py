@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from wpsr.book import front_matter_end
 from wpsr.contributions import Contribution
 
 DIRECTIVE = re.compile(r"\{([\w:-]+)\}")
@@ -127,9 +128,8 @@ def code_cells(text: str) -> list[tuple[int, str]]:
 
 def _body_of(text: str) -> Body:
     lines = text.split("\n")
-    end = 0
-    if lines and lines[0].strip() == "---":
-        end = next((i + 1 for i, line in enumerate(lines[1:], 1) if line.strip() == "---"), 0)
+    closing = front_matter_end(lines)
+    end = 0 if closing is None else closing + 1
     body = Body()
     collect("\n".join(lines[end:]), end + 1, body)
     return body

@@ -174,6 +174,14 @@ def source_state(root: Path) -> dict[str, int]:
     return {str(p): p.stat().st_mtime_ns for p in files if not p.name.startswith(".")}
 
 
+def front_matter_end(lines: list[str]) -> int | None:
+    """The index of the line closing a page's front matter (the page's first line is `---`), or None
+    when the page has none or never closes it."""
+    if not lines or lines[0].strip() != "---":
+        return None
+    return next((i for i, line in enumerate(lines[1:], start=1) if line.strip() == "---"), None)
+
+
 def page_title(docname: str) -> str:
     """A page's title: its first level-1 heading."""
     path = book_root() / f"{docname}.md"

@@ -18,7 +18,7 @@ import pycountry
 import yaml
 
 from wpsr.body import Body, collect, parse, word_count  # noqa: F401 (word_count: the checker's API)
-from wpsr.book import SCHEME, book_root, chapters, parse_yaml, safe_link, toc_files, yaml_error
+from wpsr.book import SCHEME, book_root, chapters, front_matter_end, parse_yaml, safe_link, toc_files, yaml_error
 from wpsr.contributions import FOLDER, Contribution, files, read, specification, subtopics
 from wpsr.editions import SUBSTITUTIONS
 from wpsr.metadata import MetadataRules
@@ -304,7 +304,7 @@ def front_matter_problems(path: Path, text: str) -> list[Problem]:
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
         return []
-    end = next((i for i, line in enumerate(lines[1:], start=1) if line.strip() == "---"), None)
+    end = front_matter_end(lines)
     if end is None:
         return [Problem(display(path), 1, "the front matter is never closed", "add a `---` line after it")]
     try:

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from wpsr.book import Loader, book_root, chapters, parse_yaml, yaml_error
+from wpsr.book import Loader, book_root, chapters, front_matter_end, parse_yaml, yaml_error
 from wpsr.data import log_dependency, package
 from wpsr.problems import Problem, display, line_at
 
@@ -163,7 +163,7 @@ def read(path: Path) -> tuple[Contribution | None, list[Problem]]:
     if not lines or lines[0].strip() != "---":
         return fail(1, "no front matter", "the file must start with a `---` line, the metadata, and a "
                     "closing `---` line; `wpsr new` writes them for you")
-    end = next((i for i, line in enumerate(lines[1:], start=1) if line.strip() == "---"), None)
+    end = front_matter_end(lines)
     if end is None:
         return fail(1, "the front matter is never closed", "add a `---` line after the metadata")
     header = "\n".join(lines[1:end])

@@ -5,9 +5,10 @@ says the same earlier, with lines, but the build does not rely on it):
   with ``html_meta`` or ``substitutions``, ``mystnb:``…) is blanked before MyST reads it;
 - raw HTML the build did not make is removed from a contribution (a ``{raw}`` directive, ``.. raw::``
   in ``{eval-rst}``, a substitution), and from the team's pages when it breaks their allow-list;
-- every file a page pulls in (``include``, ``literalinclude``, ``download``, ``figure``, ``image``)
-  stays inside the book, symbolic links followed, outside hidden folders and the build; a
-  contribution's source is never offered raw (its published copy is written without private fields).
+- every file a page pulls in (``include``, ``literalinclude`` and its ``:diff:``, ``csv-table
+  :file:``, ``download``, ``figure``, ``image``) stays inside the book, symbolic links followed,
+  outside hidden folders and the build; a contribution's source is never offered raw (its
+  published copy is written without private fields).
 
 Each refusal is a warning at the page and line (a strict build fails on it); what was refused is
 not published.
@@ -27,7 +28,7 @@ from sphinx.application import Sphinx
 from sphinx.directives import code
 from sphinx.util import logging
 
-from wpsr.book import SafeLoader
+from wpsr.book import SafeLoader, front_matter_end
 from wpsr.contributions import FOLDER, NOTEBOOK_KEYS, specification
 from wpsr.safety import file_type_problem, outside_book
 from wpsr.sphinx_ext.doctree import TRUSTED
@@ -48,9 +49,7 @@ def front_matter_keys(text: str) -> tuple[list[tuple[str, int, int]], int] | Non
     """The top-level keys of a page's front matter, as (key, first line, last line) counted from
     the file's first line, and the line of the closing ``---``; None without readable front matter."""
     lines = text.split("\n")
-    if not lines or lines[0].strip() != "---":
-        return None
-    end = next((i for i, line in enumerate(lines[1:], start=1) if line.strip() == "---"), None)
+    end = front_matter_end(lines)
     if end is None:
         return None
     try:
@@ -123,10 +122,6 @@ def confined(app: Sphinx, path: Path) -> str | None:
     return outside_book(path, build=Path(app.outdir).resolve().parent)
 
 
-def _file_of(app: Sphinx, docname: str, target: str) -> Path:
-    return Path(app.env.relfn2path(target, docname)[1])
-
-
 def guard(app: Sphinx, doctree: nodes.document) -> None:
     """Refuse what a page may not publish (see the module's docstring), before Sphinx collects it."""
     from wpsr.checker import html_problems
@@ -162,7 +157,8 @@ def guard(app: Sphinx, doctree: nodes.document) -> None:
     pulled += [(None, str(dependency), "include") for dependency in sorted(set(included))]
     outputs = Path(app.outdir).parent / "jupyter_execute"  # where myst-nb writes cells' images
     for node, target, kind in pulled:
-        path = Path(target).resolve() if kind == "include" else _file_of(app, docname, target)  # docutils: cwd
+        # docutils records an include relative to the working directory; the others are the page's
+        path = Path(target).resolve() if kind == "include" else Path(app.env.relfn2path(target, docname)[1])
         if kind == "image" and path.resolve().is_relative_to(outputs.resolve()):
             why = file_type_problem(path, kind)
         else:
@@ -176,12 +172,6 @@ def guard(app: Sphinx, doctree: nodes.document) -> None:
         else:  # included text: nothing of this page is published
             doctree.children = [nodes.paragraph(text="This page was withheld: it pulls in a file from outside "
                                                      "the book.")]
-    for block in doctree.findall(nodes.literal_block):
-        source = block.get("source")
-        if source and source != doctree.get("source") and confined(app, Path(source)):
-            _refuse(docname, block, f"the literalinclude of '{source}' is refused: {confined(app, Path(source))}",
-                    "include only files of the book")
-            block.replace_self(nodes.inline())
 
 
 def _refused_file(env: Any, target: str | None) -> str | None:
