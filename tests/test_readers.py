@@ -225,8 +225,8 @@ def test_a_site_with_a_base_url_has_canonical_links_and_a_sitemap(built_book: Pa
 
     book = copy_book(tmp_path / "book", build_from=built_book)
     base = "https://example.org/wpsr/2023/"
-    result = subprocess.run([sys.executable, "-m", "wpsr", "build", "--strict", "--all"], cwd=book,
-                            capture_output=True, text=True, env={**os.environ, "WPSR_BASE_URL": base}, timeout=600)
+    result = subprocess.run([sys.executable, "-m", "wpsr", "build", "--strict", "--all", "--base-url", base], cwd=book,
+                            capture_output=True, text=True, env=os.environ, timeout=600)
     assert result.returncode == 0, result.stderr
     site = book / "_build" / "html"
     sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")

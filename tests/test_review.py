@@ -10,7 +10,8 @@ import pytest
 
 from tests.conftest import copy_book, run_wpsr
 from wpsr import review
-from wpsr.cli import _check_before_building, main
+from wpsr.build import problems_before
+from wpsr.cli import main
 
 SLUG = "civic-space-under-pressure"
 KEY = f"contributions/{SLUG}.md"
@@ -75,8 +76,8 @@ def test_a_contribution_never_reviewed_is_refused_and_approving_lets_it_pass(boo
     first = line_of((book / KEY).read_text(encoding="utf-8"), "import wpsr")
     never = f"{KEY}:{first}: code cells 1 and 2 have never been reviewed — {HOW}"
     assert [str(p) for p in review.refusals()] == [never]
-    assert _check_before_building(book, strict=True) is False
-    assert never in capsys.readouterr().err.splitlines()
+    stop = problems_before(book, strict=True)
+    assert stop is not None and "reviewed.yaml" in stop[0] and [str(p) for p in stop[1]] == [never]
     before = record.read_bytes()
     assert main(["review", KEY]) == 0  # shows the code, records nothing
     shown = capsys.readouterr().out
@@ -86,7 +87,7 @@ def test_a_contribution_never_reviewed_is_refused_and_approving_lets_it_pass(boo
     assert record.read_bytes() == before
     assert main(["review", KEY, "--approve"]) == 0
     assert f"Approved {KEY}: 2 code cell(s)" in capsys.readouterr().out
-    assert review.refusals() == [] and _check_before_building(book, strict=True) is True
+    assert review.refusals() == [] and problems_before(book, strict=True) is None
     entry = review.records()[KEY]
     assert len(entry.code) == 64 and len(entry.cells) == 2 and all(len(d) == review.SHORT for d in entry.cells)
     assert main(["review", KEY, "--approve"]) == 0

@@ -62,13 +62,14 @@ def test_outputs_come_back_in_order_as_a_kernel_records_them(worker: ProcessPool
     assert first.outputs[3]["execution_count"] == 1
 
 
-def test_a_cell_that_raises_or_runs_too_long_is_left_to_myst_nb(worker: ProcessPoolExecutor) -> None:
-    executed, _, error = run(worker, notebook("x = 1", "1 / 0"))
-    assert executed is None and error == "ZeroDivisionError: division by zero"
-    executed, seconds, error = run(worker, notebook("import time\ntime.sleep(30)"), timeout=1)
-    assert executed is None and error == "timed out after 1 s" and seconds < 10
-    executed, _, error = run(worker, notebook("print('the worker is still warm')"))
-    assert error is None and executed.cells[0].outputs[0]["text"] == "the worker is still warm\n"
+def test_a_cell_that_raises_or_runs_too_long_is_named_by_its_number(worker: ProcessPoolExecutor) -> None:
+    executed, _, failure = run(worker, notebook("x = 1", "1 / 0"))
+    assert executed is None and (failure.cell, failure.error) == (2, "ZeroDivisionError: division by zero")
+    assert "1 / 0" in failure.traceback and "ZeroDivisionError" in failure.traceback
+    executed, seconds, failure = run(worker, notebook("x = 1", "import time\ntime.sleep(30)"), timeout=1)
+    assert executed is None and (failure.cell, failure.error) == (2, "timed out after 1 s") and seconds < 10
+    executed, _, failure = run(worker, notebook("print('the worker is still warm')"))
+    assert failure is None and executed.cells[0].outputs[0]["text"] == "the worker is still warm\n"
 
 
 def test_a_toolkit_figure_keeps_its_own_mime_type(worker: ProcessPoolExecutor) -> None:

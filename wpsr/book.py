@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -53,15 +55,30 @@ def yaml_error(err: yaml.YAMLError, what: str, hint: str) -> tuple[int, str, str
 
 
 BOOK_ROOT_ENV = "WPSR_BOOK_ROOT"
-# Set by `wpsr build` for Sphinx: PREVIEW builds drafts that break the specification, their problems
-# shown on their pages (a build without --strict); CHECKED says the data (and, in a strict build,
-# the contributions) were checked before Sphinx started, so they are not checked twice.
-PREVIEW_ENV = "WPSR_PREVIEW"
-CHECKED_ENV = "WPSR_CHECKED"
+_BUILDING: list[Path] = []  # the books being built in this process, innermost last (see `building`)
+
+
+@contextlib.contextmanager
+def building(root: Path) -> Iterator[Path]:
+    """While a build of the book at `root` runs in this process, `book_root()` is that book."""
+    _BUILDING.append(root.resolve())
+    try:
+        yield _BUILDING[-1]
+    finally:
+        _BUILDING.pop()
+
+
+def build_started(root: Path) -> None:
+    """A build of the book at `root` has started in this process, outside `building` (jupyter-book's own)."""
+    if root.resolve() not in _BUILDING:
+        _BUILDING.append(root.resolve())
 
 
 def book_root() -> Path:
-    """The book's root: $WPSR_BOOK_ROOT, else the nearest folder up from here with a _config.yml."""
+    """The book's root: the book being built in this process, else $WPSR_BOOK_ROOT, else the nearest
+    folder up from here with a _config.yml."""
+    if _BUILDING:
+        return _BUILDING[-1]
     if os.environ.get(BOOK_ROOT_ENV):
         return Path(os.environ[BOOK_ROOT_ENV]).resolve()
     here = Path.cwd().resolve()

@@ -8,21 +8,21 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import re
 import sys
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wpsr import data
-from wpsr.book import CHECKED_ENV, PREVIEW_ENV, book_root, source_state
+from wpsr.book import book_root, source_state
 from wpsr.derive import DERIVATIONS, derive
 from wpsr.editions import EditionError
 from wpsr.publish import PublishError
 
-PROGRESS = re.compile(r"(reading sources|writing output)\.\.\. \[\s*\d+%\] ?(\S*)")
-
+if TYPE_CHECKING:
+    from wpsr.build import Settings
 
 def _validate() -> list[data.Problem]:
     try:
@@ -85,142 +85,48 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return _report(_validate(), "data/", lambda: f"data/: {len(data.package().resources)} datasets valid.")
 
 
-def _failed_cell(output: str, root: Path) -> str | None:
-    """From a failed build's output, say which notebook cell raised: path:line and the error."""
-    match = re.search(r"(?<![A-Za-z])ExecutionError: (\S+)", output)
-    if not match:
-        return None
-    path = Path(match.group(1))
-    shown = path.relative_to(root) if path.is_relative_to(root) else path
-    cell = re.search(r"following cell:\n-+\n(.*?)\n-+\n", output, re.S)
-    errors = re.findall(r"^(\w+(?:Error|Exception|Warning)\b.*)$", output, re.M)
-    error = next((e for e in reversed(errors) if not e.startswith(("ExecutionError", "RuntimeError"))),
-                 "an error")
-    line, number = "?", "?"
-    if cell and path.is_file():
-        from wpsr.body import code_cells
-
-        wanted = _code_only(cell.group(1))
-        found = [(n, at) for n, (at, code) in enumerate(code_cells(path.read_text(encoding="utf-8")), start=1)
-                 if _code_only(code) == wanted]  # the whole cell: two cells may start alike
-        if found:
-            number, line = map(str, found[0])
-    return (f"{shown}:{line}: code cell {number} raised {error} — fix the cell, or the data it reads; "
-            "the full traceback is above")
-
-
-def _code_only(code: str) -> list[str]:
-    """A cell's lines of code, without its options and blank lines, to compare two copies of it."""
-    return [ln.rstrip() for ln in code.splitlines() if ln.strip() and not ln.startswith(":") and ln.strip() != "---"]
-
-
 def cmd_build(args: argparse.Namespace) -> int:
     """Build the book into _build/html: a preview, or with --strict as CI and `wpsr publish` do."""
-    return build_once(book_root(), builder=args.builder, strict=args.strict, fresh=args.all, verbose=args.verbose)
+    from wpsr.build import Settings
+
+    manifest = Path(args.previous_manifest) if args.previous_manifest else None
+    return build_once(book_root(), Settings(strict=args.strict, builder=args.builder, fresh=args.all,
+                                            edition=args.edition, base_url=args.base_url,
+                                            previous_manifest=manifest, site=args.site, verbose=args.verbose))
 
 
-def _data_stamp(root: Path) -> str:
-    """What data/ holds (names, sizes, times): unchanged since it last validated, it is not read again."""
-    return "\n".join(f"{p.name} {p.stat().st_size} {p.stat().st_mtime_ns}"
-                     for p in sorted((root / "data").iterdir()) if p.is_file())
-
-
-def _check_before_building(root: Path, strict: bool) -> bool:
-    """Editions, _toc.yml, pages, data (and, strict, contributions): False, with each problem
-    printed, if the build cannot start."""
-    from wpsr.book import source_problems
-    from wpsr.editions import current_edition
-
-    current_edition()  # a broken editions.yaml stops here, with its line
-    stamp, recorded = _data_stamp(root), root / "_build" / ".wpsr-valid-data"
-    stages = [("the book's pages and _toc.yml", source_problems)]
-    if not recorded.is_file() or recorded.read_text(encoding="utf-8") != stamp:
-        stages.append(("data/, which breaks its schema", _validate))
-    for where, find in stages:
-        problems = find()
-        if problems:
-            print(f"The build stopped before it started: problems in {where}.", file=sys.stderr)
-            for problem in problems:
-                print(problem, file=sys.stderr)
-            return False
-    recorded.parent.mkdir(parents=True, exist_ok=True)
-    recorded.write_text(stamp, encoding="utf-8")
-    if strict:
-        from wpsr.review import refusals
-
-        errors, unreviewed = run_check()[0], refusals()
-        for problem in unreviewed:
-            print(problem, file=sys.stderr)
-        if errors:
-            print("The build stopped before it started: contributions break the specification (above).",
-                  file=sys.stderr)
-        if unreviewed:
-            print("The build stopped before it started, and ran no code: it runs contributions' code only as a "
-                  "maintainer's review recorded it in reviewed.yaml (above).", file=sys.stderr)
-        return not errors and not unreviewed
-    return True
-
-
-def build_once(root: Path, *, builder: str = "html", strict: bool = False, fresh: bool = False,
-               verbose: bool = False) -> int:
-    """One build, in this process; print progress, problems, and what failed and where."""
-    from wpsr.sphinx_ext.run import build
-
-    if not _check_before_building(root, strict):
-        return 1
+def build_once(root: Path, settings: Settings | None = None) -> int:
+    """One build, in this process: progress as it goes, then what was built, or what failed and where."""
+    from wpsr.build import Settings, build
     from wpsr.review import preview_notice
-    from wpsr.sphinx_ext.execution import LAST_EXECUTED
 
-    os.environ[CHECKED_ENV] = "1"
-    if strict:
-        os.environ.pop(PREVIEW_ENV, None)
-    else:
-        os.environ[PREVIEW_ENV] = "1"  # drafts that break the specification are built, their problems on their pages
-
-    terminal = sys.stdout  # Sphinx's own output is captured while it runs
-    reading = [False]  # Sphinx writes "reading sources... [ 50%] " and the page's name on the next line
-
-    def show(line: str) -> None:
-        if verbose:
-            print(line, file=terminal, flush=True)
-        elif (m := PROGRESS.search(line)) and m.group(1) == "reading sources":
-            reading[0] = not m.group(2)
-            if m.group(2):
-                print(f"  reading {m.group(2)}", file=terminal, flush=True)
-        elif reading[0]:
-            reading[0] = False
-            print(f"  reading {line.strip()}", file=terminal, flush=True)
-        elif "WARNING" in line or "ERROR" in line or "Executing notebook" in line:
-            print(f"  {line}", file=terminal, flush=True)
-
-    result = build(root, builder=builder, strict=strict, fresh=fresh, each_line=show)
-    lines, output = result.lines, "\n".join(result.lines)
+    settings = settings or Settings()
+    result = build(root, settings, progress=lambda message: print(message, flush=True))
+    if result.stopped_before:
+        print(f"The build stopped before it started: {result.stopped_before}.", file=sys.stderr)
+        for problem in result.problems:
+            print(problem, file=sys.stderr)
+        return 1
     # A preview runs unreviewed code on this machine: say so, of what it executed (if it failed, of all).
-    unreviewed = None if strict else preview_notice(set(LAST_EXECUTED) if result.ok else None)
-    if result.ok:
-        drafts = sorted(set(re.findall(r"\[wpsr check\] (\S+?):\d+: (?!warning:)", output)))
-        print(f"Built in {result.seconds:.1f} s: {root / '_build' / builder / 'index.html'}", flush=True)
-        if drafts and not strict:
-            print(f"A preview: {', '.join(drafts)} break(s) the specification, as the banner at the top of each "
-                  "page says; `wpsr build --strict` and `wpsr publish` refuse them.", flush=True)
-        if unreviewed:
-            print(unreviewed, flush=True)
-        return 0
-    if not verbose:
-        print("\n".join(lines[-60:]), file=sys.stderr)
-    cell = _failed_cell(output, root)
-    data_error = re.search(r"Invalid data:(.*?)(?:\n\S|\Z)", output, re.S)
+    unreviewed = None if settings.strict else preview_notice(set(result.executed) if result.ok else None)
     if unreviewed:
         print(unreviewed, flush=True)
+    if result.ok:
+        print(f"Built in {result.seconds:.1f} s: {result.output}", flush=True)
+        if result.drafts and not settings.strict:
+            print(f"A preview: {', '.join(sorted(str(found[0].path) for found in result.drafts.values()))} break(s) "
+                  "the specification, as the banner at the top of each page says; `wpsr build --strict` and "
+                  "`wpsr publish` refuse them.", flush=True)
+        return 0
+    if result.detail:
+        print(result.detail, file=sys.stderr)
     print("\nBuild failed.", file=sys.stderr)
-    if cell:
-        print(cell, file=sys.stderr)
-    elif data_error:
-        print(data_error.group(1).strip(), file=sys.stderr)
-    warnings = [ln for ln in lines if "WARNING" in ln or "ERROR" in ln]
-    if warnings:
-        print(f"{len(warnings)} warning(s) or error(s), each fatal in a strict build:", file=sys.stderr)
-        print("\n".join(warnings), file=sys.stderr)
+    for problem in result.problems:
+        print(problem, file=sys.stderr)
+    if result.warnings:
+        print(f"{len(result.warnings)} warning(s), each fatal in a strict build:", file=sys.stderr)
+        for warning in result.warnings:
+            print(warning, file=sys.stderr)
     return 1
 
 
@@ -364,6 +270,12 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("-v", "--verbose", action="store_true", help="show the whole Sphinx log")
     build.add_argument("--builder", choices=["html", "singlehtml"], default="html",
                        help="html (the site) or singlehtml (one page, which the PDF is printed from)")
+    build.add_argument("--edition", help="the edition to build, an id from editions.yaml (default: the newest)")
+    build.add_argument("--base-url", help="the edition's address, for citations and the sitemap")
+    build.add_argument("--previous-manifest", metavar="MANIFEST.json",
+                       help="the previous edition's manifest, which 'What changed' compares with (`wpsr publish`)")
+    build.add_argument("--site", action="store_true", help="pages of a published, versioned site, with the editions "
+                       "menu (`wpsr publish`)")
     build.set_defaults(func=cmd_build)
     serve = commands.add_parser("serve", help=cmd_serve.__doc__)
     serve.add_argument("--port", type=int, default=8000)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,13 +13,6 @@ from typing import Any
 import yaml
 
 from wpsr.book import book_root, parse_yaml, yaml_error
-
-EDITION_ENV = "WPSR_EDITION"
-# Set by `wpsr publish`: the edition is built for a versioned site, whose switcher.json its pages read.
-SITE_BUILD_ENV = "WPSR_SITE_BUILD"
-# Set by `wpsr publish`: the previous edition's manifest, which "What changed" compares with.
-PREVIOUS_MANIFEST_ENV = "WPSR_PREVIOUS_MANIFEST"
-
 
 STATUSES = ("draft", "published")
 # An edition's id is its folder in the site and part of every address: a year, then optionally
@@ -106,9 +98,8 @@ def edition(edition_id: str) -> Edition:
     raise EditionError(f"editions.yaml has no edition {edition_id!r} — use one of: " + ", ".join(e.id for e in known))
 
 
-def current_edition() -> Edition:
-    """The edition being built: $WPSR_EDITION, else the newest."""
-    wanted = os.environ.get(EDITION_ENV)
+def current_edition(wanted: str | None = None) -> Edition:
+    """The edition `wanted` (a build's ``wpsr_edition``), else the newest."""
     return edition(wanted) if wanted else editions()[-1]
 
 

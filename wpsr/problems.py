@@ -24,7 +24,7 @@ class Problem:
         where = f"{self.path}:{self.line}" if self.line else str(self.path)
         label = "warning: " if self.severity == "warning" else ""
         what = f"{self.field}: {self.message}" if self.field else self.message
-        return f"{where}: {label}{what} — {self.hint}"
+        return f"{where}: {label}{what}" + (f" — {self.hint}" if self.hint else "")
 
 
 def line_at(text: str | bytes, offset: int) -> int:

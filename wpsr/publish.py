@@ -25,9 +25,6 @@ from typing import Any
 
 from wpsr.book import book_root
 from wpsr.editions import (
-    EDITION_ENV,
-    PREVIOUS_MANIFEST_ENV,
-    SITE_BUILD_ENV,
     Edition,
     content_digest,
     edition,
@@ -40,7 +37,6 @@ from wpsr.problems import Problem, line_at
 MANIFEST = "manifest.json"
 SWITCHER = "switcher.json"
 BUNDLE = "bundle"  # the edition's PDF, data zip and HTML archive, inside its folder
-BASE_URL_ENV = "WPSR_BASE_URL"
 SKIP_WHEN_COPYING = {".git", "_build", ".venv", "node_modules", ".pytest_cache", ".ruff_cache", "wpsr.egg-info"}
 
 
@@ -129,16 +125,17 @@ def _run(command: list[str], cwd: Path, env: dict[str, str], progress: Callable[
 def build(source: Path, wanted: Edition, site: Path, progress: Callable[[str], None],
           base_url: str | None) -> None:
     """The strict HTML build, then the single-page build the PDF is printed from."""
-    env = {**os.environ, EDITION_ENV: wanted.id, SITE_BUILD_ENV: "1", "PYTHONPATH": str(source)}
+    env = {**os.environ, "PYTHONPATH": str(source)}
+    settings = ["--edition", wanted.id, "--site"]
     if base_url:
-        env[BASE_URL_ENV] = f"{base_url.rstrip('/')}/{wanted.id}/"
+        settings += ["--base-url", f"{base_url.rstrip('/')}/{wanted.id}/"]
     before = previous(wanted)
     if before and (site / before.id / MANIFEST).is_file():
-        env[PREVIOUS_MANIFEST_ENV] = str(site / before.id / MANIFEST)
+        settings += ["--previous-manifest", str(site / before.id / MANIFEST)]
     (source / "node_modules").symlink_to(book_root() / "node_modules")
     for builder in ("html", "singlehtml"):
         progress(f"  building the {builder} edition …")
-        command = [sys.executable, "-m", "wpsr", "build", "--strict", "--all", "--builder", builder]
+        command = [sys.executable, "-m", "wpsr", "build", "--strict", "--all", "--builder", builder, *settings]
         if _run(command, source, env, progress):
             raise PublishError(f"the {builder} build of edition {wanted.id} failed (above) — fix it and publish "
                                "again; the site was not changed")

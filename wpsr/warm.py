@@ -6,10 +6,9 @@ warm worker, in an IPython shell of its own, and the child exits when the notebo
 fork is the isolation: a global, an Altair theme, a pandas option or an environment variable set by
 one notebook dies with its child, and the next notebook starts from the same pristine worker.
 
-Outputs are recorded as a kernel records them (streams, display data, execute results, in order),
-so jupyter-cache stores the same notebook. A cell that raises, or a notebook that runs past its
-time-out, is reported back as an error and left to myst-nb, which executes it again in a real
-kernel and reports the failing cell as usual.
+Outputs are recorded as a kernel records them (streams, display data, execute results, errors,
+in order), so jupyter-cache stores the same notebook. A cell that raises, or runs past the
+notebook's time-out, comes back as a ``Failure``: which code cell, what it raised, the traceback.
 """
 
 from __future__ import annotations
@@ -18,10 +17,20 @@ import os
 import signal
 import sys
 import time
+from dataclasses import dataclass
 from typing import Any
 
 PRELOADED = ("pandas", "altair", "vl_convert", "nbformat", "IPython", "wpsr", "wpsr.charts", "wpsr.data", "wpsr.tables")
 _SHELL: Any = None
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a notebook stopped: its code cell (counted from 1), what happened, and the traceback."""
+
+    cell: int | None  # None: before its first code cell
+    error: str  # e.g. "ZeroDivisionError: division by zero", or "timed out after 120 s"
+    traceback: str = ""
 
 
 def start_method() -> Any:
@@ -83,6 +92,11 @@ def _shell() -> Any:
     shell.displayhook = Hook(shell=shell, cache_size=0, parent=shell)
     shell.display_trap.hook = shell.displayhook
     shell.history_manager.enabled = False
+
+    def show_traceback(etype: type, evalue: BaseException, stb: list[str]) -> None:
+        _record({"output_type": "error", "ename": etype.__name__, "evalue": str(evalue), "traceback": stb})
+
+    shell._showtraceback = show_traceback  # a kernel's error output, not text on stdout
     return shell
 
 
@@ -113,9 +127,9 @@ class _Stream:
         return False
 
 
-def _execute(notebook: Any, cwd: str, env: dict[str, str]) -> tuple[Any, str | None]:
-    """Run every code cell of the notebook in this (child) process; the notebook with its outputs,
-    and the error that stopped it, if any."""
+def _execute(notebook: Any, cwd: str, env: dict[str, str], started: Any) -> tuple[Any, Failure | None]:
+    """Run every code cell of the notebook in this (child) process, saying each cell's number to
+    `started` as it starts; the notebook with its outputs, and why it stopped, if it did."""
     import nbformat
 
     os.chdir(cwd)
@@ -124,9 +138,8 @@ def _execute(notebook: Any, cwd: str, env: dict[str, str]) -> tuple[Any, str | N
     shell = _SHELL if _SHELL is not None else _shell()
     sys.stdout, sys.stderr = _Stream("stdout"), _Stream("stderr")
     shell.execution_count = 1
-    for cell in notebook.cells:
-        if cell.cell_type != "code":
-            continue
+    for number, cell in enumerate((c for c in notebook.cells if c.cell_type == "code"), start=1):
+        started(number)
         _OUTPUTS.clear()
         cell.execution_count = shell.execution_count
         result = shell.run_cell(cell.source, store_history=True)  # history: a trailing `;` hides the value
@@ -136,13 +149,14 @@ def _execute(notebook: Any, cwd: str, env: dict[str, str]) -> tuple[Any, str | N
         cell.outputs = [nbformat.from_dict(output) for output in _OUTPUTS]
         if not result.success:
             error = result.error_in_exec or result.error_before_exec
-            return notebook, f"{type(error).__name__}: {error}"
+            shown = next((o for o in _OUTPUTS if o["output_type"] == "error"), {"traceback": []})
+            return notebook, Failure(number, f"{type(error).__name__}: {error}", "\n".join(shown["traceback"]))
     return notebook, None
 
 
-def run(notebook: Any, cwd: str, timeout: int | None, env: dict[str, str]) -> tuple[Any, float, str | None]:
+def run(notebook: Any, cwd: str, timeout: int | None, env: dict[str, str]) -> tuple[Any, float, Failure | None]:
     """Execute a notebook in a child of this warm process; return it with its outputs, the seconds
-    taken and the error, if any (then the notebook is None: myst-nb executes it again and reports).
+    taken and why it failed, if it did (then the notebook is None).
 
     The child reaches the chart renderer through this process (``_serve``): vl-convert's runtime,
     started once here, cannot cross a fork, and starting it costs a second or more."""
@@ -155,9 +169,9 @@ def run(notebook: Any, cwd: str, timeout: int | None, env: dict[str, str]) -> tu
         ours.close()
         try:
             _renderer_through(theirs)
-            result = _execute(notebook, cwd, env)
-        except BaseException as err:  # anything: reported, and myst-nb runs the notebook again
-            result = (None, f"{type(err).__name__}: {err}")
+            result = _execute(notebook, cwd, env, lambda number: theirs.send(("cell", number)))
+        except BaseException as err:  # anything: reported as the notebook's failure
+            result = (None, Failure(None, f"{type(err).__name__}: {err}"))
         try:
             theirs.send(("done", result))
         finally:
@@ -171,22 +185,26 @@ def run(notebook: Any, cwd: str, timeout: int | None, env: dict[str, str]) -> tu
     return (None if error else executed), time.perf_counter() - started, error
 
 
-def _serve(connection: Any, child: int, timeout: int | None) -> tuple[Any, str | None]:
+def _serve(connection: Any, child: int, timeout: int | None) -> tuple[Any, Failure | None]:
     """Answer the child's calls to the chart renderer until it sends its result (or runs out of time)."""
     import vl_convert
 
     deadline = None if not timeout or timeout < 0 else time.monotonic() + timeout
+    cell = None  # the code cell running
     while True:
         left = None if deadline is None else deadline - time.monotonic()
         if (left is not None and left <= 0) or not connection.poll(left):
             os.kill(child, signal.SIGKILL)
-            return None, f"timed out after {timeout} s"
+            return None, Failure(cell, f"timed out after {timeout} s")
         try:
             kind, *message = connection.recv()
         except (EOFError, OSError):
-            return None, "the notebook's process ended early"
+            return None, Failure(cell, "the notebook's process ended early (out of memory, or it exited)")
         if kind == "done":
             return message[0]
+        if kind == "cell":
+            cell = message[0]
+            continue
         name, args, kwargs = message
         try:
             connection.send(("ok", getattr(vl_convert, name)(*args, **kwargs)))

@@ -26,14 +26,13 @@ from typing import Any, ClassVar
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
-from sphinx.errors import SphinxError
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.matching import Matcher
 
-from wpsr import contributions, data
-from wpsr.book import BOOK_ROOT_ENV, CHECKED_ENV, PREVIEW_ENV, toc_files
-from wpsr.editions import SITE_BUILD_ENV, current_edition
+from wpsr import book, contributions, data
+from wpsr.build import BuildLog, Stopped
+from wpsr.editions import Edition, current_edition
 from wpsr.safety import safe_csv
 from wpsr.sphinx_ext import annexes, changes, doctree, execution, gate, pages, security, webpage
 
@@ -49,12 +48,17 @@ MAX_TABLE_ROWS = 300  # rows a wpsr-table shows; the dataset's download has them
 CHART_SCRIPT = "wpsr-charts.js"  # fetches the runtime as a chart nears, runs it when one is touched
 
 
-class DataPackageError(SphinxError):
+class DataPackageError(Stopped):
     category = "Invalid data"
 
 
-class ContributionError(SphinxError):
+class ContributionError(Stopped):
     category = "Contributions break the specification"
+
+
+def edition_built(app: Sphinx) -> Edition:
+    """The edition being built: the build's ``wpsr_edition``, else the newest."""
+    return current_edition(app.config.wpsr_edition or None)
 
 
 # --- setup: paths, data validation, vendor files -----------------------------------
@@ -62,7 +66,7 @@ class ContributionError(SphinxError):
 def _exclude_pages_not_in_toc(app: Sphinx, config: Any) -> None:
     """Build only the pages _toc.yml lists (Jupyter Book's `only_build_toc_files`, which globs
     every folder, node_modules and .venv included, at every build): walk the book's own folders."""
-    listed = set(toc_files())
+    listed = set(book.toc_files())
     excluded = Matcher(config.exclude_patterns)
     suffixes = tuple(config.source_suffix)
     extra = []
@@ -78,7 +82,7 @@ def _exclude_pages_not_in_toc(app: Sphinx, config: Any) -> None:
 
 
 def _configure(app: Sphinx, config: Any) -> None:
-    os.environ[BOOK_ROOT_ENV] = str(Path(app.srcdir).resolve())
+    book.build_started(Path(app.srcdir))  # for a build started by jupyter-book; `wpsr build` has said it
     staging = Path(app.outdir).parent / ".wpsr-static"
     vendor = staging / "wpsr-vendor"
     vendor.mkdir(parents=True, exist_ok=True)
@@ -98,23 +102,24 @@ def _configure(app: Sphinx, config: Any) -> None:
     config.templates_path = list(dict.fromkeys([str(PACKAGE_DIR / "templates"), *config.templates_path]))
     config.html_favicon = config.html_favicon or str(PACKAGE_DIR / "static" / "favicon.svg")
     config.html_context = {"default_mode": "light", **config.html_context}
-    edition = current_edition()
-    config.html_baseurl = os.environ.get("WPSR_BASE_URL", config.html_baseurl)
+    edition = current_edition(config.wpsr_edition or None)
     config.html_theme_options = {**config.html_theme_options, "extra_footer": html.escape(
         f"This page is part of edition {edition.id} ({edition.date.isoformat()}, {edition.status}). Cite as: "
         + edition.citation())}
     config.myst_substitutions = {**config.myst_substitutions, **edition.substitutions()}
+    if config.wpsr_site:  # only a published site has the switcher.json the menu reads
+        app.add_js_file("wpsr-editions.js", loading_method="defer")
 
 
 def _validate_data(app: Sphinx) -> None:
-    if os.environ.get(CHECKED_ENV):
+    if app.config.wpsr_checked:
         return  # `wpsr build` validated the data before it started Sphinx
     try:
         problems = data.package().validate()
     except data.DataError as err:
         problems = err.problems
     if problems:
-        raise DataPackageError("the data in data/ breaks its schema:\n" + "\n".join(map(str, problems)))
+        raise DataPackageError("the data in data/ breaks its schema:", problems)
 
 
 def _check_contributions(app: Sphinx) -> None:
@@ -123,24 +128,20 @@ def _check_contributions(app: Sphinx) -> None:
     from wpsr.checker import check_report
 
     app.wpsr_findings = {}
-    preview = bool(os.environ.get(PREVIEW_ENV))
-    if os.environ.get(CHECKED_ENV) and not preview:
+    preview = app.config.wpsr_preview
+    if app.config.wpsr_checked and not preview:
         return  # `wpsr build --strict` checked them before it started Sphinx
     findings = check_report(Path(app.doctreedir).parent / "wpsr-check.json")
     if preview:
         for finding in findings:
             docname = Path(str(finding.path)).with_suffix("").as_posix()
             app.wpsr_findings.setdefault(docname, []).append(finding)
-            logger.info(f"[wpsr check] {finding}")
         return
-    for finding in findings:
-        if finding.severity == "warning":
-            logger.info(f"[wpsr check] {finding}")  # advice: it does not fail the strict build
     from wpsr.review import refusals  # a build started without `wpsr build` runs only reviewed code too
 
-    errors = [str(f) for f in [*findings, *refusals()] if f.severity == "error"]
+    errors = [f for f in [*findings, *refusals()] if f.severity == "error"]
     if errors:
-        raise ContributionError("run `wpsr check` after fixing:\n" + "\n".join(errors))
+        raise ContributionError("run `wpsr check` after fixing:", errors)
 
 
 def _start(app: Sphinx) -> None:
@@ -159,7 +160,7 @@ def _outdated(app: Sphinx, env: Any, added: set, changed: set, removed: set) -> 
 def _page_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
     """Name the edition (and mark a draft) on every page; load our scripts only where they have work."""
     app.wpsr_written.add(pagename)
-    edition = current_edition()
+    edition = edition_built(app)
     context["metatags"] = context.get("metatags", "") + (
         f'<meta name="wpsr-edition" content="{html.escape(edition.id)}" data-status="{edition.status}">')
     if edition.status == "draft" and context.get("body"):
@@ -223,7 +224,7 @@ def _publish_contribution_files(app: Sphinx) -> None:
     fields: for the contribution pages written in this build, and any whose files are missing."""
     import jupytext
 
-    edition = current_edition()
+    edition = edition_built(app)
     target = Path(app.outdir) / pages.DOWNLOADS
     target.mkdir(exist_ok=True)
     for c in contributions.published(lambda docname: docname in app.wpsr_written or not all(
@@ -329,7 +330,7 @@ class CitationDirective(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         self.env.note_dependency(str(Path(self.env.srcdir) / "editions.yaml"))
-        block = nodes.literal_block(text=current_edition().citation(), classes=["wpsr-citation"])
+        block = nodes.literal_block(text=edition_built(self.env.app).citation(), classes=["wpsr-citation"])
         block["language"] = "text"
         return [block]
 
@@ -357,8 +358,12 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_css_file("wpsr.css")
     app.add_js_file("wpsr-page.js", loading_method="defer")  # binds the print button (no inline handler)
     app.connect("doctree-resolved", _drop_thebe, priority=900)
-    if os.environ.get(SITE_BUILD_ENV):  # only a published site has the switcher.json the menu reads
-        app.add_js_file("wpsr-editions.js", loading_method="defer")
+    app.add_config_value("wpsr_preview", False, "", bool)  # drafts built, their problems on their pages
+    app.add_config_value("wpsr_checked", False, "", bool)  # data (strict: contributions) checked before Sphinx
+    app.add_config_value("wpsr_edition", "", "env", str)  # an id from editions.yaml; "" for the newest
+    app.add_config_value("wpsr_site", False, "html", bool)  # a published, versioned site: the editions menu
+    app.add_config_value("wpsr_previous_manifest", "", "env", str)  # what "What changed" compares with
+    app.wpsr_log = BuildLog.attach(app)
     app.add_directive("wpsr-table", TableDirective)
     app.add_directive("wpsr-datasets", DatasetsDirective)
     app.add_directive("wpsr-citation", CitationDirective)
@@ -371,4 +376,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     execution.setup(app)
     pages.setup(app)
     webpage.setup(app)
-    return {"version": "0.1", "parallel_read_safe": False, "parallel_write_safe": True}
+    # Neither reading nor writing is safe in parallel: reading records each notebook's dependencies
+    # (``app.wpsr_tracker``), and writing the pages it wrote (``app.wpsr_written``, which the policy
+    # check and the downloads at the end go through), in this process; Sphinx's forked readers and
+    # writers would lose them, and nothing merges them back. Notebooks run in parallel anyway, before
+    # reading (``execution.execute_ahead``), and they are what takes the time.
+    return {"version": "0.1", "parallel_read_safe": False, "parallel_write_safe": False}

@@ -1,20 +1,19 @@
 """The "What changed in this edition" page: this edition compared with the previous published one.
 
 The previous edition's contents come from its manifest in the published site (``wpsr publish``
-passes its path); this edition's are read from the sources being built.
+passes its path as ``wpsr_previous_manifest``); this edition's are read from the sources being built.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
 from wpsr.book import book_root
-from wpsr.editions import PREVIOUS_MANIFEST_ENV, compare, content_digest, current_edition, previous
+from wpsr.editions import compare, content_digest, current_edition, previous
 
 
 class ChangesDirective(SphinxDirective):
@@ -22,7 +21,7 @@ class ChangesDirective(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         self.env.note_dependency(str(book_root() / "editions.yaml"))
-        edition = current_edition()
+        edition = current_edition(self.config.wpsr_edition or None)
         before = previous(edition)
         out: list[nodes.Node] = [nodes.paragraph(text=f"Edition {edition.id}, {edition.date.isoformat()} "
                                                       f"({edition.status}).")]
@@ -31,7 +30,7 @@ class ChangesDirective(SphinxDirective):
         if before is None:
             out.append(nodes.paragraph(text="This is the first edition of the living report."))
             return out
-        manifest = os.environ.get(PREVIOUS_MANIFEST_ENV)
+        manifest = self.config.wpsr_previous_manifest
         if not manifest or not Path(manifest).is_file():
             out.append(nodes.paragraph(text=f"The comparison with edition {before.id} is made when this edition is "
                                             "published with `wpsr publish`."))

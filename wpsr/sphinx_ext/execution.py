@@ -8,8 +8,9 @@ them on every core.
   the notebooks the cache cannot answer are executed side by side, one warm worker per core, each
   notebook in a child of its worker (``wpsr.warm``: the toolkit is imported once per worker, not
   once per notebook, and nothing leaks between notebooks), into the same cache (``execute_ahead``);
-  myst-nb then finds their outputs there. A notebook that fails or times out is left to myst-nb,
-  which executes it again in a kernel and reports the failing cell as usual.
+  myst-nb then finds their outputs there. A cell that raises or runs past the time-out stops the
+  build before any page is read (``NotebookFailed``): its file, line, number and error, with the
+  traceback. Only if a worker itself dies is the notebook left to myst-nb, which executes it again.
 """
 
 from __future__ import annotations
@@ -29,12 +30,31 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 
 from wpsr import data, warm
+from wpsr.build import Stopped
+from wpsr.problems import Problem, display
 
 logger = logging.getLogger(__name__)
 STATE_FILE = "wpsr-dependencies.json"
 # The contributions and pages whose notebooks the last build in this process executed (paths in the
 # book): what a preview ran on the author's machine, which the command line says after the build.
 LAST_EXECUTED: set[str] = set()
+
+
+class NotebookFailed(Stopped):
+    """Notebooks whose execution failed: each failing code cell, located."""
+
+
+def failure_problem(path: Path, failure: warm.Failure) -> Problem:
+    """A failed notebook as a located problem: the file, its cell's first line of code, the cell's number."""
+    from wpsr.body import code_cells
+
+    cells = code_cells(path.read_text(encoding="utf-8", errors="replace"))
+    line = cells[failure.cell - 1][0] if failure.cell and failure.cell <= len(cells) else None
+    cell = f"code cell {failure.cell}" if failure.cell else "the notebook"
+    if failure.error.startswith("timed out"):
+        return Problem(display(path), line, f"{cell} ran past the time-out ({failure.error})",
+                       "make it faster, or raise `execute: timeout:` in _config.yml")
+    return Problem(display(path), line, f"{cell} raised {failure.error}", "fix the cell, or the data it reads")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -65,7 +85,8 @@ class DependencyTracker:
                       if any(_digest(self.root / p) != h for p, h in rec["files"].items())]
         if self.stale:
             self._forget_cached([str(self.root / self.state[doc]["source"]) for doc in self.stale])
-            logger.info(f"[wpsr] data or wpsr changed: re-executing {', '.join(sorted(self.stale))}")
+            logger.info(f"[wpsr] data or wpsr changed: re-executing {', '.join(sorted(self.stale))}",
+                        type="wpsr", subtype="progress")
 
     def _forget_cached(self, sources: list[str]) -> None:
         """Drop these notebooks' cached outputs, matched by path or by their code."""
@@ -130,7 +151,7 @@ class DependencyTracker:
 def execute_ahead(app: Sphinx, env: Any, docnames: list[str]) -> None:
     """Execute, one kernel per core, the notebooks about to be read that the cache cannot answer."""
     config = env.mystnb_config
-    if config.execution_mode != "cache" or (os.cpu_count() or 1) < 2:
+    if config.execution_mode != "cache":
         return
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
@@ -155,13 +176,13 @@ def execute_ahead(app: Sphinx, env: Any, docnames: list[str]) -> None:
             else:
                 twins[code] = []
                 todo.append((docname, path, reader.read_fmt, notebook, twins[code]))
-    if len(todo) < 2:
-        return  # one notebook gains nothing: myst-nb executes it as it reads it
+    if not todo:
+        return
     workers = min(os.cpu_count() or 1, len(todo))
-    logger.info(f"[wpsr] executing {len(todo)} notebooks, {workers} at a time")
+    logger.info(f"[wpsr] executing {len(todo)} notebook(s), {workers} at a time", type="wpsr", subtype="progress")
     for _, path, _, _, _ in todo:
-        logger.info(f"{path}: Executing notebook, ahead of reading")
-    started = time.perf_counter()
+        logger.info(f"  {display(path)}: Executing notebook", type="wpsr", subtype="progress")
+    started, failed, details = time.perf_counter(), [], []
     with ProcessPoolExecutor(workers, mp_context=warm.start_method(),
                              initializer=warm.warm_up) as pool:  # warm workers: the toolkit imported once each
         running = {pool.submit(warm.run, notebook, str(path.parent), config.execution_timeout,
@@ -169,11 +190,13 @@ def execute_ahead(app: Sphinx, env: Any, docnames: list[str]) -> None:
                    for docname, path, read_fmt, notebook, same in todo}
         for future, (docname, path, read_fmt, same) in running.items():
             try:
-                executed, seconds, error = future.result()
-            except Exception as err:  # a worker that died: myst-nb executes it instead
-                executed, seconds, error = None, 0.0, type(err).__name__
-            if error:
-                logger.info(f"[wpsr] {docname} raised {error}: myst-nb will execute it again and report it")
+                executed, seconds, failure = future.result()
+            except Exception as err:  # a worker that died: myst-nb executes it instead, and reports
+                logger.info(f"[wpsr] {docname}: its worker died ({type(err).__name__}); myst-nb executes it")
+                continue
+            if failure:
+                failed.append(failure_problem(path, failure))
+                details.append(f"{failed[-1].path}, code cell {failure.cell}:\n{failure.traceback}".rstrip())
                 continue
             stage = cache.add_nb_to_project(str(path), read_data=read_fmt)
             cache.cache_notebook_bundle(CacheBundleIn(executed, stage.uri, data={"execution_seconds": seconds}),
@@ -183,7 +206,11 @@ def execute_ahead(app: Sphinx, env: Any, docnames: list[str]) -> None:
                     shutil.copyfile(tracker.log_path(docname), tracker.log_path(each))
                 tracker.record(each, env.doc2path(each))
                 tracker.executed_ahead.add(each)
-    logger.info(f"[wpsr] executed {len(tracker.executed_ahead)} notebooks in {time.perf_counter() - started:.1f} s")
+    app.wpsr_execution_seconds = time.perf_counter() - started
+    logger.info(f"[wpsr] executed {len(todo)} notebook(s) in {app.wpsr_execution_seconds:.1f} s",
+                type="wpsr", subtype="progress")
+    if failed:
+        raise NotebookFailed("a notebook's code failed", failed, "\n\n".join(details))
 
 
 def _start(app: Sphinx) -> None:

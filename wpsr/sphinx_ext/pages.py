@@ -119,7 +119,7 @@ def _download(app: Sphinx, docname: str, filename: str, label: str) -> nodes.Ele
 
 def closing_sections(app: Sphinx, c: contrib.Contribution, data_files: list[str]) -> list[nodes.Element]:
     """Cite this contribution, key resources, downloads and (filled in when written) related contributions."""
-    edition = current_edition()
+    edition = current_edition(app.config.wpsr_edition or None)
     url = contribution_url(app, c.docname)
     cite = section("Cite this contribution", "cite-this-contribution",
                     paragraph(contrib.citation(c, edition, url), classes=["wpsr-reference"]),

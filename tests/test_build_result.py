@@ -1,0 +1,88 @@
+"""A build the code can see: `wpsr.build.build` returns what it read, wrote, failed on and where."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import copy_book
+from wpsr.build import Settings, build
+from wpsr.problems import Problem
+
+pytestmark = pytest.mark.build
+
+
+@pytest.fixture
+def copied(built_book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the built book, its execution cache included; no WPSR_ variable set."""
+    for name in [n for n in os.environ if n.startswith("WPSR_")]:
+        monkeypatch.delenv(name)
+    return copy_book(tmp_path / "book", build_from=built_book)
+
+
+def test_an_edit_reads_and_writes_that_page_and_sets_nothing_in_the_environment(copied: Path) -> None:
+    assert build(copied, Settings()).ok  # in its new folder, the copy is read once
+    before = dict(os.environ)
+    key = copied / "key-messages.md"
+    key.write_text(key.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    said: list[str] = []
+    result = build(copied, Settings(), progress=said.append)
+    assert result.ok and result.problems == [] and result.warnings == []
+    assert result.pages_read == ["key-messages"] and "key-messages" in result.pages_written
+    assert "  reading key-messages" in said and result.executed == []
+    assert result.output == copied / "_build" / "html" / "index.html"
+    assert set(result.timings) >= {"checks", "reading", "writing", "total"} and result.seconds > 0
+    assert dict(os.environ) == before  # settings travel as Sphinx config values, not environment variables
+
+
+def test_a_failing_cell_is_named_by_its_number_line_and_error(copied: Path) -> None:
+    page = copied / "chapters" / "assets-and-innovations.md"
+    cells = page.read_text(encoding="utf-8").count("```{code-cell}")
+    page.write_text(page.read_text(encoding="utf-8") + "\n```{code-cell} ipython3\nshare = 1\nshare = share / 2\n```\n"
+                    "\n```{code-cell} ipython3\nshare = 1\nshare = share / 0\n```\n", encoding="utf-8")
+    line = page.read_text(encoding="utf-8").splitlines().index("share = share / 0")  # the cell's first line, from 1
+    result = build(copied, Settings(strict=True))
+    assert not result.ok and result.stopped_before is None
+    assert result.problems == [Problem(Path("chapters/assets-and-innovations.md"), line,
+                                       f"code cell {cells + 2} raised ZeroDivisionError: division by zero",
+                                       "fix the cell, or the data it reads")]
+    assert "share = share / 0" in result.detail and "ZeroDivisionError" in result.detail
+    assert result.pages_written == []  # nothing was read, so nothing was written
+
+
+def test_a_warning_is_a_located_problem(copied: Path) -> None:
+    index = copied / "index.md"
+    text = index.read_text(encoding="utf-8") + "\nSee [a missing page](chapters/missing.md).\n"
+    index.write_text(text, encoding="utf-8")
+    strict = build(copied, Settings(strict=True))
+    assert not strict.ok and strict.problems == []
+    [warning] = strict.warnings
+    assert (warning.path, warning.line, warning.severity) == (Path("index.md"), len(text.splitlines()), "warning")
+    assert "missing.md" in warning.message
+    preview = build(copied, Settings())  # a preview builds, and still says so
+    assert preview.ok and [w.path for w in preview.warnings] == [Path("index.md")]
+
+
+def test_a_published_edition_gets_its_settings_as_config_values(copied: Path, tmp_path: Path) -> None:
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text('{"content": {}}', encoding="utf-8")
+    base = "https://example.org/wpsr/2023/"
+    result = build(copied, Settings(strict=True, base_url=base, site=True, previous_manifest=manifest))
+    assert result.ok, result.problems + result.warnings
+    page = (copied / "_build" / "html" / "key-messages.html").read_text(encoding="utf-8")
+    assert f'<link rel="canonical" href="{base}key-messages.html"' in page
+    assert "wpsr-editions.js" in page  # the editions menu of a versioned site
+
+
+def test_data_that_breaks_its_schema_stops_the_build_before_it_starts(copied: Path) -> None:
+    csv = copied / "data" / "internet_use.csv"
+    lines = csv.read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if ",ITU region," in text)
+    fields = lines[line - 1].split(",")
+    lines[line - 1] = ",".join([*fields[:3], "137.1", *fields[4:]])
+    csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = build(copied, Settings())
+    assert not result.ok and "data/" in result.stopped_before and result.pages_read == []
+    assert [(str(p.path), p.line, p.field) for p in result.problems] == [("data/internet_use.csv", line, "share_pct")]

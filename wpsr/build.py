@@ -1,0 +1,281 @@
+"""One build of the book, run in this process, and what it did: ``build(root, Settings()) -> Result``.
+
+The command line only prints a ``Result`` (``wpsr build``, ``wpsr serve --watch``, and ``wpsr publish``
+through ``wpsr build``), and tests assert on one. Settings reach the Sphinx extension as config
+values (``confoverrides``); problems come back as exceptions that carry them and as log records with
+their location, caught by a handler on Sphinx's logger (``BuildLog``): nothing is read back from
+printed output.
+
+Before Sphinx starts, the edition, the pages and _toc.yml, the data (when data/ changed) and, for
+a strict build, the contributions and their code review are checked (``problems_before``): a build
+that cannot succeed stops in a second, without executing anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sphinx.errors import SphinxError
+
+from wpsr.book import building
+from wpsr.problems import Problem, display
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How to build: a preview (drafts built, their problems on their pages) or strict, and for what."""
+
+    strict: bool = False  # fail on any warning or any contribution that breaks the specification
+    builder: str = "html"  # or "singlehtml", the one page the PDF is printed from
+    fresh: bool = False  # read every page again
+    edition: str | None = None  # an id from editions.yaml; by default the newest
+    base_url: str | None = None  # the edition's address, for citations and the sitemap
+    previous_manifest: Path | None = None  # the previous edition's manifest, which "What changed" compares with
+    site: bool = False  # a page of a published, versioned site: with the editions menu
+    verbose: bool = False  # pass Sphinx's own log on as progress
+
+    def overrides(self, root: Path, *, checked: bool) -> dict[str, Any]:
+        """The Sphinx configuration values these settings set (``checked``: the data and, strict, the
+        contributions were checked before Sphinx started, so the extension does not check them again)."""
+        values = {"external_toc_path": (root / "_toc.yml").as_posix(), "latex_individualpages": False,
+                  "nitpicky": True, "wpsr_preview": not self.strict, "wpsr_checked": checked,
+                  "wpsr_edition": self.edition or "", "wpsr_site": self.site,
+                  "wpsr_previous_manifest": str(self.previous_manifest or "")}
+        if self.base_url:
+            values["html_baseurl"] = self.base_url
+        return values
+
+
+@dataclass
+class Result:
+    """What a build did. ``problems`` failed it (each located); ``warnings`` fail a strict build."""
+
+    ok: bool
+    output: Path
+    stopped_before: str | None = None  # why the build did not start: `problems` says what to fix
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    drafts: dict[str, list[Problem]] = field(default_factory=dict)  # a preview: pages breaking the specification
+    pages_read: list[str] = field(default_factory=list)
+    pages_written: list[str] = field(default_factory=list)
+    executed: list[str] = field(default_factory=list)  # notebooks executed, as paths in the book
+    timings: dict[str, float] = field(default_factory=dict)  # seconds: checks, execution, reading, writing, total
+    detail: str = ""  # the traceback of a failing cell, or of a fault in the toolkit
+
+    @property
+    def seconds(self) -> float:
+        return self.timings.get("total", 0.0)
+
+
+class Stopped(SphinxError):
+    """Raised by the extension when the build cannot go on: its problems, each located."""
+
+    category = "The build stopped"
+
+    def __init__(self, message: str, problems: list[Problem], detail: str = ""):
+        super().__init__(message + "".join(f"\n{p}" for p in problems))
+        self.problems, self.detail = problems, detail
+
+
+# --- before Sphinx starts ---------------------------------------------------------------
+
+def _data_stamp(root: Path) -> str:
+    """What data/ holds (names, sizes, times): unchanged since it last validated, it is not read again."""
+    return "\n".join(f"{p.name} {p.stat().st_size} {p.stat().st_mtime_ns}"
+                     for p in sorted((root / "data").iterdir()) if p.is_file())
+
+
+def _data_problems() -> list[Problem]:
+    from wpsr import data
+
+    try:
+        return data.package().validate()
+    except data.DataError as err:
+        return err.problems
+
+
+def problems_before(root: Path, strict: bool) -> tuple[str, list[Problem]] | None:
+    """Why the build cannot start (what, and its problems), or None. A broken editions.yaml raises
+    its one located ``EditionError``."""
+    from wpsr.book import source_problems
+    from wpsr.editions import current_edition
+
+    current_edition()
+    stamp, recorded = _data_stamp(root), root / "_build" / ".wpsr-valid-data"
+    stages = [("problems in the book's pages and _toc.yml", source_problems)]
+    if not recorded.is_file() or recorded.read_text(encoding="utf-8") != stamp:
+        stages.append(("problems in data/, which breaks its schema", _data_problems))
+    for where, find in stages:
+        problems = find()
+        if problems:
+            return where, problems
+    recorded.parent.mkdir(parents=True, exist_ok=True)
+    recorded.write_text(stamp, encoding="utf-8")
+    if strict:
+        from wpsr.checker import check
+        from wpsr.review import refusals
+
+        findings = check()
+        errors = [f for f in findings if f.severity == "error"]
+        if errors:
+            return "contributions break the specification: run `wpsr check` after fixing", findings
+        unreviewed = refusals()
+        if unreviewed:
+            return ("it ran no code: it runs contributions' code only as a maintainer's review recorded it "
+                    "in reviewed.yaml"), unreviewed
+    return None
+
+
+# --- what Sphinx says --------------------------------------------------------------------
+
+class BuildLog(logging.Handler):
+    """Sphinx's warnings, kept as located problems, and wpsr's progress messages, passed on as they come."""
+
+    def __init__(self, app: Any):
+        super().__init__(logging.INFO)
+        self.app, self.warnings, self.listener = app, [], None
+        self.seen: list[str] = []  # progress said before a listener was set
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from sphinx.util.logging import is_suppressed_warning
+
+        if getattr(record, "wpsr_seen", False):
+            return  # Sphinx holds warnings back while it reads, then logs each again
+        record.wpsr_seen = True
+        kind, subtype = getattr(record, "type", None) or "", getattr(record, "subtype", None) or ""
+        if record.levelno >= logging.WARNING:
+            if is_suppressed_warning(kind, subtype, self.app.config.suppress_warnings):
+                return
+            path, line = self.where(getattr(record, "location", None))
+            self.warnings.append(Problem(path, line, record.getMessage(), "", severity="warning"))
+            self.say(str(self.warnings[-1]))
+        elif kind == "wpsr" and subtype == "progress":
+            self.say(record.getMessage())
+
+    def say(self, message: str) -> None:
+        if self.listener:
+            self.listener(message)
+        else:
+            self.seen.append(message)
+
+    def where(self, location: Any) -> tuple[Path | str, int | None]:
+        """A record's location (a page, a (page, line) pair, "path:line" or a node) as (path, line)."""
+        from docutils import nodes
+        from docutils.utils import get_source_line
+
+        line = None
+        if isinstance(location, tuple):
+            location, line = location
+        if isinstance(location, nodes.Node):
+            location, line = get_source_line(location)
+        if not location:
+            return "", line
+        if isinstance(location, str) and ":" in location and line is None:  # docutils says "path:line"
+            location, _, number = location.rpartition(":")
+            line = int(number) if number.isdigit() else None
+            return display(Path(location)), line
+        path = Path(self.app.env.doc2path(location)) if self.app.env and not Path(location).is_absolute() \
+            else Path(location)
+        return display(path), line
+
+    @classmethod
+    def attach(cls, app: Any) -> BuildLog:
+        """Listen first on Sphinx's logger: before Sphinx's own handlers rewrite each record's location."""
+        log = cls(app)
+        logging.getLogger("sphinx").handlers.insert(0, log)
+        return log
+
+    def detach(self) -> None:
+        handlers = logging.getLogger("sphinx").handlers
+        if self in handlers:
+            handlers.remove(self)
+
+
+# --- the build ---------------------------------------------------------------------------
+
+def build(root: Path, settings: Settings = Settings(), progress: Progress = lambda message: None) -> Result:
+    """Check what can be checked first, then build the book at `root` into _build/BUILDER, as
+    `jupyter-book build -n --keep-going` does (with -W when strict). Raises ``EditionError`` if
+    editions.yaml is broken: which edition to build is then unknown."""
+    root = root.resolve()
+    result = Result(ok=False, output=root / "_build" / settings.builder / "index.html")
+    started = time.perf_counter()
+    with building(root):
+        stop = problems_before(root, settings.strict)
+        result.timings["checks"] = time.perf_counter() - started
+        if stop:
+            result.stopped_before, result.problems = stop
+        else:
+            _run_sphinx(root, settings, result, progress)
+    result.timings["total"] = time.perf_counter() - started
+    return result
+
+
+def _run_sphinx(root: Path, settings: Settings, result: Result, progress: Progress) -> None:
+    import io
+    import sys
+
+    from jupyter_book.config import get_final_config
+    from sphinx.application import Sphinx
+    from sphinx.util.docutils import docutils_namespace, patch_docutils
+
+    from wpsr.sphinx_ext.execution import LAST_EXECUTED
+
+    overrides, _ = get_final_config(user_yaml=root / "_config.yml", sourcedir=root, use_external_toc=True,
+                                    cli_config=settings.overrides(root, checked=True))
+    quiet = io.StringIO()  # Sphinx's printed log: the result carries what matters
+    out = sys.stdout if settings.verbose else quiet
+    app = None
+    marks = {"start": time.perf_counter()}
+    try:
+        with patch_docutils(None), docutils_namespace():
+            app = Sphinx(srcdir=root, confdir=None, outdir=root / "_build" / settings.builder,
+                         doctreedir=root / "_build" / ".doctrees", buildername=settings.builder,
+                         confoverrides=overrides, status=out, warning=out, freshenv=settings.fresh,
+                         warningiserror=settings.strict, keep_going=True)
+            log: BuildLog = app.wpsr_log
+            log.listener = progress
+            for message in log.seen:
+                progress(message)
+            if app.builder.name == "singlehtml":
+                app.set_html_assets_policy("always")
+            def read(_app: Any, docname: str, _source: list[str]) -> None:
+                result.pages_read.append(docname)
+                progress(f"  reading {docname}")
+
+            def mark(name: str) -> Callable[..., None]:
+                return lambda *_: marks.setdefault(name, time.perf_counter()) and None
+
+            app.connect("source-read", read)
+            app.connect("env-before-read-docs", mark("read"), priority=100)
+            app.connect("env-updated", mark("write"))
+            app.build(force_all=settings.fresh)
+            result.ok = app.statuscode == 0
+    except Stopped as err:
+        result.problems, result.detail = err.problems, err.detail
+    except Exception as err:  # Sphinx's own errors, and faults in an extension: said, with the traceback
+        where = getattr(err, "category", None) or type(err).__name__
+        result.problems = [Problem("", None, f"{where}: {err}", "the traceback is in the result's detail")]
+        result.detail = "".join(traceback.format_exception(err))
+    finally:
+        if app is not None:
+            app.wpsr_log.detach()
+    ended = time.perf_counter()
+    if app is not None:
+        result.warnings = app.wpsr_log.warnings
+        result.drafts = {doc: found for doc, found in getattr(app, "wpsr_findings", {}).items()
+                         if any(f.severity == "error" for f in found)}
+        result.pages_written = sorted(getattr(app, "wpsr_written", ()))
+        result.timings["execution"] = getattr(app, "wpsr_execution_seconds", 0.0)
+    result.executed = sorted(LAST_EXECUTED)
+    read, write = marks.get("read", ended), marks.get("write", ended)
+    result.timings.update(start=read - marks["start"], reading=write - read, writing=ended - write)
+    result.ok = result.ok and not result.problems
