@@ -86,3 +86,20 @@ def test_data_that_breaks_its_schema_stops_the_build_before_it_starts(copied: Pa
     result = build(copied, Settings())
     assert not result.ok and "data/" in result.stopped_before and result.pages_read == []
     assert [(str(p.path), p.line, p.field) for p in result.problems] == [("data/internet_use.csv", line, "share_pct")]
+
+
+def test_a_build_with_nothing_to_do_does_nothing_until_an_input_or_the_output_changes(copied: Path) -> None:
+    assert build(copied, Settings()).ok
+    again = build(copied, Settings())
+    assert again.ok and again.up_to_date and again.pages_read == [] and again.pages_written == []
+    assert not build(copied, Settings(strict=True)).up_to_date  # other settings: another build
+    assert build(copied, Settings(strict=True)).up_to_date
+    (copied / "_build" / "html" / "key-messages.html").unlink()
+    rebuilt = build(copied, Settings(strict=True))
+    assert not rebuilt.up_to_date and (copied / "_build" / "html" / "key-messages.html").is_file()
+    page = copied / "contributions" / "civic-space-under-pressure.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("\n## ", "\nAn added sentence.\n\n## ", 1),
+                    encoding="utf-8")
+    edited = build(copied, Settings(strict=True))
+    assert not edited.up_to_date and edited.pages_read == ["contributions/civic-space-under-pressure"]
+    assert not build(copied, Settings(strict=True, fresh=True)).up_to_date  # --all always builds

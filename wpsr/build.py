@@ -8,12 +8,19 @@ printed output.
 
 Before Sphinx starts, the edition, the pages and _toc.yml, the data (when data/ changed) and, for
 a strict build, the contributions and their code review are checked (``problems_before``): a build
-that cannot succeed stops in a second, without executing anything.
+that cannot succeed stops in a second, without executing anything. And a build that has nothing to
+do does nothing: when no input changed since the last clean build with the same settings (the
+book's sources, the toolkit, the installed packages, the day), Sphinx is not even imported
+(``UpToDate``).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import os
+import sys
 import time
 import traceback
 from collections.abc import Callable
@@ -69,6 +76,7 @@ class Result:
     executed: list[str] = field(default_factory=list)  # notebooks executed, as paths in the book
     timings: dict[str, float] = field(default_factory=dict)  # seconds: checks, execution, reading, writing, total
     detail: str = ""  # the traceback of a failing cell, or of a fault in the toolkit
+    up_to_date: bool = False  # nothing changed since the last clean build: nothing was done
 
     @property
     def seconds(self) -> float:
@@ -132,6 +140,58 @@ def problems_before(root: Path, strict: bool) -> tuple[str, list[Problem]] | Non
             return ("it ran no code: it runs contributions' code only as a maintainer's review recorded it "
                     "in reviewed.yaml"), unreviewed
     return None
+
+
+# --- nothing to do --------------------------------------------------------------------------
+
+class UpToDate:
+    """What the last clean build (no problem, no warning) read, for one builder: a build whose inputs
+    and settings are the same has nothing to do. Its drafts are kept, to be said again."""
+
+    def __init__(self, root: Path, settings: Settings):
+        self.path = root / "_build" / f".wpsr-up-to-date-{settings.builder}.json"
+        self.output = root / "_build" / settings.builder
+        self.root, self.settings = root, settings
+        self.inputs = self._inputs()  # before the build: a file saved while it runs is new next time
+
+    def _inputs(self) -> str:
+        from wpsr.book import source_state
+        from wpsr.provenance import today
+
+        toolkit = Path(__file__).parent
+        files = {**source_state(self.root),
+                 **{str(p): p.stat().st_mtime_ns for p in toolkit.rglob("*") if p.suffix != ".pyc" and p.is_file()},
+                 **{str(p): p.stat().st_mtime_ns for p in [self.root / "package-lock.json",
+                                                          Path(os.__file__).parent, *map(Path, sys.path)]
+                    if p.exists()}}  # the installed packages: a folder's time changes as they change
+        settings = {**self.settings.__dict__, "verbose": False, "fresh": False}
+        return json.dumps([sorted(files.items()), str(settings), today().isoformat(), sys.version])
+
+    def stamp(self) -> str:
+        """The inputs, and the output's folders (a page deleted from the site changes its folder's time)."""
+        output = sorted((folder, Path(folder).stat().st_mtime_ns) for folder, _, _ in os.walk(self.output))
+        return hashlib.sha256(json.dumps([self.inputs, output]).encode()).hexdigest()
+
+    def drafts(self) -> dict[str, list[Problem]] | None:
+        """The last build's drafts if nothing changed since, else None."""
+        if self.settings.fresh or not (self.output / "index.html").is_file():
+            return None
+        try:
+            saved = json.loads(self.path.read_text(encoding="utf-8"))
+            if saved["stamp"] != self.stamp():
+                return None
+            return {doc: [Problem(**{**p, "path": Path(p["path"])}) for p in found]
+                    for doc, found in saved["drafts"].items()}
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def forget(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+    def record(self, result: Result) -> None:
+        if result.ok and not result.warnings:
+            drafts = {doc: [{**p.__dict__, "path": str(p.path)} for p in found] for doc, found in result.drafts.items()}
+            self.path.write_text(json.dumps({"stamp": self.stamp(), "drafts": drafts}), encoding="utf-8")
 
 
 # --- what Sphinx says --------------------------------------------------------------------
@@ -209,12 +269,20 @@ def build(root: Path, settings: Settings = Settings(), progress: Progress = lamb
     result = Result(ok=False, output=root / "_build" / settings.builder / "index.html")
     started = time.perf_counter()
     with building(root):
+        last = UpToDate(root, settings)
+        drafts = last.drafts()
+        if drafts is not None:
+            result.ok, result.up_to_date, result.drafts = True, True, drafts
+            result.timings["total"] = time.perf_counter() - started
+            return result
+        last.forget()
         stop = problems_before(root, settings.strict)
         result.timings["checks"] = time.perf_counter() - started
         if stop:
             result.stopped_before, result.problems = stop
         else:
             _run_sphinx(root, settings, result, progress)
+            last.record(result)
     result.timings["total"] = time.perf_counter() - started
     return result
 

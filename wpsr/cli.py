@@ -112,7 +112,8 @@ def build_once(root: Path, settings: Settings | None = None) -> int:
     if unreviewed:
         print(unreviewed, flush=True)
     if result.ok:
-        print(f"Built in {result.seconds:.1f} s: {result.output}", flush=True)
+        print(f"Up to date: nothing changed since the last build ({result.seconds:.1f} s): {result.output}"
+              if result.up_to_date else f"Built in {result.seconds:.1f} s: {result.output}", flush=True)
         if result.drafts and not settings.strict:
             print(f"A preview: {', '.join(sorted(str(found[0].path) for found in result.drafts.values()))} break(s) "
                   "the specification, as the banner at the top of each page says; `wpsr build --strict` and "
