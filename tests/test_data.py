@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -117,9 +119,9 @@ def test_unknown_dataset_lists_the_known_ones(book: Path) -> None:
         DataPackage.read().resource("sharez")
 
 
-def test_cli_validate_prints_the_problem_without_a_traceback(book: Path) -> None:
+def test_cli_validate_prints_the_problem_without_a_traceback(book: Path, wpsr) -> None:
     (book / "data" / "shares.csv").write_text(GOOD.replace("12.5", "112.5"))
-    result = run_wpsr(book, "validate")
+    result = wpsr(book, "validate")
     assert result.returncode == 1
     assert "data/shares.csv:2: share_pct: 112.5 is above the maximum 100" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
@@ -263,3 +265,52 @@ def test_first_published_keeps_each_figure_as_first_published_and_lists_revision
     first, revisions = first_published(frame, key=["year", "group"])
     assert sorted(zip(first.year, first.share, strict=True)) == [(2023, 67.4), (2024, 68.0), (2025, 74.0)]
     assert list(zip(revisions.edition, revisions.share, revisions.share_first, strict=True)) == [(2025, 71.0, 68.0)]
+
+
+def test_a_blank_row_and_an_empty_key_are_refused_as_frictionless_refuses_them(book: Path) -> None:
+    assert problems_for(book, GOOD + "\n") == [
+        "data/shares.csv:4: the row is empty — remove the line, or fill in the row"]
+    assert "data/shares.csv:3: the key (country, year) is empty — give each row its key" in problems_for(
+        book, GOOD.replace("Mexico,2021", ","))
+
+
+def test_records_are_typed_without_pandas(book: Path) -> None:
+    assert DataPackage.read().resource("shares").records() == [
+        {"country": "Malawi", "year": 2021, "share_pct": 12.5, "rating": "open"},
+        {"country": "Mexico", "year": 2021, "share_pct": 40.0, "rating": "closed"}]
+
+
+def test_validating_the_data_imports_no_pandas() -> None:
+    """What the build pays when data/ changed: the checks, not a DataFrame library."""
+    code = ("import sys\nfrom wpsr import data\nassert data.package().validate() == []\n"
+            "assert 'pandas' not in sys.modules, 'pandas was imported'")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_sub_topics_and_the_print_edition_are_read_through_their_resources() -> None:
+    from wpsr.contributions import print_edition, subtopics
+
+    rows = subtopics()
+    assert len(rows) >= 50 and all(isinstance(row["chapter"], int) for row in rows.values())
+    printed = print_edition()
+    assert printed and set(printed) <= set(rows)
+    assert all(isinstance(title, str) and title for titles in printed.values() for title in titles)
+
+
+def test_reach_files_are_read_through_their_resource_and_a_broken_one_stops_the_import(tmp_path: Path) -> None:
+    from wpsr.reach import write
+
+    log = tmp_path / "access.log"
+    log.write_text('203.0.113.5 - - [11/Jul/2026:08:00:00 +0000] "GET /2023/index.html HTTP/1.1" 200 9\n')
+    views = tmp_path / "data" / "reach" / "pageviews.csv"
+    views.parent.mkdir(parents=True)
+    views.write_text("date,edition,page,views\n2026-07-10,2023,index.html,2\n2026-07-09,2023,index.html,0\n")
+    with pytest.raises(DataError) as caught:
+        write([log], tmp_path)
+    assert [p.line for p in caught.value.problems] == [3] and "views: 0 is below the minimum 1" in str(caught.value)
+    assert "2026-07-09" in views.read_text()  # nothing written
+    views.write_text(views.read_text().replace(",0\n", ",1\n"))
+    write([log], tmp_path)
+    assert views.read_text().splitlines() == ["date,edition,page,views", "2026-07-09,2023,index.html,1",
+                                              "2026-07-10,2023,index.html,2", "2026-07-11,2023,index.html,1"]

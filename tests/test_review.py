@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import copy_book, run_wpsr
-from wpsr import review
+from wpsr import review, reviewed
 from wpsr.build import problems_before
 from wpsr.cli import main
 
@@ -40,7 +40,7 @@ def line_of(text: str, fragment: str) -> int:
 
 
 def reviewed_on() -> str:
-    return review.records()[KEY].reviewed.isoformat()
+    return reviewed.records()[KEY].reviewed.isoformat()
 
 
 def marker_cell(marker: Path) -> str:
@@ -50,17 +50,17 @@ def marker_cell(marker: Path) -> str:
 def test_the_worked_examples_are_reviewed_and_the_record_says_what_it_is(book: Path,
                                                                          capsys: pytest.CaptureFixture) -> None:
     assert review.refusals() == []
-    text = (book / review.RECORD).read_text(encoding="utf-8")
+    text = (book / reviewed.RECORD).read_text(encoding="utf-8")
     assert text.startswith("# reviewed.yaml: the code of each contribution") and "Written only by `wpsr review" in text
     assert main(["review", "--list"]) == 0
     assert capsys.readouterr().out == "The code of every contribution is reviewed (3 with code, 0 without).\n"
 
 
-def test_unreviewed_code_stops_the_strict_build_before_anything_runs(book: Path, tmp_path: Path) -> None:
+def test_unreviewed_code_stops_the_strict_build_before_anything_runs(book: Path, tmp_path: Path, wpsr) -> None:
     marker = tmp_path / "ran"
     text = edit(book, lambda t: t + marker_cell(marker))
     line = line_of(text, "from pathlib import Path")
-    result = run_wpsr(book, "build", "--strict")
+    result = wpsr(book, "build", "--strict")
     assert result.returncode == 1
     expected = f"{KEY}:{line}: code cell 3 added since it was reviewed on {reviewed_on()} — {HOW}"
     assert [ln for ln in result.stderr.splitlines() if ln.startswith(KEY)] == [expected]
@@ -70,7 +70,7 @@ def test_unreviewed_code_stops_the_strict_build_before_anything_runs(book: Path,
 
 def test_a_contribution_never_reviewed_is_refused_and_approving_lets_it_pass(book: Path,
                                                                              capsys: pytest.CaptureFixture) -> None:
-    record = book / review.RECORD
+    record = book / reviewed.RECORD
     record.write_text(re.sub(rf"(?m)^{re.escape(KEY)}:\n(  .*\n)+", "", record.read_text(encoding="utf-8")),
                       encoding="utf-8")
     first = line_of((book / KEY).read_text(encoding="utf-8"), "import wpsr")
@@ -88,8 +88,8 @@ def test_a_contribution_never_reviewed_is_refused_and_approving_lets_it_pass(boo
     assert main(["review", KEY, "--approve"]) == 0
     assert f"Approved {KEY}: 2 code cell(s)" in capsys.readouterr().out
     assert review.refusals() == [] and problems_before(book, strict=True) is None
-    entry = review.records()[KEY]
-    assert len(entry.code) == 64 and len(entry.cells) == 2 and all(len(d) == review.SHORT for d in entry.cells)
+    entry = reviewed.records()[KEY]
+    assert len(entry.code) == 64 and len(entry.cells) == 2 and all(len(d) == reviewed.SHORT for d in entry.cells)
     assert main(["review", KEY, "--approve"]) == 0
     assert "have not changed since: nothing to review" in capsys.readouterr().out
 
@@ -138,12 +138,12 @@ def test_review_shows_control_characters_instead_of_letting_them_hide_code(book:
 
 def test_a_contribution_without_code_needs_no_review(book: Path, capsys: pytest.CaptureFixture) -> None:
     edit(book, lambda t: re.sub(r"```\{code-cell\}.*?```\n", "", t, flags=re.S))
-    (book / review.RECORD).write_text(review.HEADER, encoding="utf-8")  # nothing reviewed at all
+    (book / reviewed.RECORD).write_text(reviewed.HEADER, encoding="utf-8")  # nothing reviewed at all
     assert [p.path for p in review.refusals()] == ["contributions/budgets-that-show-their-trade-offs.md",
                                                    "contributions/closing-the-digital-divide.md"]
     assert main(["review", KEY, "--approve"]) == 0
     assert "no code cells: nothing to review" in capsys.readouterr().out
-    assert KEY not in review.records()
+    assert KEY not in reviewed.records()
     text = edit(book, lambda t: t.replace("\nabstract: >-\n", "\nabstract: >-\n  ----\n  ~~~{code-cell} ipython3\n"
                                           "  import os\n  ~~~\n", 1))  # no cell the check sees, one it would run
     refused = [str(p) for p in review.refusals() if p.path == KEY]
@@ -175,14 +175,14 @@ def test_code_the_review_cannot_show_is_refused_and_cannot_be_approved(book: Pat
     line = line_of(text, fragment)
     end = [n for n, row in enumerate(text.splitlines(), 1) if row == "---"][1]  # where `wpsr check` ends it
     unseen = f"{KEY}:{line}: {message.format(line=line, end=end)} — "
-    before = (book / review.RECORD).read_bytes()
+    before = (book / reviewed.RECORD).read_bytes()
     assert main(["review", KEY, "--approve"]) == 1
     assert capsys.readouterr().err.startswith(unseen)
-    assert (book / review.RECORD).read_bytes() == before
+    assert (book / reviewed.RECORD).read_bytes() == before
     assert len(review.refusals()) == 1  # unreviewed, or (below) reviewed but hiding code
     code = review.code_of(book / KEY)  # as if its visible cells had been approved: the build still refuses it
-    approved = review.Record(review.today(), code.digest, tuple(c.digest for c in code.cells))
-    review.save({**review.records(), KEY: approved})
+    approved = reviewed.Record(review.today(), code.digest, tuple(c.digest for c in code.cells))
+    reviewed.save({**reviewed.records(), KEY: approved})
     problems = [str(p) for p in review.refusals()]
     assert len(problems) == 1 and problems[0].startswith(unseen), problems
 
@@ -198,7 +198,7 @@ def test_code_the_review_cannot_show_is_refused_and_cannot_be_approved(book: Pat
 ])
 def test_a_broken_record_is_one_located_error(book: Path, change, line: int, message: str,
                                               capsys: pytest.CaptureFixture) -> None:
-    record = book / review.RECORD
+    record = book / reviewed.RECORD
     record.write_text(change(record.read_text(encoding="utf-8")), encoding="utf-8")
     problems = [str(p) for p in review.refusals()]
     assert len(problems) == 1, problems
@@ -210,8 +210,8 @@ def test_a_broken_record_is_one_located_error(book: Path, change, line: int, mes
 
 @pytest.mark.build
 def test_the_preview_runs_unreviewed_code_and_says_so_then_approval_lets_the_strict_build_run_it(
-        tmp_path: Path) -> None:
-    book = copy_book(tmp_path / "book")
+        built_book: Path, tmp_path: Path) -> None:
+    book = copy_book(tmp_path / "book", build_from=built_book)  # only the changed contribution is executed
     marker = tmp_path / "ran"
     (book / KEY).write_text((book / KEY).read_text(encoding="utf-8") + marker_cell(marker), encoding="utf-8")
     preview = run_wpsr(book, "build")

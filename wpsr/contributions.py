@@ -7,7 +7,6 @@ pages show from their metadata: citations, BibTeX and related contributions.
 
 from __future__ import annotations
 
-import csv
 import functools
 import re
 from collections.abc import Callable
@@ -181,18 +180,31 @@ def read(path: Path) -> tuple[Contribution | None, list[Problem]]:
 
 
 def subtopics() -> dict[str, dict[str, Any]]:
-    """The sub-topics contributions answer (data/subtopics.csv), by id."""
-    path = package().resource("subtopics").path
+    """The sub-topics contributions answer (data/subtopics.csv), by id, each row typed (chapter: an int)."""
+    return {row["id"]: row for row in _records("subtopics")}
+
+
+def print_edition() -> dict[str, list[str]]:
+    """The 2023 print edition's contributions (data/print_edition.csv) by the sub-topic they evidently take up."""
+    by_subtopic: dict[str, list[str]] = {}
+    for row in _records("print-edition"):
+        if row["subtopic"]:
+            by_subtopic.setdefault(row["subtopic"], []).append(row["title"])
+    return by_subtopic
+
+
+def _records(name: str) -> tuple[dict[str, Any], ...]:
+    """A dataset's rows, typed, read through its Resource (checked against its schema: DataError, located, if
+    broken) and cached until its CSV changes."""
+    path = package().resource(name).path
     log_dependency(path)
     stat = path.stat()
-    return dict(_subtopics(path, stat.st_mtime_ns, stat.st_size))
+    return _read(name, path, stat.st_mtime_ns, stat.st_size)
 
 
-@functools.lru_cache(maxsize=4)
-def _subtopics(path: Path, mtime_ns: int, size: int) -> dict[str, dict[str, Any]]:
-    """Read as text (`wpsr validate` and the build check the file against its schema)."""
-    with path.open(encoding="utf-8", newline="") as rows:
-        return {row["id"]: {**row, "chapter": int(row["chapter"])} for row in csv.DictReader(rows)}
+@functools.lru_cache(maxsize=8)
+def _read(name: str, path: Path, mtime_ns: int, size: int) -> tuple[dict[str, Any], ...]:
+    return tuple(package().resource(name).records())
 
 
 def files() -> list[Path]:

@@ -1,21 +1,32 @@
-"""Datasets: the Frictionless Data Package in ``data/``, validated on every load.
+"""Datasets: every CSV in ``data/`` is read through :class:`Resource` and validated on every load.
 
-Each CSV is described once in ``data/datapackage.json`` (fields, types, constraints,
-source, licence). :func:`load` reads a resource, checks every cell against its Table
-Schema and returns a typed DataFrame; any problem raises :class:`DataError` whose
-lines read ``path:line: field: what is wrong — how to fix it``. The Table Schema itself (cell
-types, fields, row rules) is ``wpsr.schema``; how current each dataset is, ``wpsr.provenance``.
+Each CSV is described once in ``data/datapackage.json`` (fields, types, constraints, source,
+licence). :func:`load` reads a resource, checks every cell against its Table Schema and returns a
+typed DataFrame; :meth:`Resource.records` gives the same rows, typed, without pandas (for the
+command line and the build). Any problem raises :class:`DataError`, whose lines read
+``path:line: field: what is wrong — how to fix it``. The descriptor is ``wpsr.package``; the Table
+Schema (cell types, fields, a table checked) ``wpsr.schema``; how current each dataset is,
+``wpsr.provenance``. Notebooks use ``wpsr.load`` and this module's functions.
+
+One validator, decided by measurement (issue 19): Frictionless 5.18.1, the reference implementation
+of Table Schema, validates data/ in a fresh process, its import included, in 0.41 s at best and
+0.43–0.72 s at the median of each of four sets of 7–15 runs (the import alone 0.2–0.3 s; a second
+validation in the same process still 0.13–0.18 s), on the 2-core machine, over the 0.3 s a build may
+spend on it. This validator takes 0.06 s at best, 0.07–0.09 s at the median (half of it the import),
+as it no longer imports pandas to validate (0.29 s at best before). So the build and ``wpsr validate``
+run this one, and Frictionless is its oracle in the tests (``tests/test_validator_oracle.py``):
+over schemas and CSVs that hypothesis generates, both must refuse the same tables, on the same rows
+and fields. Where this validator is stricter by design (one way to write a value: ``true``/``false``,
+``YYYY-MM-DD``, ``HH:MM:SS``, numbers without spaces, ``_`` or NaN), it must refuse whatever
+Frictionless refuses.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import difflib
 import io
-import json
 import os
-import re
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -23,15 +34,17 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wpsr.book import SCHEME, WEB_ADDRESS, book_root
+from wpsr.package import DESCRIPTOR, DataError, DataPackage
 from wpsr.problems import Problem, display, line_at
-from wpsr.provenance import CADENCES, Age, age_problems, today  # noqa: F401 (CADENCES, today: wpsr.data's API)
-from wpsr.schema import CONSTRAINTS, PANDAS_DTYPES, PARSERS, Field, broken_row_rules
+from wpsr.provenance import CADENCES, Age, today
+from wpsr.schema import PANDAS_DTYPES, Field, Row, check_table, fields_of, names
 
-if TYPE_CHECKING:  # pandas loads when a dataset is first read: `wpsr check` never pays for it
+if TYPE_CHECKING:  # pandas loads when a dataset is first loaded: `wpsr check` and `wpsr validate` never pay for it
     import pandas as pd
 
-DESCRIPTOR = "datapackage.json"
+__all__ = ["CADENCES", "DESCRIPTOR", "Age", "DataError", "DataPackage", "Problem", "Resource", "first_published",
+           "load", "log_dependency", "package", "source_line", "status", "today"]
+
 # Set by the Sphinx extension while a notebook executes: each load() appends the
 # files it read, so the build knows which notebooks a changed dataset affects.
 DEPENDENCY_LOG_ENV = "WPSR_DEPENDENCY_LOG"
@@ -39,20 +52,10 @@ DEPENDENCY_LOG_ENV = "WPSR_DEPENDENCY_LOG"
 # depends on: editing them re-executes no notebook.
 NOT_OUTPUT = ("wpsr.__main__", "wpsr.cli", "wpsr.warm", "wpsr.publish", "wpsr.review", "wpsr.checker", "wpsr.body",
               "wpsr.metadata", "wpsr.template", "wpsr.serving", "wpsr.pdf", "wpsr.browser", "wpsr.derive",
-              "wpsr.sphinx_ext")
+              "wpsr.sphinx_ext")  # by prefix: wpsr.review covers wpsr.reviewed too
 # The largest CSV a dataset may be: the report shows figures, not raw data (split or aggregate a bigger one).
 MAX_CSV_BYTES = 5_000_000
 
-
-class DataError(Exception):
-    """A dataset or its descriptor breaks the rules; ``str()`` lists every problem."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(map(str, problems)))
-
-
-# --- resources --------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Resource:
@@ -71,7 +74,7 @@ class Resource:
 
     @property
     def path(self) -> Path:
-        return self.package.directory / self.descriptor["path"]
+        return self.package.directory / self.descriptor["path"]  # an absolute path (see `at`) stays as it is
 
     @property
     def display_path(self) -> Path:
@@ -80,11 +83,7 @@ class Resource:
 
     @cached_property
     def fields(self) -> list[Field]:
-        return [
-            Field(f["name"], f.get("type", "string"), f.get("title", f["name"]),
-                  f.get("description", ""), f.get("constraints", {}), f.get("format", "default"))
-            for f in self.descriptor["schema"]["fields"]
-        ]
+        return fields_of(self.descriptor["schema"])
 
     @property
     def sources(self) -> list[dict[str, Any]]:
@@ -93,6 +92,11 @@ class Resource:
     @property
     def licenses(self) -> list[dict[str, Any]]:
         return self.descriptor.get("licenses", [])
+
+    def at(self, path: Path) -> Resource:
+        """The same dataset, schema and all, in another file: e.g. the copy `wpsr reach` rewrites in a book
+        other than this one."""
+        return Resource(self.package, {**self.descriptor, "path": str(Path(path).resolve())})
 
     def citation(self) -> str:
         """A one-line source note, as printed under a chart or table, ending with the data's age."""
@@ -114,7 +118,8 @@ class Resource:
                    dt.date.fromisoformat(following) if following else None, len(as_of.split("-")))
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
-        """Yield (line number, cells) for every data row; raises DataError on bad bytes or a file too big."""
+        """Yield (line number, cells) for every row, the header first; raises DataError on bad bytes or a
+        file too big."""
         if not self.path.exists():
             raise DataError([Problem(self.display_path, None, "the file does not exist",
                                      f"create it or correct resource {self.name!r} in {DESCRIPTOR}")])
@@ -137,85 +142,25 @@ class Resource:
         for cells in reader:
             yield reader.line_num, cells
 
-    def validate(self) -> tuple[pd.DataFrame | None, list[Problem]]:
-        """Check every cell; return the typed table (None if any problem) and the problems."""
-        import pandas as pd
-
-        problems: list[Problem] = []
-        where = self.display_path
-
-        def problem(line: int | None, message: str, field: str | None = None) -> None:
-            text, _, hint = message.partition(" — ")
-            problems.append(Problem(where, line, text, hint, field))
-
-        rows = self.rows()
-        header_line, header = next(rows, (1, []))
-        expected = [f.name for f in self.fields]
-        if header != expected:
-            missing = [n for n in expected if n not in header]
-            extra = [n for n in header if n not in expected]
-            detail = "; ".join(filter(None, [
-                missing and f"missing column(s) {', '.join(missing)}",
-                extra and f"unexpected column(s) {', '.join(extra)}",
-                not (missing or extra) and "columns are out of order",
-            ]))
-            problem(header_line, f"the header does not match the schema ({detail}) — "
-                                 f"the header must be: {','.join(expected)}")
-            return None, problems
-
-        columns: list[list[Any]] = [[] for _ in self.fields]
-        unique = {f.name: {} for f in self.fields if f.constraints.get("unique")}
-        key_fields = self.descriptor["schema"].get("primaryKey", [])
-        key_fields = [key_fields] if isinstance(key_fields, str) else key_fields
-        keys: dict[tuple, int] = {}
-        texts: list[tuple[int, dict[str, str]]] = []  # each row as written, for foreign keys
-        for line, cells in rows:
-            if not cells:
-                continue
-            if len(cells) != len(self.fields):
-                problem(line, f"has {len(cells)} cells, the header has {len(self.fields)} — "
-                              "check for a missing or extra comma, or quote text containing commas")
-                continue
-            texts.append((line, dict(zip(expected, cells, strict=True))))
-            record = {}
-            for field, text, column in zip(self.fields, cells, columns, strict=True):
-                value, error = field.check(text)
-                if error:
-                    problem(line, error, field.name)
-                if field.name in unique and value is not None:
-                    first = unique[field.name].setdefault(value, line)
-                    if first != line:
-                        problem(line, f"{text!r} repeats line {first} — values must be unique", field.name)
-                record[field.name] = value
-                column.append(value)
-            for field, message in broken_row_rules(self.descriptor["schema"].get("wpsr:rowRules", []), record):
-                problem(line, message, field)
-            if key_fields:
-                key = tuple(record[k] for k in key_fields)
-                first = keys.setdefault(key, line)
-                if first != line:
-                    problem(line, f"the key ({', '.join(key_fields)}) repeats line {first} — "
-                                  "each row needs a distinct key")
+    def check(self) -> tuple[list[Row], list[Problem]]:
+        """Check the CSV against its schema, foreign keys included, without pandas: its rows and the problems.
+        DataError if the file cannot be read at all."""
+        rows, broken = check_table(self.descriptor["schema"], self.rows())
         for fk in self.descriptor["schema"].get("foreignKeys", []):
-            mine, theirs = _names(fk["fields"]), _names(fk["reference"]["fields"])
+            mine, theirs = names(fk["fields"]), names(fk["reference"]["fields"])
             target = fk["reference"]["resource"] or self.name
             known = self._keys(target, theirs) if target != self.name else \
-                {tuple(row[f] for f in theirs) for _, row in texts}
-            for line, row in texts if known is not None else []:
-                value = tuple(row[f] for f in mine)
+                {tuple(row.texts[f] for f in theirs) for row in rows}
+            for row in rows if known is not None else []:
+                value = tuple(row.texts[f] for f in mine)
                 if all(value) and value not in known:
-                    problem(line, f"{', '.join(value)} is not a {', '.join(theirs)} of {target} — use one that "
-                                  f"is, or add it to {target} first", ", ".join(mine))
-        if problems:
-            return None, problems
-        frame = pd.DataFrame({
-            f.name: pd.Series(col, dtype=PANDAS_DTYPES.get(f.type, "object"))
-            for f, col in zip(self.fields, columns, strict=True)
-        })
-        for f in self.fields:
-            if f.type == "date":
-                frame[f.name] = pd.to_datetime(frame[f.name])
-        return frame, []
+                    broken.append((row.line, f"{', '.join(value)} is not a {', '.join(theirs)} of {target} — use "
+                                             f"one that is, or add it to {target} first", ", ".join(mine)))
+        problems = []
+        for line, message, field in broken:
+            what, _, hint = message.partition(" — ")
+            problems.append(Problem(self.display_path, line, what, hint, field))
+        return rows, problems
 
     def _keys(self, name: str, fields: list[str]) -> set[tuple[str, ...]] | None:
         """The values of these fields in another resource, as written (None if it cannot be read)."""
@@ -226,189 +171,29 @@ class Resource:
         except (DataError, ValueError, StopIteration, OSError):
             return None
 
-    def load(self) -> pd.DataFrame:
-        """Return the validated table; raise DataError if anything is wrong."""
+    def records(self) -> list[dict[str, Any]]:
+        """Every row, each a dict of typed values (None for an empty cell), without pandas; DataError if
+        anything is wrong."""
         log_dependency(self.path, self.package.path)
-        frame, problems = self.validate()
+        rows, problems = self.check()
         if problems:
             raise DataError(problems)
+        return [row.values for row in rows]
+
+    def load(self) -> pd.DataFrame:
+        """Return the validated table, typed; raise DataError if anything is wrong."""
+        import pandas as pd
+
+        records = self.records()
+        frame = pd.DataFrame({
+            f.name: pd.Series([r[f.name] for r in records], dtype=PANDAS_DTYPES.get(f.type, "object"))
+            for f in self.fields
+        })
+        for f in self.fields:
+            if f.type == "date":
+                frame[f.name] = pd.to_datetime(frame[f.name])
         frame.attrs["wpsr_resource"] = self.name
         return frame
-
-
-# --- the package ------------------------------------------------------------------
-
-_REQUIRED_RESOURCE_KEYS = ("name", "path", "title", "schema", "sources", "licenses")
-_REQUIRED_SOURCE_KEYS = ("title", "publisher", "year", "path")
-
-
-@dataclass(frozen=True)
-class DataPackage:
-    """The descriptor ``data/datapackage.json`` and the resources it lists."""
-
-    path: Path
-    descriptor: dict[str, Any]
-
-    @classmethod
-    def read(cls, directory: Path | None = None) -> DataPackage:
-        """Read and check the descriptor (not yet the CSVs)."""
-        path = (directory or book_root() / "data") / DESCRIPTOR
-        shown = display(path)
-        try:
-            descriptor = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise DataError([Problem(shown, None, "the data package descriptor is missing",
-                                     "create it (see the README, 'Adding a dataset')")]) from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
-            line = getattr(err, "lineno", None)
-            msg = getattr(err, "msg", str(err))
-            raise DataError([Problem(shown, line, f"is not valid JSON ({msg})",
-                                     "fix the syntax, e.g. a missing comma or quote")]) from None
-        package = cls(path, descriptor)
-        problems = package._check_descriptor()
-        if problems:
-            raise DataError(problems)
-        return package
-
-    @property
-    def directory(self) -> Path:
-        return self.path.parent
-
-    @cached_property
-    def resources(self) -> dict[str, Resource]:
-        return {r["name"]: Resource(self, r) for r in self.descriptor["resources"]}
-
-    def resource(self, name: str) -> Resource:
-        try:
-            return self.resources[name]
-        except KeyError:
-            known = ", ".join(sorted(self.resources))
-            raise DataError([Problem(display(self.path), None, f"no resource named {name!r}",
-                                     f"use one of: {known}")]) from None
-
-    def validate(self) -> list[Problem]:
-        """Check every resource; return all problems found."""
-        problems: list[Problem] = []
-        for resource in self.resources.values():
-            try:
-                problems += resource.validate()[1]
-            except DataError as err:
-                problems += err.problems
-        return problems
-
-    def _check_descriptor(self) -> list[Problem]:
-        shown = display(self.path)
-        problems = []
-
-        text = self.path.read_text(encoding="utf-8")
-
-        def bad(where: str, message: str, hint: str, near: str | None = None, within: str | None = None) -> None:
-            """A problem on the line of `near`: the first after `within` (its resource's name), else the first
-            anywhere, else the line of `within`."""
-            start = max(text.find(within), 0) if within else 0
-            at = next((a for a in (text.find(near, start), text.find(near)) if a >= 0), -1) if near else -1
-            at = text.find(within) if at < 0 and within else at
-            problems.append(Problem(shown, line_at(text, at) if at >= 0 else None, message, hint, where))
-
-        resources = self.descriptor.get("resources")
-        if not isinstance(resources, list) or not resources:
-            bad("resources", "no resources are listed", "list each CSV under 'resources'")
-            return problems
-        names = set()
-        for i, r in enumerate(resources):
-            where = f"resources[{i}]"
-            missing = [k for k in _REQUIRED_RESOURCE_KEYS if k not in r]
-            if missing:
-                bad(where, f"is missing {', '.join(missing)}", "describe every resource fully")
-                continue
-            where = f"resources[{r['name']}]"
-            if r["name"] in names:
-                bad(where, "the name is used twice", "give each resource its own name")
-            names.add(r["name"])
-            if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", r["name"]):
-                bad(where, "the name is not lower-case letters, digits, '-', '.' or '_'", "rename it")
-            near = f'"name": "{r["name"]}"'
-            for problem, hint in age_problems(r):
-                bad(where, problem, hint, near)
-            if problem := self._outside(r["path"]):
-                bad(f"{where}.path", problem, "give the CSV's file name, relative to data/ (e.g. internet_use.csv), "
-                    "for a file inside data/", json.dumps(r["path"]), near)
-            for j, s in enumerate(r["sources"]):
-                own = "wpsr:own" in s  # data the project itself produces (how, in wpsr:own): no address to cite
-                lacks = [k for k in _REQUIRED_SOURCE_KEYS if not s.get(k) and not (own and k == "path")]
-                if lacks:
-                    bad(f"{where}.sources[{j}]", f"is missing {', '.join(lacks)}",
-                        "cite publisher, title, year and URL (path) of every source", near)
-            for kind in ("sources", "licenses"):
-                for j, item in enumerate(r[kind]):
-                    url = item.get("path") if isinstance(item, dict) else None
-                    if url is not None and not WEB_ADDRESS.fullmatch(str(url)):
-                        bad(f"{where}.{kind}[{j}].path", f"{str(url)[:60]!r} is not a web address",
-                            "give its https:// (or http://) address", json.dumps(url))
-            fields = r["schema"].get("fields") if isinstance(r["schema"], dict) else None
-            if not isinstance(fields, list) or not all(isinstance(f, dict) and isinstance(f.get("name"), str)
-                                                       for f in fields):
-                bad(f"{where}.schema.fields", "is missing" if fields is None else f"is {json.dumps(fields)[:50]}, "
-                    "not a list of fields, each with a name", 'list the columns as [{"name": ..., "type": ...}, ...], '
-                    "in the order of the CSV's header", '"fields"', near)
-                continue
-            for k, f in enumerate(fields):
-                if f.get("type", "string") not in PARSERS:
-                    bad(f"{where}.schema.fields[{k}]", f"unknown type {f.get('type')!r}",
-                        f"use one of: {', '.join(PARSERS)}", near)
-                if f.get("format", "default") not in ("default", *(["%H:%M"] if f.get("type") == "time" else [])):
-                    bad(f"{where}.schema.fields[{f.get('name', k)}].format", f"the format {f['format']!r} is not "
-                        "read by wpsr", "leave it out (the default), or for a time without seconds use %H:%M", near)
-                for constraint in f.get("constraints", {}):
-                    if constraint not in CONSTRAINTS:
-                        close = difflib.get_close_matches(constraint, CONSTRAINTS, n=1)
-                        bad(f"{where}.schema.fields[{f.get('name', k)}].constraints",
-                            f"unknown constraint {constraint!r}", f"did you mean {close[0]!r}?" if close else
-                            f"use one of: {', '.join(CONSTRAINTS)}", json.dumps(constraint))
-            names_here = {f.get("name") for f in fields}
-            key = r["schema"].get("primaryKey", [])
-            for name in [key] if isinstance(key, str) else key:
-                if name not in names_here:
-                    bad(f"{where}.schema.primaryKey", f"names {name!r}, which is not a field",
-                        "name fields of this resource", near)
-            for j, fk in enumerate(r["schema"].get("foreignKeys", [])):
-                target = fk.get("reference", {}).get("resource")
-                others = {x.get("name"): x for x in resources}
-                referenced = r if target == "" else others.get(target)
-                if referenced is None:
-                    bad(f"{where}.schema.foreignKeys[{j}]", f"refers to no resource named {target!r}",
-                        f"use one of: {', '.join(sorted(map(str, others)))}", near)
-                    continue
-                theirs = {f.get("name") for f in referenced["schema"].get("fields", [])}
-                mine, wanted = _names(fk.get("fields")), _names(fk.get("reference", {}).get("fields"))
-                if len(mine) != len(wanted) or not set(mine) <= names_here or not set(wanted) <= theirs:
-                    bad(f"{where}.schema.foreignKeys[{j}]", "its fields do not match (as many on each side, "
-                        "each a field of its resource)", "list this resource's fields and the referenced ones", near)
-        return problems
-
-
-    def _outside(self, path: Any) -> str | None:
-        """Why a resource's path does not name a file inside data/, if it does not."""
-        if not isinstance(path, str) or not path.strip():
-            return "the path is not a file name"
-        if "\0" in path:
-            return f"the path {path!r} contains a NUL byte"
-        if Path(path).is_absolute() or path.startswith(("/", "\\")) or re.match(r"[a-zA-Z]:", path):
-            return f"the path {path!r} is absolute"
-        if ".." in Path(path).parts or "\\" in path:
-            return f"the path {path!r} leads out of data/"
-        if SCHEME.match(path):
-            return f"the path {path!r} is an address, not a file"
-        resolved = (self.directory / path).resolve()
-        if not resolved.is_relative_to(self.directory.resolve()):
-            return f"the path {path!r} is a link to a file outside data/"
-        if path.endswith("/") or resolved.is_dir():
-            return f"the path {path!r} names a folder, not a CSV file"
-        return None
-
-
-def _names(fields: Any) -> list[str]:
-    return [fields] if isinstance(fields, str) else list(fields or [])
 
 
 def log_dependency(*paths: Path) -> None:

@@ -22,12 +22,13 @@ from typing import TYPE_CHECKING
 
 from wpsr.book import book_root
 from wpsr.editions import EDITION_ID
+from wpsr.schema import cell_text
 
 if TYPE_CHECKING:
     import duckdb
 
 REACH_DIR = Path("data") / "reach"
-VIEWS, DOWNLOADS = "pageviews.csv", "downloads.csv"
+RESOURCES = {"reach-pageviews": "pageviews.csv", "reach-downloads": "downloads.csv"}  # in data/reach/
 DOWNLOAD_KINDS = {".pdf": "PDF", ".zip": "data bundle", ".csv": "CSV", ".ics": "calendar (.ics)",
                   ".ipynb": "notebook (.ipynb)"}
 # A line longer than this is no request (a log line is a few hundred bytes): skipped and counted.
@@ -144,23 +145,25 @@ def split_path(path: str) -> tuple[str, str]:
 
 
 def write(logs: list[Path], root: Path | None = None) -> Import:
-    """Add the logs' counts to data/reach/, replacing the days the logs cover (give whole days)."""
-    folder = (root or book_root()) / REACH_DIR
+    """Add the logs' counts to data/reach/, replacing the days the logs cover (give whole days). The files
+    are read and written through their resources (the book's data package): a file that breaks its schema
+    stops the import (DataError, located) before anything is written."""
+    from wpsr.data import DESCRIPTOR, DataPackage
+
+    book = root or book_root()
+    folder = book / REACH_DIR
     folder.mkdir(parents=True, exist_ok=True)
     views, downloads, summary = aggregate(logs)
-    covered = {d.isoformat() for d in summary.days}
-    for name, header, new in ((VIEWS, ["date", "edition", "page", "views"], views),
-                              (DOWNLOADS, ["date", "edition", "kind", "downloads"], downloads)):
-        path = folder / name
-        kept = []
-        if path.is_file():
-            with path.open(encoding="utf-8", newline="") as existing:
-                kept = [row for row in csv.reader(existing)][1:]
-        rows = [r for r in kept if r[0] not in covered] + [[d.isoformat(), *rest] for d, *rest in new]
-        with path.open("w", encoding="utf-8", newline="") as out:
+    described = book / "data" / DESCRIPTOR  # else (a bare folder) the schema of this book's reach files
+    source = DataPackage.read(described.parent if described.is_file() else None)
+    resources = [source.resource(name).at(folder / file) for name, file in RESOURCES.items()]
+    kept = [[list(row.values()) for row in r.records()] if r.path.is_file() else [] for r in resources]
+    for resource, old, new in zip(resources, kept, (views, downloads), strict=True):
+        rows = [r for r in old if r[0] not in summary.days] + [list(r) for r in new]
+        with resource.path.open("w", encoding="utf-8", newline="") as out:
             writer = csv.writer(out, lineterminator="\n")
-            writer.writerow(header)
-            writer.writerows(sorted(rows, key=lambda r: (r[0], r[1], r[2])))
+            writer.writerow([f.name for f in resource.fields])
+            writer.writerows([cell_text(v) for v in r] for r in sorted(rows, key=lambda r: tuple(r[:3])))
     return summary
 
 

@@ -1,11 +1,16 @@
 """Table Schema, as the data package uses it: each cell type's parser, a field with its
-constraints, and the rules a row must keep (``wpsr:rowRules``). No pandas here."""
+constraints, the rules a row must keep (``wpsr:rowRules``), and a whole table checked against
+its schema (:func:`check_table`: header, cells, unique fields, primary key). No pandas here.
+
+This is the one validator the build runs; Frictionless, the reference implementation, is its
+oracle in the tests (``tests/test_validator_oracle.py``): why, with the measurements, is in
+``wpsr.data``'s docstring."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,9 +137,89 @@ def broken_row_rules(rules: list[dict[str, Any]], record: dict[str, Any]) -> Ite
 
 
 def cell_text(value: Any) -> str:
-    """A value as it is written in the CSV."""
-    return str(value).lower() if isinstance(value, bool) else str(value)
+    """A value as it is written in the CSV (None: an empty cell)."""
+    return "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def bound_value(field_type: str, bound: Any) -> Any:
     return dt.date.fromisoformat(bound) if field_type == "date" else bound
+
+
+# --- a table ------------------------------------------------------------------------
+
+Broken = tuple[int | None, str, str | None]  # (line, "what is wrong — how to fix it", field or None)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One data row as checked: its line, its cells as written and their typed values (None if empty or
+    unreadable)."""
+
+    line: int
+    texts: dict[str, str]
+    values: dict[str, Any]
+
+
+def names(value: Any) -> list[str]:
+    """A field name or a list of them (as primaryKey and foreignKeys give them), as a list."""
+    return [value] if isinstance(value, str) else list(value or [])
+
+
+def fields_of(schema: dict[str, Any]) -> list[Field]:
+    return [Field(f["name"], f.get("type", "string"), f.get("title", f["name"]), f.get("description", ""),
+                  f.get("constraints", {}), f.get("format", "default")) for f in schema["fields"]]
+
+
+def check_table(schema: dict[str, Any], rows: Iterable[tuple[int, list[str]]]) -> tuple[list[Row], list[Broken]]:
+    """Check a table, its header first, against its schema: the header, each row's width, each cell's type and
+    constraints, unique fields, the primary key and the row rules. Return the rows of the right width (not
+    blank) and what is wrong. Foreign keys, which need other tables, are the data package's to check."""
+    fields = fields_of(schema)
+    expected = [f.name for f in fields]
+    rows = iter(rows)
+    header_line, header = next(rows, (1, []))
+    if header != expected:
+        missing = [n for n in expected if n not in header]
+        extra = [n for n in header if n not in expected]
+        detail = "; ".join(filter(None, [
+            missing and f"missing column(s) {', '.join(missing)}",
+            extra and f"unexpected column(s) {', '.join(extra)}",
+            not (missing or extra) and "columns are out of order",
+        ]))
+        return [], [(header_line, f"the header does not match the schema ({detail}) — "
+                                  f"the header must be: {','.join(expected)}", None)]
+    broken: list[Broken] = []
+    checked: list[Row] = []
+    unique: dict[str, dict[Any, int]] = {f.name: {} for f in fields if f.constraints.get("unique")}
+    key_fields = names(schema.get("primaryKey"))
+    keys: dict[tuple, int] = {}
+    for line, cells in rows:
+        if not any(cells):
+            broken.append((line, "the row is empty — remove the line, or fill in the row", None))
+            continue
+        if len(cells) != len(fields):
+            broken.append((line, f"has {len(cells)} cells, the header has {len(fields)} — check for a missing or "
+                                 "extra comma, or quote text containing commas", None))
+            continue
+        values = {}
+        for field, text in zip(fields, cells, strict=True):
+            value, error = field.check(text)
+            if error:
+                broken.append((line, error, field.name))
+            if field.name in unique and value is not None:
+                first = unique[field.name].setdefault(value, line)
+                if first != line:
+                    broken.append((line, f"{text!r} repeats line {first} — values must be unique", field.name))
+            values[field.name] = value
+        for name, message in broken_row_rules(schema.get("wpsr:rowRules", []), values):
+            broken.append((line, message, name))
+        if key_fields:
+            key = tuple(values[k] for k in key_fields)
+            first = keys.setdefault(key, line)
+            if all(v is None for v in key):
+                broken.append((line, f"the key ({', '.join(key_fields)}) is empty — give each row its key", None))
+            elif first != line:
+                broken.append((line, f"the key ({', '.join(key_fields)}) repeats line {first} — "
+                                     "each row needs a distinct key", None))
+        checked.append(Row(line, dict(zip(expected, cells, strict=True)), values))
+    return checked, broken
