@@ -31,6 +31,7 @@ from typing import Any
 from sphinx.errors import SphinxError
 
 from wpsr.book import building
+from wpsr.languages import LANGUAGES
 from wpsr.problems import Problem, display
 
 Progress = Callable[[str], None]
@@ -48,6 +49,17 @@ class Settings:
     previous_manifest: Path | None = None  # the previous edition's manifest, which "What changed" compares with
     site: bool = False  # a page of a published, versioned site: with the editions menu
     verbose: bool = False  # pass Sphinx's own log on as progress
+    language: str = "en"  # the language of the pages: English, or a translation from locales/
+
+    def output(self, root: Path) -> Path:
+        """Where the pages go: _build/BUILDER, and a translation's in its language's folder inside."""
+        folder = root / "_build" / self.builder
+        return folder if self.language == "en" or self.builder == "gettext" else folder / self.language
+
+    def doctrees(self, root: Path) -> Path:
+        """Sphinx's environment: one per language (and one for extracting the messages to translate)."""
+        kind = "gettext" if self.builder == "gettext" else self.language
+        return root / "_build" / (".doctrees" if kind == "en" else f".doctrees-{kind}")
 
     def overrides(self, root: Path, *, checked: bool) -> dict[str, Any]:
         """The Sphinx configuration values these settings set (``checked``: the data and, strict, the
@@ -55,7 +67,7 @@ class Settings:
         values = {"external_toc_path": (root / "_toc.yml").as_posix(), "latex_individualpages": False,
                   "nitpicky": True, "wpsr_preview": not self.strict, "wpsr_checked": checked,
                   "wpsr_edition": self.edition or "", "wpsr_site": self.site,
-                  "wpsr_previous_manifest": str(self.previous_manifest or "")}
+                  "wpsr_previous_manifest": str(self.previous_manifest or ""), "language": self.language}
         if self.base_url:
             values["html_baseurl"] = self.base_url
         return values
@@ -97,8 +109,8 @@ class Stopped(SphinxError):
 
 def _data_stamp(root: Path) -> str:
     """What data/ holds (names, sizes, times): unchanged since it last validated, it is not read again."""
-    return "\n".join(f"{p.name} {p.stat().st_size} {p.stat().st_mtime_ns}"
-                     for p in sorted((root / "data").iterdir()) if p.is_file())
+    return "\n".join(f"{p.relative_to(root)} {p.stat().st_size} {p.stat().st_mtime_ns}"
+                     for p in sorted((root / "data").rglob("*")) if p.is_file())  # data/reach/ too
 
 
 def _data_problems() -> list[Problem]:
@@ -149,8 +161,8 @@ class UpToDate:
     and settings are the same has nothing to do. Its drafts are kept, to be said again."""
 
     def __init__(self, root: Path, settings: Settings):
-        self.path = root / "_build" / f".wpsr-up-to-date-{settings.builder}.json"
-        self.output = root / "_build" / settings.builder
+        self.path = root / "_build" / f".wpsr-up-to-date-{settings.builder}-{settings.language}.json"
+        self.output = settings.output(root)
         self.root, self.settings = root, settings
         self.inputs = self._inputs()  # before the build: a file saved while it runs is new next time
 
@@ -169,7 +181,11 @@ class UpToDate:
 
     def stamp(self) -> str:
         """The inputs, and the output's folders (a page deleted from the site changes its folder's time)."""
-        output = sorted((folder, Path(folder).stat().st_mtime_ns) for folder, _, _ in os.walk(self.output))
+        output = []
+        for folder, subfolders, _ in os.walk(self.output):
+            if Path(folder) == self.output:  # not the translations' folders inside the English site
+                subfolders[:] = [d for d in subfolders if d not in LANGUAGES]
+            output.append((folder, Path(folder).stat().st_mtime_ns))
         return hashlib.sha256(json.dumps([self.inputs, output]).encode()).hexdigest()
 
     def drafts(self) -> dict[str, list[Problem]] | None:
@@ -266,7 +282,7 @@ def build(root: Path, settings: Settings = Settings(), progress: Progress = lamb
     `jupyter-book build -n --keep-going` does (with -W when strict). Raises ``EditionError`` if
     editions.yaml is broken: which edition to build is then unknown."""
     root = root.resolve()
-    result = Result(ok=False, output=root / "_build" / settings.builder / "index.html")
+    result = Result(ok=False, output=settings.output(root) / "index.html")
     started = time.perf_counter()
     with building(root):
         last = UpToDate(root, settings)
@@ -305,8 +321,8 @@ def _run_sphinx(root: Path, settings: Settings, result: Result, progress: Progre
     marks = {"start": time.perf_counter()}
     try:
         with patch_docutils(None), docutils_namespace():
-            app = Sphinx(srcdir=root, confdir=None, outdir=root / "_build" / settings.builder,
-                         doctreedir=root / "_build" / ".doctrees", buildername=settings.builder,
+            app = Sphinx(srcdir=root, confdir=None, outdir=settings.output(root),
+                         doctreedir=settings.doctrees(root), buildername=settings.builder,
                          confoverrides=overrides, status=out, warning=out, freshenv=settings.fresh,
                          warningiserror=settings.strict, keep_going=True)
             log: BuildLog = app.wpsr_log
