@@ -14,7 +14,6 @@ same commit gives the same HTML.
 from __future__ import annotations
 
 import base64
-import html
 import re
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
@@ -26,7 +25,8 @@ import vl_convert as vlc
 
 from wpsr.book import slug
 from wpsr.data import source_line
-from wpsr.safety import WPSR_MIME, chart_spec_element, safe_csv, script_json  # noqa: F401 (script_json: API)
+from wpsr.markup import render
+from wpsr.safety import WPSR_MIME, safe_csv, script_json
 
 # Okabe & Ito's palette, distinguishable with the common colour-vision deficiencies; its yellow,
 # faint on white, comes last.
@@ -101,28 +101,14 @@ class Figure:
 
     def _markup(self, vega: dict | None, svg_text: str) -> str:
         """The figure's HTML around its static SVG, with its Vega spec in an inert JSON element when given."""
-        ident = f"fig-{self.name}"
         size = re.search(r'<svg[^>]*?width="([\d.]+)"[^>]*?height="([\d.]+)"', svg_text)
         width, height = (round(float(v)) for v in size.groups()) if size else (WIDTH, 320)
-        svg = base64.b64encode(svg_text.encode()).decode()
-        spec = chart_spec_element(vega) if vega is not None else ""
-        data_uri = "data:text/csv;charset=utf-8," + quote(self.csv())
-        e = html.escape
-        kind = "wpsr-chart" if self.interactive else "wpsr-chart wpsr-chart-still"
-        return (
-            f'<figure class="{kind}" id="{ident}" aria-describedby="{ident}-desc">\n'
-            f'<figcaption class="wpsr-chart-title">{e(self.title)}</figcaption>\n'
-            f'<div class="wpsr-chart-view">'
-            f'<img class="wpsr-chart-static" src="data:image/svg+xml;base64,{svg}" data-wpsr-file="{self.name}.svg" '
-            f'alt="Chart: {e(self.title)}. Described below." width="{width}" height="{height}"></div>\n'
-            f"{spec}"
-            f'<p class="wpsr-chart-description" id="{ident}-desc">{e(self.description)}</p>\n'
-            f'<p class="wpsr-source">Source: {e(self.source)}</p>\n'
-            f'<p class="wpsr-download"><a download="{self.name}.csv" href="{data_uri}" '
-            f'data-wpsr-file="{self.name}.csv">'
-            f"Download the data of this chart (CSV)</a></p>\n"
-            f"</figure>"
-        )
+        return str(render("figure.html", kind="wpsr-chart" if self.interactive else "wpsr-chart wpsr-chart-still",
+                          ident=f"fig-{self.name}", name=self.name, title=self.title, description=self.description,
+                          source=self.source, width=width, height=height,
+                          svg=base64.b64encode(svg_text.encode()).decode(),
+                          spec=None if vega is None else script_json(vega),
+                          csv_uri="data:text/csv;charset=utf-8," + quote(self.csv())))
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
         """HTML for Jupyter, and for the book the markup without script beside the spec (WPSR_MIME)."""

@@ -23,6 +23,7 @@ from wpsr.contributions import FOLDER, Contribution, files, read, specification,
 from wpsr.editions import SUBSTITUTIONS
 from wpsr.metadata import MetadataRules
 from wpsr.problems import Problem, display
+from wpsr.safety import tag_in_words
 
 # --- what the rules compare against -------------------------------------------------------
 
@@ -283,17 +284,18 @@ def html_problems(raw: str) -> list[tuple[str, str]]:
     parser.feed(raw)
     out = []
     for tag, attributes in parser.found:
+        named = tag_in_words(tag)
         if tag not in HTML_TAGS:
-            out.append((f"<{tag}> is not allowed in a page", "use Markdown or one of: " + ", ".join(sorted(HTML_TAGS))))
+            out.append((f"{named} is not allowed in a page", "use Markdown or one of: " + ", ".join(sorted(HTML_TAGS))))
             continue
         for name, value in attributes:
             if name.startswith("on"):
-                out.append((f"the event handler {name}= on <{tag}>", "remove it: pages run no inline script"))
+                out.append((f"the event handler {name}= on {named}", "remove it: pages run no inline script"))
             elif name not in GLOBAL_ATTRIBUTES | HTML_TAGS[tag]:
-                out.append((f"the attribute {name}= on <{tag}>", "allowed here: " +
+                out.append((f"the attribute {name}= on {named}", "allowed here: " +
                             ", ".join(sorted(GLOBAL_ATTRIBUTES | HTML_TAGS[tag]))))
             elif name in ("href", "src") and not safe_link(value or ""):
-                out.append((f"{name}='{(value or '')[:40]}' on <{tag}>",
+                out.append((f"{name}='{(value or '')[:40]}' on {named}",
                             "link to https://, mailto: or a relative path"))
     return out
 

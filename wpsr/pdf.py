@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from wpsr.browser import find_chromium
+from wpsr.markup import render
 
 SINGLE_PAGE = Path("_build") / "singlehtml" / "index.html"  # in the book, after the single-page build
 
@@ -35,9 +36,8 @@ def print_pdf(page: Path, pdf: Path, *, title: str, chromium: str) -> int:
         tab.emulate_media(media="print")
         tab.pdf(path=str(pdf), format="A4", print_background=True, display_header_footer=True,
                 margin={"top": "18mm", "bottom": "18mm", "left": "16mm", "right": "16mm"},
-                header_template=f'<div style="font-size:8px;width:100%;text-align:center">{title}</div>',
-                footer_template='<div style="font-size:8px;width:100%;text-align:center">'
-                                'Page <span class="pageNumber"></span> of <span class="totalPages"></span></div>')
+                header_template=str(render("pdf-header.html", title=title)),
+                footer_template=str(render("pdf-footer.html")))
         browser.close()
     from pypdf import PdfReader
 

@@ -9,7 +9,6 @@ touched again (unless forced), and carries ``manifest.json``: the SHA-256 of eve
 from __future__ import annotations
 
 import contextlib
-import html
 import io
 import json
 import os
@@ -189,10 +188,9 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def _redirect(target: str, label: str) -> str:
-    t = html.escape(target)
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(label)}</title>'
-            f'<meta http-equiv="refresh" content="0; url={t}"><link rel="canonical" href="{t}"></head>'
-            f'<body><p><a href="{t}">{html.escape(label)}</a></p></body></html>\n')
+    from wpsr.markup import render
+
+    return str(render("redirect.html", target=target, label=label))
 
 
 def update_site(site: Path, base_url: str | None = None) -> list[dict[str, Any]]:

@@ -59,6 +59,12 @@ def clean_html(markup: str) -> str:
                      url_schemes={"http", "https", "mailto", "data"}, link_rel=None, strip_comments=True)
 
 
+def tag_in_words(tag: str, rest: str = "") -> str:
+    """A tag as a message names it (``<script>``, ``<img onerror=…>``): words for a person to read in
+    a report, never markup for a page."""
+    return "".join(("<", tag, rest, ">"))
+
+
 def script_json(value: object) -> str:
     """JSON safe inside a ``<script>`` element: no character can end the element or open a comment."""
     text = json.dumps(value, sort_keys=True, ensure_ascii=False)
@@ -69,7 +75,9 @@ def script_json(value: object) -> str:
 
 def chart_spec_element(vega: dict) -> str:
     """A chart's Vega spec as the inert JSON element ``wpsr-charts.js`` reads."""
-    return f'<script type="application/json" class="wpsr-chart-spec">{script_json(vega)}</script>\n'
+    from wpsr.markup import render
+
+    return str(render("chart-spec.html", spec=script_json(vega)))
 
 
 # --- files a page pulls in -----------------------------------------------------------------

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from urllib.parse import quote
 
 import pandas as pd
 
 from wpsr.book import slug
 from wpsr.data import source_line
+from wpsr.markup import render, table_html
 from wpsr.safety import WPSR_MIME, safe_csv
 
 
@@ -23,25 +23,12 @@ class Table:
         self.source = source_line(sources)
 
     def _repr_html_(self) -> str:
-        e = html.escape
-
-        def cells(row: Iterable[object], tag: str, scope: str) -> str:
-            return "".join(f'<{tag}{scope}>{e("" if pd.isna(v) else str(v))}</{tag}>' for v in row)
-
-        head = "<tr>" + cells(self.frame.columns, "th", ' scope="col"') + "</tr>"
-        body = "\n".join("<tr>" + cells(row, "td", "") + "</tr>"
-                         for row in self.frame.itertuples(index=False))
         csv = safe_csv(self.frame.to_csv(index=False, lineterminator="\n"))
-        return (
-            f'<div class="wpsr-table" id="table-{self.name}">\n'
-            f'<table class="table"><caption>{e(self.caption)}</caption>\n'
-            f"<thead>{head}</thead>\n<tbody>\n{body}\n</tbody></table>\n"
-            f'<p class="wpsr-source">Source: {e(self.source)}</p>\n'
-            f'<p class="wpsr-download"><a download="{self.name}.csv" '
-            f'href="data:text/csv;charset=utf-8,{quote(csv)}" data-wpsr-file="{self.name}.csv">'
-            "Download this table (CSV)</a></p>\n"
-            f"</div>"
-        )
+        notes = render("table-notes.html", source=self.source, name=self.name,
+                       csv_uri=f"data:text/csv;charset=utf-8,{quote(csv)}")
+        rows = [["" if pd.isna(v) else str(v) for v in row] for row in self.frame.itertuples(index=False)]
+        return str(table_html(self.caption, [str(c) for c in self.frame.columns], rows, box_id=f"table-{self.name}",
+                              after=notes))
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
         html_table = self._repr_html_()
@@ -61,9 +48,7 @@ class Note:
         self.text = text
 
     def _repr_html_(self) -> str:
-        parts = html.escape(self.text).split("`")
-        return '<p class="wpsr-note">' + "".join(f"<code>{p}</code>" if i % 2 else p
-                                                  for i, p in enumerate(parts)) + "</p>"
+        return str(render("note.html", parts=self.text.split("`")))
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
         markup = self._repr_html_()
@@ -73,4 +58,3 @@ class Note:
 def note(text: str) -> Note:
     """A sentence for the page (plain text; `backticks` mark code)."""
     return Note(text)
-

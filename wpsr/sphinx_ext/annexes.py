@@ -8,7 +8,6 @@ JavaScript nothing is lost but the interaction.
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,13 +15,13 @@ from docutils import nodes
 
 from wpsr import data
 from wpsr.book import slug
+from wpsr.markup import Markup, Row, render, table_html
 from wpsr.sphinx_ext import doctree
 
 if TYPE_CHECKING:
     import pandas as pd
 
 CALENDAR_DIR = "calendar"
-e = html.escape
 
 
 # --- the checklist --------------------------------------------------------------------
@@ -39,39 +38,15 @@ class ChecklistDirective(doctree.DataDirective):
     def run(self) -> list[nodes.Node]:
         resource = self.resource("innovation-checklist")
         items = resource.load()
-        key = CHECKLIST_KEY
         dimensions = list(dict.fromkeys(items.dimension))
-        summary = "".join(
-            f'<li data-dimension="{e(d)}"><span class="wpsr-summary-name">{e(d)}</span> '
-            f'<span class="wpsr-summary-bar" aria-hidden="true"><span></span></span> '
-            f'<span class="wpsr-summary-count">0 of {int((items.dimension == d).sum())}</span></li>'
-            for d in dimensions)
-        tools = (
-            f'<div class="wpsr-checklist-tools" data-storage-key="{e(key)}" hidden>'
-            '<h2 id="where-you-stand">Where you stand</h2>'
-            '<p>Your answers are kept in this browser only, on this device; nothing is sent anywhere.</p>'
-            f'<ul class="wpsr-checklist-summary" aria-live="polite">{summary}</ul>'
-            '<p class="wpsr-checklist-buttons">'
-            '<button type="button" data-action="export">Download my answers (CSV)</button> '
-            '<button type="button" data-action="print">Print my answers</button> '
-            '<button type="button" data-action="clear">Clear my answers</button></p>'
-            '<p class="wpsr-checklist-status" role="status"></p></div>')
+        tools = render("checklist-tools.html", key=CHECKLIST_KEY,
+                       dimensions=[(d, int((items.dimension == d).sum())) for d in dimensions])
         out: list[nodes.Node] = [doctree.trusted_html(tools)]
         for dimension in dimensions:
-            rows = items[items.dimension == dimension]
             section = doctree.section(dimension, f"dimension-{slug(dimension)}")
-            entries = "".join(
-                f'<li><input type="checkbox" class="wpsr-check" id="check-{e(r.id)}" name="{e(r.id)}" '
-                f'data-dimension="{e(dimension)}"> <label for="check-{e(r.id)}"><span class="wpsr-check-item">'
-                f'{e(r.item)}.</span> <span class="wpsr-check-question">{e(r.question)}</span></label> '
-                f'<span class="wpsr-check-source">(UN DESA, 2022, {e(r.source_section)})</span></li>'
-                for r in rows.itertuples())
-            notes = f"notes-{slug(dimension)}"
-            section += doctree.trusted_html(
-                f'<ul class="wpsr-checklist" data-dimension="{e(dimension)}">{entries}</ul>'
-                f'<p class="wpsr-notes"><label for="{notes}">Your notes on {e(dimension.lower())}</label>'
-                f'<textarea id="{notes}" class="wpsr-note" data-dimension="{e(dimension)}" rows="3">'
-                '</textarea></p>')
+            section += doctree.trusted_html(render(
+                "checklist-dimension.html", dimension=dimension, notes=f"notes-{slug(dimension)}",
+                items=list(items[items.dimension == dimension].itertuples())))
             out.append(section)
         out.append(doctree.paragraph(f"Source: {resource.citation()} ",
                                      doctree.link(f"Download the checklist ({resource.path.name})",
@@ -95,18 +70,11 @@ def ics_files(site: Path) -> None:
 
 
 def filter_box(table_id: str, noun: str, heading: str, prefix: str, selects: list[tuple[str, str, list[str]]],
-               text_label: str) -> str:
+               text_label: str) -> Markup:
     """The filters wpsr-filters.js brings to life (hidden without JavaScript): a select per
     (name, label, values) over the rows' data-NAME, and a text field over their header cells."""
-    def select(name: str, label: str, values: list[str]) -> str:
-        options = "".join(f'<option value="{e(v)}">{e(v)}</option>' for v in values)
-        return (f'<label for="filter-{name}">{label}</label> <select id="filter-{name}" data-filter="{name}">'
-                f'<option value="">All</option>{options}</select> ')
-
-    return (f'<div class="{prefix}-filters wpsr-filters" data-filters-for="{table_id}" data-noun="{noun}" hidden>'
-            f'<h2 id="{table_id}-filters">{heading}</h2>' + "".join(select(*s) for s in selects)
-            + f'<label for="filter-text">{text_label}</label> <input id="filter-text" type="search" '
-              f'data-filter="text"> <span class="{prefix}-count" role="status"></span></div>')
+    return render("filters.html", table_id=table_id, noun=noun, heading=heading, prefix=prefix, selects=selects,
+                  text_label=text_label)
 
 
 class CalendarDirective(doctree.DataDirective):
@@ -123,57 +91,42 @@ class CalendarDirective(doctree.DataDirective):
         return [doctree.trusted_html(self.next_up(frame, day) + self.downloads(resource) + self.filters(frame)
                                       + self.table(frame))]
 
-    def next_up(self, frame: pd.DataFrame, day: Any) -> str:
+    def next_up(self, frame: pd.DataFrame, day: Any) -> Markup:
         from wpsr import processes
 
         under_way, coming = processes.upcoming(frame, day)
         undated = frame[(~frame.dates_confirmed) & (frame.year >= day.year)]
 
-        def listing(rows: pd.DataFrame) -> str:
-            return "".join(f"<li><strong>{e(r['name'])}</strong>: {e(processes.dates(r))}"
-                           + (f", {e(r.place)}" if isinstance(r.place, str) else "") + "</li>"
-                           for _, r in rows.iterrows())
+        def listing(rows: pd.DataFrame) -> list[tuple[str, str, str | None]]:
+            return [(r["name"], processes.dates(r), r.place if isinstance(r.place, str) else None)
+                    for _, r in rows.iterrows()]
 
-        parts = [f'<div class="wpsr-next"><h2 id="what-is-next">What is next</h2>'
-                 f"<p>As of {day.day} {day:%B %Y}, the day this edition was built:</p>"]
-        if len(under_way):
-            parts.append(f"<p>Under way:</p><ul>{listing(under_way)}</ul>")
-        if len(coming):
-            parts.append(f"<p>Next:</p><ul>{listing(coming)}</ul>")
-        if not len(under_way) and not len(coming):
-            parts.append("<p>No meeting in this calendar with confirmed dates is under way or still to come.</p>")
-        if len(undated):
-            parts.append(f"<p>Still to be dated:</p><ul>{listing(undated)}</ul>")
-        return "".join(parts) + "</div>"
+        return render("calendar-next.html", day=day, under_way=listing(under_way), coming=listing(coming),
+                      undated=listing(undated))
 
-    def downloads(self, resource: data.Resource) -> str:
-
-        return ('<p class="wpsr-calendar-downloads">Download the whole calendar: '
-                f'<a href="{self.site_uri(f"{CALENDAR_DIR}/global-processes.ics")}" download>'
-                "for calendar programs (iCalendar, .ics)</a>, or "
-                f'<a href="{self.site_uri(f"data/{resource.path.name}")}">as data (CSV)</a>. '
-                "Meetings whose dates are not confirmed are not in the .ics file.</p>")
+    def downloads(self, resource: data.Resource) -> Markup:
+        return render("calendar-downloads.html", ics=self.site_uri(f"{CALENDAR_DIR}/global-processes.ics"),
+                      csv=self.site_uri(f"data/{resource.path.name}"))
 
     @staticmethod
-    def filters(frame: pd.DataFrame) -> str:
+    def filters(frame: pd.DataFrame) -> Markup:
         chapters = sorted({c for value in frame.chapters for c in value.split(";")})
         return filter_box("calendar-table", "meetings", "Filter the calendar", "wpsr-calendar",
                           [("type", "Type", list(dict.fromkeys(frame.type))),
                            ("year", "Year", [str(y) for y in sorted(frame.year.unique())]),
                            ("chapters", "Chapter", chapters)], "Name contains")
 
-    def table(self, frame: pd.DataFrame) -> str:
+    def table(self, frame: pd.DataFrame) -> Markup:
         from wpsr import processes
 
         rows = []
         for _, r in frame.iterrows():
-            ics = (f'<a href="{self.site_uri(f"{CALENDAR_DIR}/{r.id}.ics")}" download>Add to calendar '
-                   f'<span class="wpsr-visually-hidden">({e(r["name"])})</span></a>' if r.dates_confirmed
-                   else "Dates not confirmed")
-            rows.append(({"type": r.type, "year": r.year, "chapters": r.chapters},
-                         [e(processes.dates(r)), row_heading(r["name"], r.url, text_or_none(r.note)), e(r.type),
-                          e(r.place) if isinstance(r.place, str) else "Not confirmed", e(r.organizer),
-                          e(r.chapters.replace(";", ", ")), ics]))
+            ics = (render("calendar-link.html", href=self.site_uri(f"{CALENDAR_DIR}/{r.id}.ics"), name=r["name"])
+                   if r.dates_confirmed else "Dates not confirmed")
+            rows.append(filter_row({"type": r.type, "year": r.year, "chapters": r.chapters},
+                                   [processes.dates(r), row_heading(r["name"], r.url, text_or_none(r.note)), r.type,
+                                    r.place if isinstance(r.place, str) else "Not confirmed", r.organizer,
+                                    r.chapters.replace(";", ", "), ics]))
         return filterable_table("calendar-table", "wpsr-calendar",
                                 f"Main global processes, {frame.year.min()}-{frame.year.max()}",
                                 ("Dates", "Meeting", "Type", "Place", "Organizer", "Chapters", "Calendar"), rows)
@@ -184,23 +137,19 @@ def text_or_none(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def row_heading(title: str, url: str, note: str | None = None) -> str:
+def row_heading(title: str, url: str, note: str | None = None) -> Markup:
     """A row's heading: its title linked to its page, and its note (if any) beneath."""
-    under = f'<br><span class="wpsr-note-text">{e(note)}</span>' if note else ""
-    return f'<a href="{e(url)}">{e(title)}</a>{under}'
+    return render("row-heading.html", title=title, url=url, note=note)
 
 
-def filterable_table(table_id: str, css_class: str, caption: str, headers: tuple[str, ...],
-                     rows: list[tuple[dict[str, object], list[str]]]) -> str:
-    """A table wpsr-filters.js can filter. Each row is its data-* attributes (escaped here) and
-    its cells as HTML, escaped by the caller; the second cell is the row's header."""
-    body = "".join(
-        "<tr" + "".join(f' data-{key}="{e(str(value))}"' for key, value in attributes.items()) + ">"
-        + "".join(f'<th scope="row">{cell}</th>' if i == 1 else f"<td>{cell}</td>" for i, cell in enumerate(cells))
-        + "</tr>" for attributes, cells in rows)
-    head = "".join(f'<th scope="col">{h}</th>' for h in headers)
-    return (f'<div class="wpsr-table"><table class="{css_class}" id="{table_id}"><caption>{e(caption)}</caption>'
-            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
+def filter_row(values: dict[str, object], cells: list[object]) -> Row:
+    """A row wpsr-filters.js can filter: the values it filters on as its data-* attributes."""
+    return Row(cells, {f"data-{key}": str(value) for key, value in values.items()})
+
+
+def filterable_table(table_id: str, css_class: str, caption: str, headers: tuple[str, ...], rows: list[Row]) -> Markup:
+    """A table wpsr-filters.js can filter (rows from ``filter_row``); the second cell heads its row."""
+    return table_html(caption, headers, rows, table_id=table_id, classes=[css_class], row_header=1)
 
 
 # --- the take-up register ------------------------------------------------------------------
@@ -215,9 +164,9 @@ class UptakeDirective(doctree.DataDirective):
         frame = frame.sort_values("date", ascending=False)
         frame = frame.astype({"country": object, "note": object, "took_up": object}).fillna("")
         countries = sorted({c for c in frame.country if c})
-        rows = [({"type": r.type, "year": r.date.year, "country": r.country},
-                 [r.date.date().isoformat(), row_heading(r.title, r.url, r.note), e(r.type), e(r.organization),
-                  e(r.country) or "International or not given", e(r.took_up), r.checked.date().isoformat()])
+        rows = [filter_row({"type": r.type, "year": r.date.year, "country": r.country},
+                           [r.date.date().isoformat(), row_heading(r.title, r.url, r.note), r.type, r.organization,
+                            r.country or "International or not given", r.took_up, r.checked.date().isoformat()])
                 for r in frame.itertuples()]
         box = filter_box("uptake-table", "records", "Filter the records", "wpsr-uptake",
                          [("type", "Type", sorted(set(frame.type))),

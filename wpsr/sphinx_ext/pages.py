@@ -35,6 +35,7 @@ from wpsr import contributions as contrib
 from wpsr import data
 from wpsr.book import book_root, chapters, toc_path
 from wpsr.editions import current_edition
+from wpsr.sphinx_ext import doctree
 from wpsr.sphinx_ext.doctree import bullets, doc_link, link, paragraph, section, table, trusted_html
 
 DOWNLOADS = "downloads"
@@ -263,7 +264,7 @@ def _subtopics(env: Any, docname: str) -> tuple[Any, list[nodes.Node]]:
             out.append(table(f"Chapter {number}: {title}",
                              ["Id", "Sub-topic", "Theme", "Contribution (status)",
                               "Taken up in the 2023 print edition"],
-                             cells, widths=(1, 5, 2, 3, 3), classes=["wpsr-subtopics"]))
+                             cells, classes=["wpsr-subtopics"]))
         return out
 
     return ([(s.docname, s.title, s.status, s.subtopic) for s in everything], titles, rows, printed), build
@@ -412,8 +413,7 @@ class SpecificationDirective(SphinxDirective):
             rows.append([name, "yes" if rule.get("required") else "no", rule["help"]])
             for sub, sub_rule in rule.get("items", {}).get("fields", {}).items():
                 rows.append([f"{name}: {sub}", "yes" if sub_rule.get("required") else "no", sub_rule["help"]])
-        fields = table("Metadata at the top of a contribution", ["Field", "Required", "What to write"], rows,
-                       widths=(2, 1, 6))
+        fields = table("Metadata at the top of a contribution", ["Field", "Required", "What to write"], rows)
         return [
             nodes.rubric(text="Sections, in this order"), sections,
             nodes.rubric(text="Length"),
@@ -434,6 +434,7 @@ def setup(app: Sphinx) -> None:
     # after the build notes which data a notebook read (300), before the page's contents are collected (500)
     app.connect("doctree-read", render_contribution, priority=400)
     app.add_node(view)
+    doctree.setup(app)  # the node every table of a page is (doctree.table, here and in the data directives)
     app.add_post_transform(ViewResolver)
     app.add_env_collector(ContributionCollector)
     app.add_directive("wpsr-contributions", view_directive("cards"))

@@ -17,6 +17,8 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+from wpsr.safety import tag_in_words
+
 META = '<meta http-equiv="Content-Security-Policy" content="{}">'
 INERT_TYPES = {"application/json", "application/ld+json", "text/x-thebe-config"}  # script elements that never run
 # The inline scripts the theme (pydata-sphinx-theme, sphinx-book-theme) and sphinx-togglebutton
@@ -63,7 +65,7 @@ class _Scripts(HTMLParser):
         self._body: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.found += [f"<{tag} {name}=…>" for name, _ in attrs if name.startswith("on")]
+        self.found += [tag_in_words(tag, f" {name}=…") for name, _ in attrs if name.startswith("on")]
         if tag == "script":
             self._script, self._body = dict(attrs), []
 
@@ -80,9 +82,9 @@ class _Scripts(HTMLParser):
             if self._script.get("src") is not None:
                 source = self._script["src"] or ""
                 if "//" in source.split("?")[0] or source.startswith(("data:", "blob:")):
-                    self.found.append(f"<script src={source[:60]!r}>")
+                    self.found.append(tag_in_words("script", f" src={source[:60]!r}"))
             elif body not in KNOWN_SCRIPTS:
-                self.found.append(f"<script>{body[:60]}")
+                self.found.append(tag_in_words("script") + body[:60])
         self._script = None
 
 

@@ -9,7 +9,8 @@ The Sphinx side of the reader's experience, beside ``sphinx_ext``:
   tagged ``show-input`` stays open); print leaves code out;
 - every page gets a meta description (a contribution's abstract, else the page's first
   paragraph), OpenGraph and Twitter card tags with a share image (the page's first chart as
-  PNG, else the book's card); with a base URL, a canonical link and ``sitemap.xml``;
+  PNG, else the book's card); with a base URL, a canonical link and ``sitemap.xml`` (the book's
+  own, not sphinxext-opengraph's or sphinx-sitemap's: the README says why);
 - the theme's icon font and its script (1.5 MB) are replaced by icons drawn in CSS, rules no
   page uses leave the stylesheets, each extension's assets load only where they serve,
   Sphinx's search index is loaded only by the search page, and unrendered theme templates
@@ -26,7 +27,6 @@ import shutil
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin
-from xml.sax.saxutils import escape as xml_escape
 
 from docutils import nodes
 from myst_nb.sphinx_ import HideCodeCellNode
@@ -36,7 +36,9 @@ from sphinx.util import logging
 from sphinx.util.osutil import relative_uri
 
 from wpsr.book import slug
+from wpsr.markup import render
 from wpsr.safety import FILE_TYPES, safe_csv, svg_problem
+from wpsr.sphinx_ext.doctree import data_table
 from wpsr.sphinx_ext.security import drop_unused, elsewhere
 
 logger = logging.getLogger(__name__)
@@ -157,11 +159,7 @@ def default_share_image(folder: Path, title: str) -> None:
     words, lines = title.split(), [""]
     for word in words:
         lines[-1:] = [lines[-1], word] if len(lines[-1]) + len(word) > 28 else [f"{lines[-1]} {word}".strip()]
-    text = "".join(f'<text x="60" y="{250 + 70 * i}" font-size="56" font-family="sans-serif" fill="#fff">'
-                   f"{xml_escape(line)}</text>" for i, line in enumerate(lines))
-    svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="1200" height="630"><rect width="1200" height="630" ' \
-          f'fill="#0072B2"/>{text}</svg>'
-    _write_if_changed(folder / SHARE_IMAGE, vlc.svg_to_png(svg))
+    _write_if_changed(folder / SHARE_IMAGE, vlc.svg_to_png(render("share-card.svg", lines=lines)))
 
 
 # --- code folded ------------------------------------------------------------------------
@@ -189,9 +187,7 @@ class FoldCode(SphinxPostTransform):
 def visit_folded(self: Any, node: HideCodeCellNode) -> None:
     """A native disclosure: its summary's text is its accessible name, and it needs no script."""
     kind = "code" if "above-input" in node["classes"] else "output"
-    self.body.append(f'<details class="wpsr-fold wpsr-fold-{kind} {" ".join(node["classes"])}">\n'
-                     f'<summary><span class="wpsr-fold-show">Show {kind}</span>'
-                     f'<span class="wpsr-fold-hide">Hide {kind}</span></summary>\n')
+    self.body.append(render("fold.html", kind=kind, classes=node["classes"]))
 
 
 def depart_folded(self: Any, node: HideCodeCellNode) -> None:
@@ -206,7 +202,7 @@ def description(doctree: nodes.document | None) -> str:
         return ""
     abstract = next((c for c in doctree.findall(nodes.container) if "wpsr-abstract" in c["classes"]), None)
     candidates = abstract.findall(nodes.paragraph) if abstract else doctree.findall(nodes.paragraph)
-    skip = (nodes.container, nodes.Admonition, nodes.table, nodes.figure, nodes.topic, nodes.sidebar)
+    skip = (nodes.container, nodes.Admonition, nodes.table, data_table, nodes.figure, nodes.topic, nodes.sidebar)
     for paragraph in candidates:
         if abstract is None and _inside(paragraph, skip):
             continue
@@ -228,21 +224,7 @@ def _inside(node: nodes.Node, kinds: tuple[type, ...]) -> bool:
 
 def meta_tags(*, title: str, site: str, text: str, image: str, image_alt: str, url: str | None) -> str:
     """OpenGraph and Twitter card tags, and the meta description; every value escaped."""
-    e = html.escape
-    tags = [f'<meta name="description" content="{e(text)}">',
-            f'<meta property="og:title" content="{e(title)}">',
-            f'<meta property="og:site_name" content="{e(site)}">',
-            f'<meta property="og:description" content="{e(text)}">',
-            '<meta property="og:type" content="article">',
-            f'<meta property="og:image" content="{e(image)}">',
-            f'<meta property="og:image:alt" content="{e(image_alt)}">',
-            '<meta name="twitter:card" content="summary_large_image">',
-            f'<meta name="twitter:title" content="{e(title)}">',
-            f'<meta name="twitter:description" content="{e(text)}">',
-            f'<meta name="twitter:image" content="{e(image)}">']
-    if url:
-        tags.append(f'<meta property="og:url" content="{e(url)}">')
-    return "\n".join(tags) + "\n"
+    return str(render("meta-tags.html", title=title, site=site, text=text, image=image, image_alt=image_alt, url=url))
 
 
 def book_title(app: Sphinx) -> str:
@@ -322,16 +304,13 @@ TOGGLE = re.compile(r'(<a class="[^"]*reference internal" href="[^"]*">(?P<title
 
 def name_toggles(toctree_html: str) -> str:
     """Give each navigation disclosure an accessible name: "Sections of <page>"."""
-    return TOGGLE.sub(lambda m: f'{m[1]}<span class="wpsr-visually-hidden">Sections of {m["title"]}</span>{m[3]}',
-                      str(toctree_html))
+    return TOGGLE.sub(lambda m: f'{m[1]}{render("toggle-name.html", title=m["title"])}{m[3]}', str(toctree_html))
 
 
 # --- the site as a whole ---------------------------------------------------------------
 
 def sitemap(base: str, pages: list[str]) -> str:
-    urls = "".join(f"<url><loc>{xml_escape(urljoin(base + '/', page))}</loc></url>\n" for page in pages)
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{urls}</urlset>\n')
+    return str(render("sitemap.xml", urls=[urljoin(base + "/", page) for page in pages]))
 
 
 def _finish(app: Sphinx, exception: Exception | None) -> None:
