@@ -17,7 +17,7 @@ from wpsr.serving import serving
 ROOT = Path(__file__).resolve().parents[1]
 WPSR = [sys.executable, "-m", "wpsr"]
 BOOK_FILES = ["_config.yml", "_toc.yml", "editions.yaml", "reviewed.yaml", "chapters", "contributions", "annexes",
-              "data", *sorted(p.name for p in ROOT.glob("*.md") if p.name != "README.md")]
+              "data", "locales", *sorted(p.name for p in ROOT.glob("*.md") if p.name != "README.md")]
 
 
 def copy_book(target: Path, build_from: Path | None = None) -> Path:

@@ -186,7 +186,7 @@ def test_every_page_names_its_edition(site: Path) -> None:
         if page.name in ("genindex.html", "search.html"):
             continue
         text = page.read_text(encoding="utf-8")
-        assert f'<meta name="wpsr-edition" content="{edition.id}" data-status="{edition.status}">' in text, page
+        assert f'<meta name="wpsr-edition" content="{edition.id}" data-status="{edition.status}" ' in text, page
         assert f"This page is part of edition {edition.id}" in text, page
     draft = f"This is a draft of edition {edition.id}, not yet published."
     assert (draft in (site / "index.html").read_text()) == (edition.status == "draft")

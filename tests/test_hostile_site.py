@@ -194,7 +194,7 @@ def test_the_preview_publishes_none_of_it_and_says_where(hostile: tuple[Path, su
                     "a .html file is not offered"):
         assert message in said, message
     assert "raw HTML is not published" not in said.split("hostile-routes.md:")[0]  # the comment is not refused
-    assert re.search(r"hostile-routes\.md(:\d+)?: WARNING: the image of '[^']*jupyter_execute/[0-9a-f]+\.svg' is "
+    assert re.search(r"hostile-routes\.md(:\d+)?: warning: the image of '[^']*jupyter_execute/[0-9a-f]+\.svg' is "
                      r"refused: the SVG image is refused", said)  # an SVG a cell draws, with script
     assert not (book / "contributions" / "MARKER").exists() and not (book / "MARKER").exists()
     site = book / "_build" / "html"
@@ -211,7 +211,7 @@ def test_the_preview_publishes_none_of_it_and_says_where(hostile: tuple[Path, su
         assert "javascript:" not in page.replace("jav&amp;#x09;ascript", "")
     withheld = (site / "contributions" / "hostile-include.html").read_text(encoding="utf-8")
     assert "This page was withheld" in withheld and "the include of '../../secret.txt'" not in withheld
-    assert "hostile-include.md: WARNING: the include of" in said
+    assert "hostile-include.md: warning: the include of" in said
     assert not [p for p in site.rglob("*") if p.is_file() and b"unpkg.com" in p.read_bytes()]  # thebe's CDN
     banner = (site / "key-messages.html").read_text(encoding="utf-8")
     assert "wpsr-banner-problems" in banner and "not valid YAML" in banner and "is never closed" in banner

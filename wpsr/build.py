@@ -51,6 +51,13 @@ class Settings:
     verbose: bool = False  # pass Sphinx's own log on as progress
     language: str = "en"  # the language of the pages: English, or a translation from locales/
 
+    def arguments(self) -> list[str]:
+        """These settings as `wpsr build`'s arguments, for a build in another process."""
+        named = {"--builder": self.builder, "--edition": self.edition, "--base-url": self.base_url,
+                 "--previous-manifest": self.previous_manifest, "--language": self.language}
+        flags = {"--strict": self.strict, "--all": self.fresh, "--site": self.site, "--verbose": self.verbose}
+        return [*(f for f, on in flags.items() if on), *(a for k, v in named.items() if v for a in (k, str(v)))]
+
     def output(self, root: Path) -> Path:
         """Where the pages go: _build/BUILDER, and a translation's in its language's folder inside."""
         folder = root / "_build" / self.builder
@@ -68,8 +75,9 @@ class Settings:
                   "nitpicky": True, "wpsr_preview": not self.strict, "wpsr_checked": checked,
                   "wpsr_edition": self.edition or "", "wpsr_site": self.site,
                   "wpsr_previous_manifest": str(self.previous_manifest or ""), "language": self.language}
-        if self.base_url:
-            values["html_baseurl"] = self.base_url
+        if self.base_url:  # the edition's address; a translation's pages are in its folder there
+            folder = "" if self.language == "en" else f"{self.language}/"
+            values["html_baseurl"] = f"{self.base_url.rstrip('/')}/{folder}"
         return values
 
 
@@ -122,7 +130,7 @@ def _data_problems() -> list[Problem]:
         return err.problems
 
 
-def problems_before(root: Path, strict: bool) -> tuple[str, list[Problem]] | None:
+def problems_before(root: Path, strict: bool, language: str = "en") -> tuple[str, list[Problem]] | None:
     """Why the build cannot start (what, and its problems), or None. A broken editions.yaml raises
     its one located ``EditionError``."""
     from wpsr.book import source_problems
@@ -139,6 +147,12 @@ def problems_before(root: Path, strict: bool) -> tuple[str, list[Problem]] | Non
             return where, problems
     recorded.parent.mkdir(parents=True, exist_ok=True)
     recorded.write_text(stamp, encoding="utf-8")
+    if language != "en":  # a catalog that would break a page never reaches one
+        from wpsr.translations import catalogs, check
+
+        broken = [p for p in check(catalogs(root, language)) if p.severity == "error"]
+        if broken:
+            return f"the {language} catalogs would break pages: run `wpsr translate check` after fixing", broken
     if strict:
         from wpsr.checker import check
         from wpsr.review import refusals
@@ -292,7 +306,7 @@ def build(root: Path, settings: Settings = Settings(), progress: Progress = lamb
             result.timings["total"] = time.perf_counter() - started
             return result
         last.forget()
-        stop = problems_before(root, settings.strict)
+        stop = problems_before(root, settings.strict, settings.language)
         result.timings["checks"] = time.perf_counter() - started
         if stop:
             result.stopped_before, result.problems = stop

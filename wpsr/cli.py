@@ -19,6 +19,7 @@ from wpsr import data
 from wpsr.book import book_root, source_state
 from wpsr.derive import DERIVATIONS, derive
 from wpsr.editions import EditionError
+from wpsr.languages import LANGUAGES
 from wpsr.publish import PublishError
 
 if TYPE_CHECKING:
@@ -90,9 +91,44 @@ def cmd_build(args: argparse.Namespace) -> int:
     from wpsr.build import Settings
 
     manifest = Path(args.previous_manifest) if args.previous_manifest else None
-    return build_once(book_root(), Settings(strict=args.strict, builder=args.builder, fresh=args.all,
-                                            edition=args.edition, base_url=args.base_url,
-                                            previous_manifest=manifest, site=args.site, verbose=args.verbose))
+    settings = Settings(strict=args.strict, builder=args.builder, fresh=args.all, edition=args.edition,
+                        base_url=args.base_url, previous_manifest=manifest, site=args.site, verbose=args.verbose,
+                        language="en" if args.language == "all" else args.language)
+    if args.language == "all":
+        return build_languages(book_root(), settings)
+    return build_once(book_root(), settings)
+
+
+def build_languages(root: Path, settings: Settings) -> int:
+    """English first, in this process (it executes the notebooks the translations then find in the
+    cache), then the five translations, one process per core; each language's output as it ends."""
+    import dataclasses
+    import subprocess
+    from concurrent.futures import ThreadPoolExecutor
+
+    from wpsr.languages import TRANSLATIONS
+
+    started = time.perf_counter()
+    if build_once(root, dataclasses.replace(settings, language="en")):
+        return 1
+
+    def run(code: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "wpsr", "build", *dataclasses.replace(settings, language=code).arguments()]
+        return subprocess.run(command, cwd=root, capture_output=True, text=True)
+
+    failed = []
+    with ThreadPoolExecutor(min(os.cpu_count() or 1, len(TRANSLATIONS))) as pool:
+        for code, done in zip(TRANSLATIONS, pool.map(run, TRANSLATIONS), strict=True):
+            print(f"\n[{code}]", flush=True)
+            print(done.stdout, end="", flush=True)
+            print(done.stderr, end="", file=sys.stderr, flush=True)
+            if done.returncode:
+                failed.append(code)
+    if failed:
+        print(f"\nThe build failed in: {', '.join(failed)} (above).", file=sys.stderr)
+        return 1
+    print(f"\nBuilt the six languages in {time.perf_counter() - started:.1f} s.", flush=True)
+    return 0
 
 
 def build_once(root: Path, settings: Settings | None = None) -> int:
@@ -152,6 +188,39 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(f"Checked {count} contribution(s): {verdict}, "
           f"{errors} error(s), {warnings} warning(s).", file=sys.stderr if errors else sys.stdout)
     return 1 if errors else 0
+
+
+def cmd_translate(args: argparse.Namespace) -> int:
+    """The translations: update the catalogs from the English, check them, say how far each language is,
+    or stamp a language's pages as translating their English as it is now."""
+    from wpsr import translations
+    from wpsr.languages import TRANSLATIONS
+
+    root = book_root()
+    if args.action == "update":
+        problems = translations.update(root)
+        return _report(problems, "the English pages", lambda: f"Updated the catalogs in {translations.locales(root)}/ "
+                       "(new messages untranslated, changed ones fuzzy); run `wpsr translate status`.")
+    if args.action == "check":
+        named = [args.language, *args.files] if args.language else args.files  # check takes no language
+        found = translations.check([Path(p) for p in named] or None)
+        for problem in found:
+            print(problem, file=sys.stderr)
+        errors = sum(p.severity == "error" for p in found)
+        print(f"Checked the catalogs: {errors} error(s), {len(found) - errors} warning(s).",
+              file=sys.stderr if errors else sys.stdout)
+        return 1 if errors else 0
+    if args.action == "stamp":
+        if args.language not in TRANSLATIONS or not args.files:
+            print(f"wpsr translate stamp: name a language ({', '.join(TRANSLATIONS)}) and pages, e.g. "
+                  "`wpsr translate stamp fr chapters/relationships-with-society`", file=sys.stderr)
+            return 2
+        done = translations.stamp(args.language, args.files)
+        print(f"Stamped {len(done)} page(s) of {args.language}: {', '.join(done) or 'none'}.")
+        return 0
+    for line in translations.status_lines(root):
+        print(line)
+    return 0
 
 
 def cmd_review(args: argparse.Namespace) -> int:
@@ -275,6 +344,9 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--base-url", help="the edition's address, for citations and the sitemap")
     build.add_argument("--previous-manifest", metavar="MANIFEST.json",
                        help="the previous edition's manifest, which 'What changed' compares with (`wpsr publish`)")
+    build.add_argument("--language", choices=[*LANGUAGES, "all"], default="en",
+                       help="the language of the pages: en (the source, at the site's root), a translation, built "
+                            "into its own folder (_build/html/fr/), or all six")
     build.add_argument("--site", action="store_true", help="pages of a published, versioned site, with the editions "
                        "menu (`wpsr publish`)")
     build.set_defaults(func=cmd_build)
@@ -294,6 +366,14 @@ def main(argv: list[str] | None = None) -> int:
     review.add_argument("--list", action="store_true", help="list the contributions whose code is unreviewed or "
                         "changed since its review")
     review.set_defaults(func=cmd_review)
+    translate = commands.add_parser("translate", help=cmd_translate.__doc__)
+    translate.add_argument("action", choices=["status", "update", "check", "stamp"],
+                           help="status (default): how much of each page each language has; update: extract the "
+                                "English and merge it into locales/; check: the catalogs' problems, located; "
+                                "stamp LANGUAGE PAGE…: these translations are of the English as it is now")
+    translate.add_argument("language", nargs="?", help="for stamp: ar, zh, fr, ru or es")
+    translate.add_argument("files", nargs="*", help="for check: catalogs (default: all); for stamp: pages")
+    translate.set_defaults(func=cmd_translate)
     new = commands.add_parser("new", help=cmd_new.__doc__)
     new.add_argument("--chapter", type=int, required=True, help="chapter number: 1, 2 or 3")
     new.add_argument("--subtopic", required=True, help="sub-topic id from data/subtopics.csv, e.g. c1-g1-04")

@@ -13,8 +13,9 @@ from typing import Any
 import yaml
 
 from wpsr.book import book_root, parse_yaml, yaml_error
+from wpsr.languages import N_
 
-STATUSES = ("draft", "published")
+STATUSES = (N_("draft"), N_("published"))
 # An edition's id is its folder in the site and part of every address: a year, then optionally
 # a dot and a number (2023, 2024.1). Never "latest", a slash or "..".
 EDITION_ID = re.compile(r"\d{4}(\.\d{1,3})?")

@@ -10,13 +10,13 @@ No pandas and no Sphinx here: the Sphinx side imports it on every build.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 __all__ = ["Markup", "Row", "render", "table_html"]
 TEMPLATES = Path(__file__).with_name("templates")
@@ -28,13 +28,34 @@ def environment() -> Environment:
                        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 
 
+_LANGUAGE = ["en"]  # the language the templates speak in this process: a build's (speak), else English
+
+
+def speak(language: str) -> None:
+    """Templates rendered from now on say their words in this language (a build of a translation)."""
+    _LANGUAGE[0] = language
+
+
+def _say(language: str) -> Callable[..., str]:
+    """A template's ``_("words {name}", name=value)``: the words in the language, from the toolkit's
+    catalog, with each value escaped into them unless it is ``Markup``."""
+    from wpsr.translations import interface
+
+    translate = interface(language)
+
+    def say(message: str, **values: object) -> str:
+        return Markup(escape(translate(message))).format(**values) if values else translate(message)
+
+    return say
+
+
 def render(template: str, /, **values: object) -> Markup:
     """A template of ``wpsr/templates/`` rendered with these values, each escaped unless ``Markup``."""
     from wpsr.data import DEPENDENCY_LOG_ENV, log_dependency
 
     if os.environ.get(DEPENDENCY_LOG_ENV):  # in a notebook's kernel: its outputs depend on the templates too
         log_dependency(*sorted(TEMPLATES.iterdir()))
-    return Markup(environment().get_template(template).render(**values))
+    return Markup(environment().get_template(template).render(_=_say(_LANGUAGE[0]), **values))
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,15 @@ class PdfError(RuntimeError):
     """The PDF could not be printed; the message says how to fix it."""
 
 
-def print_edition(book: Path, pdf: Path, *, title: str) -> int:
-    """Print the book's single-page build to `pdf`; return its number of pages."""
+def print_edition(book: Path, pdf: Path, *, title: str, language: str = "en") -> int:
+    """Print the book's single-page build in a language (a translation's is in its folder) to `pdf`;
+    return its number of pages."""
     chromium = find_chromium()
     if chromium is None:
         raise PdfError("no Chromium to print the PDF with — install it (Debian: apt-get install chromium) "
                        "or set CHROMIUM to its path")
-    return print_pdf(book / SINGLE_PAGE, pdf, title=title, chromium=chromium)
+    page = book / SINGLE_PAGE if language == "en" else book / SINGLE_PAGE.parent / language / SINGLE_PAGE.name
+    return print_pdf(page, pdf, title=title, chromium=chromium)
 
 
 def print_pdf(page: Path, pdf: Path, *, title: str, chromium: str) -> int:

@@ -31,6 +31,7 @@ from wpsr.editions import (
     previous,
     sha256,
 )
+from wpsr.languages import LANGUAGES
 from wpsr.problems import Problem, line_at
 
 MANIFEST = "manifest.json"
@@ -134,7 +135,8 @@ def build(source: Path, wanted: Edition, site: Path, progress: Callable[[str], N
     (source / "node_modules").symlink_to(book_root() / "node_modules")
     for builder in ("html", "singlehtml"):
         progress(f"  building the {builder} edition …")
-        command = [sys.executable, "-m", "wpsr", "build", "--strict", "--all", "--builder", builder, *settings]
+        command = [sys.executable, "-m", "wpsr", "build", "--strict", "--all", "--builder", builder,
+                   "--language", "all", *settings]  # English at the root, each translation in its folder
         if _run(command, source, env, progress):
             raise PublishError(f"the {builder} build of edition {wanted.id} failed (above) — fix it and publish "
                                "again; the site was not changed")
@@ -160,18 +162,22 @@ def assemble(source: Path, wanted: Edition, out: Path, origin: dict[str, Any],
     shutil.copytree(source / "_build" / "html", out)
     bundle = out / BUNDLE
     bundle.mkdir()
-    progress("  printing the PDF …")
-    try:
-        pages = print_edition(source, bundle / f"wpsr-{wanted.id}.pdf", title=f"{wanted.title}, edition {wanted.id}")
-    except PdfError as err:
-        raise PublishError(str(err)) from err
+    pages = {}
+    for code in LANGUAGES:  # one PDF per language: wpsr-2023.pdf (English), wpsr-2023-fr.pdf, …
+        progress(f"  printing the PDF ({code}) …")
+        name = f"wpsr-{wanted.id}.pdf" if code == "en" else f"wpsr-{wanted.id}-{code}.pdf"
+        try:
+            pages[code] = print_edition(source, bundle / name, title=f"{wanted.title}, edition {wanted.id}",
+                                        language=code)
+        except PdfError as err:
+            raise PublishError(str(err)) from err
     stamp = (wanted.date.year, wanted.date.month, wanted.date.day, 0, 0, 0)
     _zip(source / "data", bundle / f"wpsr-{wanted.id}-data.zip", date=stamp)
     archive = bundle / f"wpsr-{wanted.id}-html.zip"
     _zip(out, archive, date=stamp, skip=BUNDLE)
     (bundle / f"{archive.name}.sha256").write_text(f"{sha256(archive)}  {archive.name}\n", encoding="utf-8")
     manifest = {"edition": wanted.id, "title": wanted.title, "date": wanted.date.isoformat(),
-                "status": wanted.status, "source": origin, "pdf_pages": pages,
+                "status": wanted.status, "source": origin, "pdf_pages": pages["en"], "pdf_pages_by_language": pages,
                 "content": content_digest(source), "files": file_hashes(out)}
     (out / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return manifest

@@ -33,8 +33,10 @@ from sphinx.util.matching import Matcher
 from wpsr import book, contributions, data
 from wpsr.build import BuildLog, Stopped
 from wpsr.editions import Edition, current_edition
+from wpsr.markup import render, speak
 from wpsr.safety import safe_csv
-from wpsr.sphinx_ext import annexes, changes, doctree, execution, gate, pages, security, webpage
+from wpsr.sphinx_ext import annexes, changes, doctree, execution, gate, languages, pages, security, webpage
+from wpsr.translations import interface
 
 logger = logging.getLogger(__name__)
 PACKAGE_DIR = Path(__file__).parent  # static/ and templates/ live beside this file
@@ -103,9 +105,11 @@ def _configure(app: Sphinx, config: Any) -> None:
     config.html_favicon = config.html_favicon or str(PACKAGE_DIR / "static" / "favicon.svg")
     config.html_context = {"default_mode": "light", **config.html_context}
     edition = current_edition(config.wpsr_edition or None)
-    config.html_theme_options = {**config.html_theme_options, "extra_footer": html.escape(
-        f"This page is part of edition {edition.id} ({edition.date.isoformat()}, {edition.status}). Cite as: "
-        + edition.citation())}
+    speak(config.language or "en")  # the toolkit's templates, in the language of the pages
+    _ = interface(config.language or "en")
+    config.html_theme_options = {**config.html_theme_options, "extra_footer": html.escape(_(
+        "This page is part of edition {edition} ({date}, {status}). Cite as: {citation}").format(
+        edition=edition.id, date=edition.date.isoformat(), status=_(edition.status), citation=edition.citation()))}
     config.myst_substitutions = {**config.myst_substitutions, **edition.substitutions()}
     if config.wpsr_site:  # only a published site has the switcher.json the menu reads
         app.add_js_file("wpsr-editions.js", loading_method="defer")
@@ -161,11 +165,13 @@ def _page_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, 
     """Name the edition (and mark a draft) on every page; load our scripts only where they have work."""
     app.wpsr_written.add(pagename)
     edition = edition_built(app)
-    context["metatags"] = context.get("metatags", "") + (
-        f'<meta name="wpsr-edition" content="{html.escape(edition.id)}" data-status="{edition.status}">')
+    context["metatags"] = context.get("metatags", "") + str(render("edition-meta.html", edition=edition.id,
+                                                                   status=edition.status))
     if edition.status == "draft" and context.get("body"):
-        context["body"] = (f'<div class="wpsr-banner wpsr-banner-draft" role="note">This is a draft of edition '
-                           f'{html.escape(edition.id)}, not yet published.</div>') + context["body"]
+        _ = interface(app.config.language or "en")
+        banner = render("banner.html", kind="draft", text=_(
+            "This is a draft of edition {edition}, not yet published.").format(edition=edition.id))
+        context["body"] = str(banner) + context["body"]  # str: Markup would escape the body it is added to
     body = context.get("body") or ""
     scripts = {"wpsr-checklist-tools": "wpsr-checklist.js", "data-filters-for": "wpsr-filters.js"}
     for marker, script in scripts.items():
@@ -195,6 +201,7 @@ def _finish(app: Sphinx, exception: Exception | None) -> None:
             page = Path(app.outdir) / f"{pagename}.html"
             if not page.is_file():
                 continue
+            languages.set_direction(page, languages.language_of(app))
             blocked = security.protect(page)
             if blocked:
                 logger.warning(f"the page carries script the site's policy blocks ({blocked!r}) — pages run only "
@@ -376,6 +383,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     execution.setup(app)
     pages.setup(app)
     webpage.setup(app)
+    languages.setup(app)
     # Neither reading nor writing is safe in parallel: reading records each notebook's dependencies
     # (``app.wpsr_tracker``), and writing the pages it wrote (``app.wpsr_written``, which the policy
     # check and the downloads at the end go through), in this process; Sphinx's forked readers and

@@ -11,10 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from babel.dates import format_date
 from docutils import nodes
 
 from wpsr import data
 from wpsr.book import slug
+from wpsr.languages import locale
 from wpsr.markup import Markup, Row, render, table_html
 from wpsr.sphinx_ext import doctree
 
@@ -101,8 +103,8 @@ class CalendarDirective(doctree.DataDirective):
             return [(r["name"], processes.dates(r), r.place if isinstance(r.place, str) else None)
                     for _, r in rows.iterrows()]
 
-        return render("calendar-next.html", day=day, under_way=listing(under_way), coming=listing(coming),
-                      undated=listing(undated))
+        return render("calendar-next.html", day_shown=format_date(day, "long", locale=locale(self.config.language)),
+                      under_way=listing(under_way), coming=listing(coming), undated=listing(undated))
 
     def downloads(self, resource: data.Resource) -> Markup:
         return render("calendar-downloads.html", ics=self.site_uri(f"{CALENDAR_DIR}/global-processes.ics"),

@@ -27,8 +27,6 @@ KNOWN_SCRIPTS = (
     '\n    document.documentElement.dataset.mode = localStorage.getItem("mode") || "light";\n'
     '    document.documentElement.dataset.theme = localStorage.getItem("theme") || "light";\n  ',
     "DOCUMENTATION_OPTIONS.search_as_you_type = false;",
-    "let toggleHintShow = 'Click to show';",
-    "let toggleHintHide = 'Click to hide';",
     "let toggleOpenOnPrint = 'true';",
     "var togglebuttonSelector = '.toggle, .admonition.dropdown';",
     '\n    // Activate the search field on page load\n    let searchInput = document.querySelector('
@@ -40,8 +38,11 @@ KNOWN_STYLES = ("\n      .pst-js-only { display: none !important; }\n\n    ",)
 # The theme's print button calls window.print() from an inline handler; the site's script binds it.
 PRINT_HANDLER = ('onclick="window.print()"', "data-wpsr-print")
 # Inline scripts the theme's extensions add that this book does not use (the page's name, read
-# only by the theme's version switcher; thebe, which is off, and names another origin).
-UNUSED_SCRIPTS = re.compile(r"\s*(DOCUMENTATION_OPTIONS\.pagename =|const THEBE_JS_URL|kernelName =)")
+# only by the theme's version switcher; thebe, which is off, and names another origin), and
+# sphinx-togglebutton's hints, which differ by language: wpsr-page.js sets them from the page's
+# <meta name="wpsr-toggle-hints">, so a translation never becomes script.
+UNUSED_SCRIPTS = re.compile(r"\s*(DOCUMENTATION_OPTIONS\.pagename =|const THEBE_JS_URL|kernelName =|"
+                            r"let toggleHint(Show|Hide) =)")
 
 
 def _hash(code: str) -> str:
@@ -112,11 +113,19 @@ def protect(path: Path) -> str | None:
     return unknown_script(page)
 
 
+# Sphinx's translations of its own script's words, on a translation's pages: it compiles their
+# plural rule with `new Function`, which the policy refuses (no eval); the search page says its
+# few words in English instead.
+UNUSED_FILES = ("_static/translations.js", "translations.js")
+
+
 def drop_unused(script_files: list) -> list:
-    """The page's scripts without the inline ones this book has no use for (UNUSED_SCRIPTS) and
-    without any from another origin (MathJax's, which Sphinx names on a page with mathematics)."""
+    """The page's scripts without the inline ones this book has no use for (UNUSED_SCRIPTS), without
+    the files it has no use for (UNUSED_FILES) and without any from another origin (MathJax's, which
+    Sphinx names on a page with mathematics)."""
     return [js for js in script_files if not UNUSED_SCRIPTS.match(getattr(js, "attributes", {}).get("body", "") or "")
-            and not elsewhere(getattr(js, "filename", None) or "")]
+            and not elsewhere(getattr(js, "filename", None) or "")
+            and (getattr(js, "filename", None) or "") not in UNUSED_FILES]
 
 
 def elsewhere(address: str) -> bool:

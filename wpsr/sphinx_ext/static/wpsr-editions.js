@@ -5,7 +5,10 @@
   const meta = document.querySelector('meta[name="wpsr-edition"]');
   if (!meta) return;
   const current = meta.content;
-  const editionRoot = new URL(document.documentElement.dataset.content_root || "./", location.href);
+  // A translation's pages are in its language's folder of the edition (fr/…): the edition is one up.
+  const translated = (document.documentElement.lang || "en") !== "en";
+  const editionRoot = new URL((document.documentElement.dataset.content_root || "./") + (translated ? "../" : ""),
+                              location.href);
   const page = location.href.split("#")[0].slice(editionRoot.href.length) || "index.html";
   const switcher = new URL("../switcher.json", editionRoot);
   const place = document.querySelector("article.bd-article") || document.querySelector("main") || document.body;
@@ -15,10 +18,10 @@
     const home = (entry) => new URL(entry.url, switcher);
     const nav = document.createElement("nav");
     nav.className = "wpsr-editions";
-    nav.setAttribute("aria-label", "Editions of the report");
+    nav.setAttribute("aria-label", meta.dataset.menuLabel || "Editions of the report");
     const details = document.createElement("details");
     const summary = document.createElement("summary");
-    summary.textContent = `Edition ${current}: other editions`;
+    summary.textContent = (meta.dataset.menu || "Edition {edition}: other editions").replace("{edition}", current);
     const list = document.createElement("ul");
     for (const entry of entries) {
       const link = document.createElement("a");
@@ -47,7 +50,9 @@
     const link = document.createElement("a");
     link.href = target.href;
     link.textContent = latest.version;
-    banner.append(`You are reading the ${current} edition; the latest is `, link, ".");
+    const [before, after] = (meta.dataset.old || "You are reading the {edition} edition; the latest is {latest}.")
+      .replace("{edition}", current).split("{latest}");
+    banner.append(before, link, after || "");
     nav.after(banner);
   };
 

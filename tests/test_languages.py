@@ -1,0 +1,117 @@
+"""The report in the reader's language: Arabic, Chinese and Russian pages built from the catalogs in
+locales/, read in Chromium: the language menu keeps the page, Arabic is mirrored while its charts
+and code stay left to right, a phone never scrolls sideways, axe finds nothing, budgets hold."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser
+
+from tests.conftest import copy_book
+from tests.test_browser import AXE, COLLECT_VIOLATIONS, WCAG_AA
+from wpsr.build import Settings, build
+from wpsr.serving import serving
+from wpsr.weight import weigh
+
+pytestmark = [pytest.mark.browser, pytest.mark.build]
+BUILT = ("ar", "zh", "ru")
+CHAPTER = "chapters/relationships-with-society"
+
+
+@pytest.fixture(scope="module")
+def translated(built_book: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the built book with its Arabic, Chinese and Russian pages built too (strict)."""
+    book = copy_book(tmp_path_factory.mktemp("languages") / "book", build_from=built_book)
+    for code in BUILT:
+        result = build(book, Settings(strict=True, language=code))
+        assert result.ok, [str(p) for p in result.problems + result.warnings]
+    return book / "_build" / "html"
+
+
+@pytest.fixture(scope="module")
+def served(translated: Path) -> Iterator[str]:
+    with serving(translated) as url:
+        yield url
+
+
+def test_every_page_names_its_language_and_links_its_six_versions(translated: Path) -> None:
+    arabic = (translated / "ar" / f"{CHAPTER}.html").read_text(encoding="utf-8")
+    assert '<html dir="rtl" lang="ar"' in arabic
+    english = (translated / f"{CHAPTER}.html").read_text(encoding="utf-8")
+    for page, root in ((arabic, "../../"), (english, "../")):
+        for code in ("ar", "zh", "en", "fr", "ru", "es"):
+            folder = "" if code == "en" else f"{code}/"
+            assert f'<link rel="alternate" hreflang="{code}" href="{root}{folder}{CHAPTER}.html">' in page
+        assert f'<link rel="alternate" hreflang="x-default" href="{root}{CHAPTER}.html">' in page
+    assert "not an official translation of the United Nations" not in english
+    assert 'class="wpsr-banner wpsr-banner-translation"' in arabic and 'hreflang="en">' in arabic  # links the English
+    untranslated = (translated / "ar" / "contributions" / "civic-space-under-pressure.html").read_text(encoding="utf-8")
+    assert re.search(r'<p class="wpsr-untranslated" lang="en">', untranslated)  # a passage still in English says so
+
+
+def test_the_language_menu_keeps_the_page_and_works_with_the_keyboard(browser: Browser, served: str) -> None:
+    page = browser.new_page()
+    page.goto(f"{served}/{CHAPTER}.html")
+    menu = page.locator("nav.wpsr-languages")
+    assert menu.get_attribute("aria-label")
+    menu.locator("summary").focus()
+    page.keyboard.press("Enter")
+    russian = menu.locator('a[hreflang="ru"]')
+    russian.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{served}/ru/{CHAPTER}.html")
+    assert page.evaluate("document.documentElement.lang") == "ru"
+    page.locator("nav.wpsr-languages summary").click()
+    page.locator('nav.wpsr-languages a[hreflang="en"]').click()
+    page.wait_for_url(f"{served}/{CHAPTER}.html")
+    page.close()
+
+
+def test_arabic_is_mirrored_but_its_charts_and_code_stay_left_to_right(browser: Browser, served: str) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{served}/ar/{CHAPTER}.html")
+    assert page.evaluate("document.documentElement.dir") == "rtl"
+    sidebar = page.locator(".bd-sidebar-primary").bounding_box()
+    article = page.locator("article.bd-article").bounding_box()
+    assert sidebar and article and sidebar["x"] > article["x"], "the sidebar is not on the right"
+    assert page.eval_on_selector("figure.wpsr-chart", "f => getComputedStyle(f).direction") == "ltr"
+    assert page.eval_on_selector("div.highlight pre", "p => getComputedStyle(p).direction") == "ltr"
+    assert page.eval_on_selector("p", "p => getComputedStyle(p).direction") == "rtl"
+    page.close()
+
+
+@pytest.mark.parametrize("code", BUILT)
+def test_a_phone_never_scrolls_sideways(browser: Browser, served: str, code: str) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    for path in ("index", CHAPTER):
+        page.goto(f"{served}/{code}/{path}.html")
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, f"{code}/{path}"
+    page.close()
+
+
+@pytest.mark.parametrize("code", BUILT)
+def test_translated_pages_pass_axe_keep_their_policy_and_budgets(browser: Browser, served: str, translated: Path,
+                                                                 code: str) -> None:
+    problems = []
+    for path in ("index", CHAPTER, "annexes/translations"):
+        page = browser.new_page()
+        page.add_init_script(COLLECT_VIOLATIONS)
+        elsewhere: list[str] = []
+        page.on("request", lambda r, elsewhere=elsewhere: not r.url.startswith((served, "data:"))
+                and elsewhere.append(r.url))
+        page.goto(f"{served}/{code}/{path}.html")
+        page.wait_for_load_state("networkidle")
+        problems += [f"{code}/{path}: policy violation {v}" for v in page.evaluate("window.__violations")]
+        page.evaluate(AXE + "\n;true")
+        result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_AA)
+        problems += [f"{code}/{path}: {v['id']} ({v['help']}): {v['nodes'][0]['html'][:160]}"
+                     for v in result["violations"]]
+        problems += [f"{code}/{path}: requests another origin: {url}" for url in elsewhere]
+        problems += weigh(translated, translated / code / f"{path}.html").over_budget()
+        page.close()
+    assert problems == [], "\n".join(problems)

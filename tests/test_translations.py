@@ -1,0 +1,87 @@
+"""The translations' catalogs: a bad one is a located problem, never a broken page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wpsr import translations
+from wpsr.translations import check, entry_problems, interface, page_status, stamp
+
+HEADER = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n"Language: fr\\n"\n\n'
+
+
+def catalog(book: Path, docname: str, entries: str, language: str = "fr") -> Path:
+    path = book / "locales" / language / "LC_MESSAGES" / f"{docname}.po"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(HEADER + entries, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("english", "translation", "what"), [
+    ("See [the annex](../annexes/a.md).", "Voir [l'annexe](../annexes/b.md).", "link targets differ"),
+    ("See {ref}`the list <print-edition>`.", "Voir {ref}`la liste <edition>`.", "role targets differ"),
+    ("Run `wpsr check` first.", "Lancez `wpsr vérifier` d'abord.", "code differ"),
+    ("Edition {edition} of {date}.", "Édition {édition} du {date}.", "placeholders differ"),
+    ("Only 3.1 per cent in 2021.", "Seulement 3,2 pour cent en 2021.", "numbers differ"),
+    ("Only 3.1 per cent in 2021.", "Seulement 3,1 pour cent.", "numbers differ"),
+    ("From 9 to 10 August 2022.", "2022年7月9日至10日。", "numbers differ"),
+    ("A **bold** claim.", "Une affirmation forte.", "emphasis or roles differ"),
+    ("**Learn from the pandemic.** Text.", "**从疫情中学习。**文字。", "emphasis or roles differ"),  # not bold in MyST
+    ("See the annex.", "Voir [l'annexe](javascript:alert(1)).", "which a page does not publish"),
+])
+def test_a_translation_that_changes_what_it_must_keep_is_refused(english: str, translation: str, what: str) -> None:
+    assert any(what in problem for problem, _ in entry_problems(english, translation)), entry_problems(english,
+                                                                                                       translation)
+
+
+@pytest.mark.parametrize(("english", "translation"), [
+    ("Only 3.1 per cent of the world's population in 2021 ([CIVICUS](https://monitor.civicus.org)).",
+     "Seulement 3,1 pour cent de la population mondiale en 2021 ([CIVICUS](https://monitor.civicus.org))."),
+    ("On 22 and 23 September 2024, **Member States** adopted it.", "Les 22 et 23 septembre 2024, les **États Membres** "
+     "l'ont adopté."),
+    ("10,000 people", "10 000 personnes"),
+    ("From 9 to 10 August 2022.", "2022年8月9日至10日。"),
+    ("the survey *Community Voice for Health*, a", "调查*Community Voice for Health*将"),
+    ("**2. People as assets.** More.", "**2. 人民是资产**。更多。"),
+    ("See {ref}`the list <print-edition>`, *in full*.", "Voir {ref}`la liste <print-edition>`, *en entier*."),
+])
+def test_a_faithful_translation_passes(english: str, translation: str) -> None:
+    assert entry_problems(english, translation) == []
+
+
+def test_catalog_problems_are_located_and_untranslated_ones_are_not_errors(empty_book: Path) -> None:
+    broken = catalog(empty_book, "index", 'msgid "One"\nmsgstr "Un"\n\nmsgid "Two\nmsgstr "Deux"\n')
+    fuzzy = catalog(empty_book, "chapters/x", '#, fuzzy\nmsgid "Old 2020"\nmsgstr "Vieux 2020"\n\n'
+                    'msgid "Left in English"\nmsgstr ""\n\n'
+                    '#: ../../chapters/x.md:7\nmsgid "In 2021."\nmsgstr "En 2022."\n')
+    found = {(str(p.path), p.line, p.severity): p.message for p in check()}
+    assert any(path == "locales/fr/LC_MESSAGES/index.po" and line and severity == "error"
+               and "not a valid catalog" in message for (path, line, severity), message in found.items())
+    lines = fuzzy.read_text(encoding="utf-8").splitlines()  # an entry is located at its first line
+    assert found[("locales/fr/LC_MESSAGES/chapters/x.po", lines.index("#, fuzzy") + 1, "warning")].startswith("fuzzy")
+    assert "numbers differ" in found[("locales/fr/LC_MESSAGES/chapters/x.po",
+                                      lines.index("#: ../../chapters/x.md:7") + 1, "error")]
+    assert len(found) == 3 and broken.is_file()
+
+
+def test_a_page_whose_english_changed_after_its_translation_is_out_of_date(empty_book: Path) -> None:
+    page = empty_book / "chapters" / "x.md"
+    page.parent.mkdir()
+    page.write_text("# Title\n\nText.\n", encoding="utf-8")
+    catalog(empty_book, "chapters/x", 'msgid "Title"\nmsgstr "Titre"\n\nmsgid "Text."\nmsgstr ""\n')
+    assert not page_status("fr", "chapters/x").outdated  # never stamped: nothing to compare with
+    assert stamp("fr", ["chapters/x", "chapters/missing"]) == ["chapters/x"]
+    status = page_status("fr", "chapters/x")
+    assert (status.total, status.translated, status.untranslated, status.outdated) == (2, 1, 1, False)
+    page.write_text("# Title\n\nText, changed.\n", encoding="utf-8")
+    assert page_status("fr", "chapters/x").outdated
+    assert any("chapters/x.md has changed" in p.message and p.severity == "warning" for p in check())
+
+
+def test_the_toolkits_words_come_from_its_catalog_or_stay_english(empty_book: Path) -> None:
+    catalog(empty_book, translations.INTERFACE, 'msgid "Languages"\nmsgstr "Langues"\n\nmsgid "Search"\nmsgstr ""\n')
+    french = interface("fr")
+    assert (french("Languages"), french("Search"), french("Unknown")) == ("Langues", "Search", "Unknown")
+    assert interface("en")("Languages") == "Languages" and interface("ru")("Languages") == "Languages"

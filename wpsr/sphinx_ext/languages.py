@@ -1,0 +1,136 @@
+"""Each page in the reader's language: the same pages are built once per language (Sphinx's
+``language``, catalogs from ``locales/``), English at the site's root and each translation in its
+own folder (``fr/chapters/x.html``), so English addresses never change.
+
+On every page: ``<html lang dir>``, a language menu that keeps the page, and ``hreflang`` links to
+its six versions and an ``x-default`` (English). On a translated page: a note saying it is the
+report team's translation, not an official one, how much of it is translated and whether its
+English changed since; and every passage not yet translated keeps its English, marked
+``lang="en"``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.util.nodes import NodeMatcher
+
+from wpsr.languages import LANGUAGES, SOURCE, Language
+from wpsr.markup import Markup, render
+from wpsr.translations import interface, page_status
+
+
+def language_of(app: Sphinx) -> Language:
+    return LANGUAGES.get(app.config.language or SOURCE, LANGUAGES[SOURCE])
+
+
+def site_root(pagename: str, language: Language) -> str:
+    """The relative address of the English site's root from a page of this language."""
+    return "../" * pagename.count("/") + ("" if language.code == SOURCE else "../")
+
+
+def version_href(root: str, code: str, pagename: str) -> str:
+    return f"{root}{'' if code == SOURCE else code + '/'}{pagename}.html"
+
+
+def _mark_untranslated(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """A passage a translation lacks keeps its English, and says so to screen readers and browsers."""
+    if language_of(app).code == SOURCE:
+        return
+    untranslated = list(NodeMatcher(nodes.Element, translated=False).findall(doctree))
+    if not any(NodeMatcher(nodes.Element, translated=Any).findall(doctree)):  # no catalog: the whole page
+        untranslated = [node for node in doctree.children if isinstance(node, nodes.section)]
+    for node in untranslated:
+        node["classes"] += ["language-en", "wpsr-untranslated"]  # docutils writes lang="en"
+
+
+def _page(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    language = language_of(app)
+    _ = interface(language.code)
+    root = site_root(pagename, language)
+    versions = [(other, version_href(root, other.code, pagename)) for other in LANGUAGES.values()]
+    base = (app.config.html_baseurl or "").rstrip("/")
+    if base and language.code != SOURCE:
+        base = base.rsplit("/", 1)[0] if base.endswith(f"/{language.code}") else base
+    absolute = [(other.code, f"{base}/{version_href('', other.code, pagename)}" if base else href)
+                for other, href in versions]
+    alternates = [*absolute, ("x-default", dict(absolute)[SOURCE])]
+    context["metatags"] = (context.get("metatags", "") + str(render("alternates.html", alternates=alternates))
+                           + str(render("toggle-hints.html", show=_("Click to show"), hide=_("Click to hide"))))
+    if not context.get("body"):
+        return
+    menu = render("languages.html", label=_("Languages"), current=language, versions=versions)
+    note = Markup("")
+    if language.code != SOURCE:
+        status = page_status(language.code, pagename)
+        progress = doctree.get("translation_progress") if doctree is not None else None
+        shown = ""
+        if progress and progress["total"] and progress["translated"] < progress["total"]:
+            shown = _("{translated} of {total} passages of this page are translated; the others are shown in "
+                      "English.").format(**progress)
+        note = render("translation-note.html",
+                      whose=_("This page is the report team's translation into {language}, not an official "
+                              "translation of the United Nations.").format(language=_(language.english)),
+                      english=version_href(root, SOURCE, pagename), english_label=_("Read the English page."),
+                      progress=shown,
+                      outdated=_("The English page has changed since this translation was made: the English "
+                                 "is the current text.") if status.outdated else "")
+    context["body"] = str(menu) + str(note) + context["body"]
+
+
+DIRECTION = re.compile(r"<html\b")
+
+
+def set_direction(page: Path, language: Language) -> None:
+    """`dir` on the page's <html> (the theme writes `lang` but no direction)."""
+    if language.direction == "ltr":
+        return
+    text = page.read_text(encoding="utf-8")
+    head = text[:text.find(">", text.find("<html")) + 1]
+    if "dir=" not in head:
+        page.write_text(DIRECTION.sub(f'<html dir="{language.direction}"', text, count=1), encoding="utf-8")
+
+
+def translations_view(env: Any, docname: str) -> tuple[Any, Any]:
+    """The "Translations" annex: for each translation, how much of each page is translated, and which
+    pages' English changed since. A view (``pages.VIEWS``): filled in as the page is written, and the
+    page is written again whenever a catalog or an English page changes what it shows."""
+    from wpsr.translations import status
+
+    found = status()
+    shown = {code: [(p.docname, p.total, p.translated, p.fuzzy, p.outdated) for p in pages]
+             for code, pages in found.items()}
+
+    def made() -> list[nodes.Node]:
+        from wpsr.sphinx_ext.doctree import paragraph, table
+
+        _ = interface(language_of(env.app).code)
+        out: list[nodes.Node] = []
+        for code, pages in found.items():
+            name = _(LANGUAGES[code].english)
+            total, done = sum(p.total for p in pages), sum(p.translated for p in pages)
+            complete = sum(1 for p in pages if p.total and p.translated == p.total and not p.outdated)
+            out.append(paragraph(_("{language}: {complete} of {pages} pages complete; {done} of {total} passages "
+                                   "translated.").format(language=name, complete=complete, pages=len(pages),
+                                                         done=done, total=total)))
+            rows = [[p.docname, f"{p.translated} / {p.total}", str(p.fuzzy), _("yes") if p.outdated else _("no")]
+                    for p in pages]
+            out.append(table(_("Translation into {language}, page by page").format(language=name),
+                             [_("Page"), _("Passages translated"), _("To check (fuzzy)"), _("English changed since")],
+                             rows))
+        return out
+
+    return shown, made
+
+
+def setup(app: Sphinx) -> None:
+    from wpsr.sphinx_ext import pages
+
+    pages.VIEWS["translations"] = translations_view
+    app.add_directive("wpsr-translations", pages.view_directive("translations"))
+    app.connect("doctree-resolved", _mark_untranslated)
+    app.connect("html-page-context", _page)
