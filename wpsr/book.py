@@ -181,14 +181,15 @@ def source_problems() -> list:
     return problems
 
 
-WATCHED = ("chapters", "contributions", "annexes", "data")  # with the book's top-level .md and .yml files
+WATCHED = ("chapters", "contributions", "annexes", "data", "locales")  # with the top-level .md and .yml files
 
 
 def source_state(root: Path) -> dict[str, int]:
     """Every source file a build reads, with its modification time."""
     files = [*root.glob("*.md"), *root.glob("*.yml"), *root.glob("*.yaml"),
              *(p for folder in WATCHED for p in (root / folder).rglob("*") if p.is_file())]
-    return {str(p): p.stat().st_mtime_ns for p in files if not p.name.startswith(".")}
+    return {str(p): p.stat().st_mtime_ns for p in files
+            if not p.name.startswith(".") and p.suffix != ".mo"}  # a .mo is built from its .po
 
 
 def front_matter_end(lines: list[str]) -> int | None:

@@ -302,21 +302,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the built site on http://127.0.0.1:PORT, compressed with gzip; with --watch, build a
     preview first and again after every save."""
     from wpsr import serving
+    from wpsr.build import Settings
 
     root = book_root()
     site = root / "_build" / "html"
+    preview = Settings(language=args.language)  # the pages rebuilt after a save: English, or a translation's
     if args.watch:
-        build_once(root)
+        build_once(root, preview)
     if not (site / "index.html").is_file():
         print(f"{site} has no site yet — run `wpsr build` first", file=sys.stderr)
         return 1
     with serving.server(site, args.port) as server:
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        print(f"Serving {site} on http://127.0.0.1:{args.port}/, compressed as a static host serves it"
+        start = "" if args.language == "en" else f"{args.language}/"
+        print(f"Serving {site} on http://127.0.0.1:{args.port}/{start}, compressed as a static host serves it"
               + (", rebuilt after every save" if args.watch else "") + " (Ctrl+C to stop)", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             if args.watch:
-                watch(root, lambda: build_once(root))
+                watch(root, lambda: build_once(root, preview))
             else:
                 threading.Event().wait()
     return 0
@@ -354,6 +357,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--watch", action="store_true",
                        help="build a preview first, then again after every save, in this process (seconds per edit)")
+    serve.add_argument("--language", choices=list(LANGUAGES), default="en",
+                       help="with --watch, the language rebuilt after every save (a catalog in locales/, say)")
     serve.set_defaults(func=cmd_serve)
     check = commands.add_parser("check", help=cmd_check.__doc__)
     check.add_argument("files", nargs="*", help="contribution files (default: every one)")
