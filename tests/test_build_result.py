@@ -63,6 +63,10 @@ def test_a_warning_is_a_located_problem(copied: Path) -> None:
     assert "missing.md" in warning.message
     preview = build(copied, Settings())  # a preview builds, and still says so
     assert preview.ok and [w.path for w in preview.warnings] == [Path("index.md")]
+    again = build(copied, Settings())  # nothing changed: nothing is built, and the warning is said again
+    assert again.up_to_date and again.warnings == preview.warnings
+    assert not build(copied, Settings(strict=True)).ok  # a strict build fails on it, every time
+    assert not build(copied, Settings(strict=True)).ok
 
 
 def test_a_published_edition_gets_its_settings_as_config_values(copied: Path, tmp_path: Path) -> None:

@@ -202,26 +202,39 @@ class UpToDate:
             output.append((folder, Path(folder).stat().st_mtime_ns))
         return hashlib.sha256(json.dumps([self.inputs, output]).encode()).hexdigest()
 
-    def drafts(self) -> dict[str, list[Problem]] | None:
-        """The last build's drafts if nothing changed since, else None."""
+    def replay(self, result: Result) -> bool:
+        """If nothing changed since the last clean build, give `result` what that build said (its
+        drafts and, in a preview, its warnings) and say so."""
         if self.settings.fresh or not (self.output / "index.html").is_file():
-            return None
+            return False
         try:
             saved = json.loads(self.path.read_text(encoding="utf-8"))
             if saved["stamp"] != self.stamp():
-                return None
-            return {doc: [Problem(**{**p, "path": Path(p["path"])}) for p in found]
-                    for doc, found in saved["drafts"].items()}
+                return False
+            result.drafts = {doc: [_problem(p) for p in found] for doc, found in saved["drafts"].items()}
+            result.warnings = [_problem(p) for p in saved["warnings"]]
         except (OSError, ValueError, KeyError, TypeError):
-            return None
+            return False
+        result.ok = result.up_to_date = True
+        return True
 
     def forget(self) -> None:
         self.path.unlink(missing_ok=True)
 
     def record(self, result: Result) -> None:
-        if result.ok and not result.warnings:
-            drafts = {doc: [{**p.__dict__, "path": str(p.path)} for p in found] for doc, found in result.drafts.items()}
-            self.path.write_text(json.dumps({"stamp": self.stamp(), "drafts": drafts}), encoding="utf-8")
+        """A build that succeeded (a strict one: without a warning, each of which fails it) is the last clean one."""
+        if result.ok and not (self.settings.strict and result.warnings):
+            said = {"stamp": self.stamp(), "warnings": [_plain(p) for p in result.warnings],
+                    "drafts": {doc: [_plain(p) for p in found] for doc, found in result.drafts.items()}}
+            self.path.write_text(json.dumps(said), encoding="utf-8")
+
+
+def _plain(problem: Problem) -> dict:
+    return {**problem.__dict__, "path": str(problem.path)}
+
+
+def _problem(saved: dict) -> Problem:
+    return Problem(**{**saved, "path": Path(saved["path"]) if saved["path"] else ""})
 
 
 # --- what Sphinx says --------------------------------------------------------------------
@@ -300,9 +313,7 @@ def build(root: Path, settings: Settings = Settings(), progress: Progress = lamb
     started = time.perf_counter()
     with building(root):
         last = UpToDate(root, settings)
-        drafts = last.drafts()
-        if drafts is not None:
-            result.ok, result.up_to_date, result.drafts = True, True, drafts
+        if last.replay(result):
             result.timings["total"] = time.perf_counter() - started
             return result
         last.forget()

@@ -148,6 +148,8 @@ def build_once(root: Path, settings: Settings | None = None) -> int:
     if unreviewed:
         print(unreviewed, flush=True)
     if result.ok:
+        for warning in result.warnings if result.up_to_date else ():  # said as they came in a build that ran
+            print(warning, flush=True)
         print(f"Up to date: nothing changed since the last build ({result.seconds:.1f} s): {result.output}"
               if result.up_to_date else f"Built in {result.seconds:.1f} s: {result.output}", flush=True)
         if result.drafts and not settings.strict:
