@@ -35,7 +35,7 @@ from wpsr.build import BuildLog, Stopped
 from wpsr.editions import Edition, current_edition
 from wpsr.markup import render, speak
 from wpsr.safety import safe_csv
-from wpsr.sphinx_ext import annexes, changes, doctree, execution, gate, languages, pages, security, webpage
+from wpsr.sphinx_ext import annexes, changes, doctree, execution, fonts, gate, languages, pages, security, webpage
 from wpsr.translations import interface
 
 logger = logging.getLogger(__name__)
@@ -384,6 +384,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     pages.setup(app)
     webpage.setup(app)
     languages.setup(app)
+    fonts.setup(app)
     # Neither reading nor writing is safe in parallel: reading records each notebook's dependencies
     # (``app.wpsr_tracker``), and writing the pages it wrote (``app.wpsr_written``, which the policy
     # check and the downloads at the end go through), in this process; Sphinx's forked readers and
