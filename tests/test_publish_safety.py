@@ -43,7 +43,7 @@ SCRIPT = textwrap.dedent('''
             (source / "_build" / builder / "index.html").write_text(f"{wanted.id} {version} {builder}")
         reached("build")
 
-    def print_edition(book, target, *, title):
+    def print_edition(book, target, *, title, language="en"):
         target.write_bytes(b"%PDF-1.4 " + version.encode())
         reached("pdf")
         return 1

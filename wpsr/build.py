@@ -50,11 +50,13 @@ class Settings:
     site: bool = False  # a page of a published, versioned site: with the editions menu
     verbose: bool = False  # pass Sphinx's own log on as progress
     language: str = "en"  # the language of the pages: English, or a translation from locales/
+    languages: tuple[str, ...] = ()  # the languages built into the same site, which each page links
 
     def arguments(self) -> list[str]:
         """These settings as `wpsr build`'s arguments, for a build in another process."""
         named = {"--builder": self.builder, "--edition": self.edition, "--base-url": self.base_url,
-                 "--previous-manifest": self.previous_manifest, "--language": self.language}
+                 "--previous-manifest": self.previous_manifest, "--language": self.language,
+                 "--languages": ",".join(self.languages)}
         flags = {"--strict": self.strict, "--all": self.fresh, "--site": self.site, "--verbose": self.verbose}
         return [*(f for f, on in flags.items() if on), *(a for k, v in named.items() if v for a in (k, str(v)))]
 
@@ -74,7 +76,8 @@ class Settings:
         values = {"external_toc_path": (root / "_toc.yml").as_posix(), "latex_individualpages": False,
                   "nitpicky": True, "wpsr_preview": not self.strict, "wpsr_checked": checked,
                   "wpsr_edition": self.edition or "", "wpsr_site": self.site,
-                  "wpsr_previous_manifest": str(self.previous_manifest or ""), "language": self.language}
+                  "wpsr_previous_manifest": str(self.previous_manifest or ""), "language": self.language,
+                  "wpsr_languages": list(self.languages)}
         if self.base_url:  # the edition's address; a translation's pages are in its folder there
             folder = "" if self.language == "en" else f"{self.language}/"
             values["html_baseurl"] = f"{self.base_url.rstrip('/')}/{folder}"

@@ -93,7 +93,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     manifest = Path(args.previous_manifest) if args.previous_manifest else None
     settings = Settings(strict=args.strict, builder=args.builder, fresh=args.all, edition=args.edition,
                         base_url=args.base_url, previous_manifest=manifest, site=args.site, verbose=args.verbose,
-                        language="en" if args.language == "all" else args.language)
+                        language="en" if args.language == "all" else args.language,
+                        languages=tuple(LANGUAGES) if args.language == "all" else
+                        tuple(code for code in (args.languages or "").split(",") if code in LANGUAGES))
     if args.language == "all":
         return build_languages(book_root(), settings)
     return build_once(book_root(), settings)
@@ -352,6 +354,7 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--language", choices=[*LANGUAGES, "all"], default="en",
                        help="the language of the pages: en (the source, at the site's root), a translation, built "
                             "into its own folder (_build/html/fr/), or all six")
+    build.add_argument("--languages", help=argparse.SUPPRESS)  # the site's languages, for each of `--language all`
     build.add_argument("--site", action="store_true", help="pages of a published, versioned site, with the editions "
                        "menu (`wpsr publish`)")
     build.set_defaults(func=cmd_build)

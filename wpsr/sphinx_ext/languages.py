@@ -52,18 +52,21 @@ def _page(app: Sphinx, pagename: str, templatename: str, context: dict, doctree:
     language = language_of(app)
     _ = interface(language.code)
     root = site_root(pagename, language)
-    versions = [(other, version_href(root, other.code, pagename)) for other in LANGUAGES.values()]
+    published = set(app.config.wpsr_languages) | {language.code, SOURCE}  # the languages the site has
+    versions = [(other, version_href(root, other.code, pagename)) for other in LANGUAGES.values()
+                if other.code in published]
     base = (app.config.html_baseurl or "").rstrip("/")
     if base and language.code != SOURCE:
         base = base.rsplit("/", 1)[0] if base.endswith(f"/{language.code}") else base
     absolute = [(other.code, f"{base}/{version_href('', other.code, pagename)}" if base else href)
                 for other, href in versions]
-    alternates = [*absolute, ("x-default", dict(absolute)[SOURCE])]
+    alternates = [*absolute, ("x-default", dict(absolute)[SOURCE])] if len(versions) > 1 else []
     context["metatags"] = (context.get("metatags", "") + str(render("alternates.html", alternates=alternates))
                            + str(render("toggle-hints.html", show=_("Click to show"), hide=_("Click to hide"))))
     if not context.get("body"):
         return
-    menu = render("languages.html", label=_("Languages"), current=language, versions=versions)
+    menu = render("languages.html", label=_("Languages"), current=language, versions=versions) \
+        if len(versions) > 1 else Markup("")  # an English-only preview has no other language to offer
     note = Markup("")
     if language.code != SOURCE:
         status = page_status(language.code, pagename)
@@ -128,6 +131,9 @@ def translations_view(env: Any, docname: str) -> tuple[Any, Any]:
 
 
 def setup(app: Sphinx) -> None:
+    # The languages built into the same site (`wpsr build --language all`, `wpsr publish`): the menu
+    # and the hreflang links offer those, and English, whose pages a translation links anyway.
+    app.add_config_value("wpsr_languages", [], "html", list)
     from wpsr.sphinx_ext import pages
 
     pages.VIEWS["translations"] = translations_view
