@@ -77,7 +77,9 @@ class Settings:
                   "nitpicky": True, "wpsr_preview": not self.strict, "wpsr_checked": checked,
                   "wpsr_edition": self.edition or "", "wpsr_site": self.site,
                   "wpsr_previous_manifest": str(self.previous_manifest or ""), "language": self.language,
-                  "wpsr_languages": list(self.languages)}
+                  "wpsr_languages": list(self.languages),
+                  # one notebook cache for every builder and language: a translation reads what English executed
+                  "nb_execution_cache_path": (root / "_build" / ".jupyter_cache").as_posix()}
         if self.base_url:  # the edition's address; a translation's pages are in its folder there
             folder = "" if self.language == "en" else f"{self.language}/"
             values["html_baseurl"] = f"{self.base_url.rstrip('/')}/{folder}"
