@@ -19,11 +19,11 @@ html: $(READY)          ## preview build into _build/html (drafts with their pro
 serve: $(READY)         ## build, serve on http://127.0.0.1:8000, and rebuild after every save
 	$(BIN)/wpsr serve --watch --port 8000
 
-test: $(READY)          ## the whole test suite, as CI runs it
+test: $(READY)          ## the whole test suite, as CI runs it, on both cores (one shared build of the book)
 	$(BIN)/ruff check wpsr tests benchmarks
 	$(BIN)/wpsr check
 	$(BIN)/wpsr data status --warn
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 quick: $(READY)        ## the edit-test loop: every test that neither builds the whole book nor drives Chromium
 	$(BIN)/pytest -q -m "not browser and not build"
@@ -33,6 +33,7 @@ bench: $(READY)         ## build speed, page weights and Lighthouse figures for 
 	$(BIN)/python benchmarks/readers.py
 	$(BIN)/python benchmarks/scale.py --contributions 3 23 60
 	$(BIN)/python benchmarks/kernels.py --contributions 58
+	$(BIN)/python benchmarks/languages.py
 	$(BIN)/python benchmarks/reach.py
 
 clean:

@@ -1,12 +1,16 @@
-"""Shared fixtures: a temporary copy of the book, one real build of it, a local server, Chromium."""
+"""Shared fixtures: a temporary copy of the book, one real build of it shared by every test that only
+reads it (and by the workers of `pytest -n`), a local server, one Chromium, the command line run in
+this process, and small Sphinx projects under tests/roots/ (sphinx.testing's `app` fixture)."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,10 +18,30 @@ import pytest
 from wpsr.browser import find_chromium
 from wpsr.serving import serving
 
+pytest_plugins = ("sphinx.testing.fixtures",)
+
 ROOT = Path(__file__).resolve().parents[1]
 WPSR = [sys.executable, "-m", "wpsr"]
 BOOK_FILES = ["_config.yml", "_toc.yml", "editions.yaml", "reviewed.yaml", "chapters", "contributions", "annexes",
               "data", "locales", *sorted(p.name for p in ROOT.glob("*.md") if p.name != "README.md")]
+
+
+# The longest modules: they publish, or build the book in six languages.
+FIRST = ["test_editions.py", "test_hostile_site.py", "test_languages.py"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Longest first, module by module (a module's tests stay together, as its fixtures are made once;
+    `make test` runs `pytest -n 2 --dist loadfile --no-loadscope-reorder`, which sends each file to one
+    worker in this order): the modules that publish or build in six languages; then every module that
+    reads the shared build, builds or drives Chromium; then the rest. So one worker publishes while
+    the other builds the shared book, and the short tests fill in at the end."""
+    heavy = {i.path for i in items if i.get_closest_marker("build") or i.get_closest_marker("browser")}
+
+    def rank(item: pytest.Item) -> int:
+        return FIRST.index(item.path.name) if item.path.name in FIRST else len(FIRST) + (item.path not in heavy)
+
+    items.sort(key=rank)  # stable: the order within a module is kept
 
 
 def copy_book(target: Path, build_from: Path | None = None) -> Path:
@@ -53,16 +77,69 @@ def empty_book(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def run_wpsr(book: Path, *args: str) -> subprocess.CompletedProcess:
+    """`python -m wpsr ARGS` in its own process, in the book, without any WPSR_ variable."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("WPSR_")}
     return subprocess.run([*WPSR, *args], cwd=book, env=env, capture_output=True, text=True, timeout=600)
 
 
+@pytest.fixture
+def wpsr(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) \
+        -> Callable[..., subprocess.CompletedProcess]:
+    """`wpsr ARGS` run in this process, in the book, without any WPSR_ variable: what `run_wpsr` does,
+    without starting Python and importing the toolkit again (the command line's own process is
+    tested by the tests that use run_wpsr). Returns what run_wpsr returns."""
+
+    def run(book: Path, *args: str) -> subprocess.CompletedProcess:
+        from wpsr.cli import main
+
+        with monkeypatch.context() as patch:
+            for name in [n for n in os.environ if n.startswith("WPSR_")]:
+                patch.delenv(name)
+            patch.chdir(book)
+            capsys.readouterr()
+            try:
+                code = main(list(args))
+            except SystemExit as stop:  # as `python -m wpsr` ends: sys.exit(main()), argparse's errors
+                code = stop.code if isinstance(stop.code, int) else 0 if stop.code is None else 1
+                if isinstance(stop.code, str):
+                    print(stop.code, file=sys.stderr)
+            said = capsys.readouterr()
+        return subprocess.CompletedProcess(["wpsr", *args], code, said.out, said.err)
+
+    return run
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Held by one process at a time (the workers of `pytest -n` share what is built under it)."""
+    with path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _shared_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of this test run shared by all its workers (under `pytest -n`, each has its own basetemp)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the book built from cold by the real, strict build."""
-    book = copy_book(tmp_path_factory.mktemp("book"))
-    result = run_wpsr(book, "build", "--strict", "--all")
-    assert result.returncode == 0, result.stdout + result.stderr
+    """A copy of the book built from cold by the real, strict build: once per test run, whatever the
+    number of workers. Tests only read it; a test that changes the book changes a copy of it
+    (`copy_book(target, build_from=built_book)`)."""
+    shared = _shared_folder(tmp_path_factory)
+    book, done = shared / "built-book", shared / "built-book.ok"
+    with _locked(shared / "built-book.lock"):
+        if not done.exists():
+            shutil.rmtree(book, ignore_errors=True)
+            copy_book(book)
+            result = run_wpsr(book, "build", "--strict", "--all")
+            assert result.returncode == 0, result.stdout + result.stderr
+            done.write_text("built\n")
     return book
 
 
@@ -82,9 +159,10 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--
          "--disable-sync", "--no-first-run"]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser(chromium: str) -> Iterator:
-    """Headless Chromium, driven by Playwright, for one test module."""
+    """Headless Chromium, driven by Playwright, started once for every test that drives it (Playwright's
+    sync API runs one instance per thread: a test never starts its own)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -103,3 +181,30 @@ def chromium() -> str:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+# --- small Sphinx projects: tests/roots/test-NAME, built with sphinx.testing's `app` fixture ---------
+
+@pytest.fixture(scope="session")
+def rootdir() -> Path:
+    return Path(__file__).parent / "roots"
+
+
+@pytest.fixture
+def root_app(app_params, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator:
+    """sphinx.testing's `app` for the test root named by ``@pytest.mark.sphinx(testroot=NAME)``, with the
+    report's data, editions and review record in it (a root holds only its pages and conf.py), taken as
+    the toolkit's book while the app lives."""
+    from wpsr.book import building
+
+    srcdir = Path(app_params.kwargs["srcdir"])
+    for name in ("data", "editions.yaml", "reviewed.yaml"):
+        if not (srcdir / name).exists():
+            (shutil.copytree if (ROOT / name).is_dir() else shutil.copy2)(ROOT / name, srcdir / name)
+    if not (srcdir / "node_modules").exists():
+        (srcdir / "node_modules").symlink_to(ROOT / "node_modules")
+    for name in [n for n in os.environ if n.startswith("WPSR_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.chdir(srcdir)  # as `wpsr build` runs, in the book
+    with building(srcdir):
+        yield request.getfixturevalue("app")

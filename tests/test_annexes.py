@@ -68,13 +68,13 @@ def test_a_checklist_item_without_a_dimension_is_refused(data_dir: Path) -> None
                      "a value is required here — fill it in"]
 
 
-def test_the_build_stops_on_a_bad_calendar_row(tmp_path: Path) -> None:
-    from tests.conftest import copy_book, run_wpsr
+def test_the_build_stops_on_a_bad_calendar_row(tmp_path: Path, wpsr) -> None:
+    from tests.conftest import copy_book
 
     book = copy_book(tmp_path / "book")
     path = book / "data" / "global_processes.csv"
     path.write_text(CALENDAR.replace("2023-07-10,2023-07-19", "2023-07-19,2023-07-10"))
-    result = run_wpsr(book, "build", "--strict")
+    result = wpsr(book, "build", "--strict")
     assert result.returncode == 1
     assert "The build stopped before it started" in result.stderr
     assert f"global_processes.csv:{line_of(CALENDAR, 'hlpf-2023,')}: end:" in result.stderr

@@ -201,11 +201,8 @@ def test_the_pdf_starts_each_chapter_on_a_page_and_carries_the_charts(site: dict
 
 
 @pytest.mark.browser
-def test_an_older_edition_points_readers_to_the_latest(site: dict, chromium: str) -> None:
-    from playwright.sync_api import sync_playwright
-
-    with serving(site["path"]) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+def test_an_older_edition_points_readers_to_the_latest(site: dict, browser) -> None:
+    with serving(site["path"]) as base:
         page = browser.new_page()
         page.goto(f"{base}/2023/chapters/priorities-and-trade-offs.html")
         banner = page.wait_for_selector(".wpsr-banner-old")
@@ -220,4 +217,4 @@ def test_an_older_edition_points_readers_to_the_latest(site: dict, chromium: str
         assert menu == [["2024.1 (latest), 2026-11-20", f"{base}/2024.1/"], ["2023, 2026-11-01", f"{base}/2023/"]]
         page.goto(f"{base}/latest/")
         page.wait_for_url(f"{base}/2024.1/")
-        browser.close()
+        page.close()

@@ -47,6 +47,23 @@ def test_the_checker_refuses_each_route_at_its_line(book: Path, block: str, mess
     assert finding.severity == "error" and finding.line == line_of(text, block.splitlines()[0])
 
 
+def test_the_strict_build_refuses_every_route_before_reading(tmp_path: Path, wpsr) -> None:
+    """The hostile copy of the book that tests/test_hostile_site.py builds: `wpsr check` (which the
+    strict build runs before it reads anything) refuses every route in it."""
+    from tests.test_hostile_site import hostile_sources
+
+    result = wpsr(hostile_sources(tmp_path), "check")
+    assert result.returncode == 1
+    for message in ("a substitution {{lipsum", "{csv-table} :url: is not read",
+                    "{csv-table :file:} of '../../secret.txt' is refused",
+                    "{literalinclude :diff:} of '../../secret.txt'",
+                    "a {raw} block", "a {eval-rst} block", "unknown field 'myst'", "raw HTML in a contribution",
+                    "{literalinclude} of '../../secret.txt' is refused", "{download} of 'hostile-files.md' is refused",
+                    "{link} of '../../secret.txt' is refused", "key-messages.md:2: the front matter is not valid YAML",
+                    "is never closed"):
+        assert message in result.stderr, message
+
+
 @pytest.mark.parametrize("key", ["myst:\n  substitutions:\n    evil: \"<script>x</script>\"",
                                  "myst:\n  html_meta:\n    \"http-equiv=refresh\": \"0; url=https://example.org\"",
                                  "mystnb:\n  render_plugin: default"])

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, copy_book, run_wpsr
+from tests.conftest import ROOT, copy_book
 from wpsr.book import slug
 from wpsr.contributions import bibtex, read
 
@@ -91,10 +91,10 @@ def test_bibtex_escapes_every_special_character() -> None:
     (lambda b: (b / "editions.yaml").write_text("- id: [broken\n"),
      "editions.yaml:{line}: not valid YAML"),
 ])
-def test_a_broken_source_stops_the_build_with_one_located_message(tmp_path: Path, change, message: str) -> None:
+def test_a_broken_source_stops_the_build_with_one_located_message(tmp_path: Path, change, message: str, wpsr) -> None:
     book = copy_book(tmp_path / "book")
     change(book)
-    result = run_wpsr(book, "build", "--strict")
+    result = wpsr(book, "build", "--strict")
     assert result.returncode == 1
     assert "Traceback" not in result.stderr and "migrate" not in result.stderr
     found = [line for line in result.stderr.splitlines() if message.split("{line}")[1] in line]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, copy_book, run_wpsr
+from tests.conftest import ROOT, copy_book
 from wpsr import cli
 from wpsr.data import MAX_CSV_BYTES, DataError, DataPackage
 from wpsr.editions import EditionError, editions
@@ -65,7 +65,7 @@ def one_located_line(output: str, prefix: str) -> str:
     (".", "the path '.' names a folder, not a CSV file"),
     ("sub", "the path 'sub' names a folder, not a CSV file"),
 ])
-def test_a_resource_path_that_names_no_csv_file_is_located(book: Path, path: str, message: str) -> None:
+def test_a_resource_path_that_names_no_csv_file_is_located(book: Path, path: str, message: str, wpsr) -> None:
     (book / "data" / "sub").mkdir()
     text = describe(book, path=path)
     line = line_of(text, '"path"')
@@ -74,7 +74,7 @@ def test_a_resource_path_that_names_no_csv_file_is_located(book: Path, path: str
     assert [str(p) for p in caught.value.problems] == [
         f"data/datapackage.json:{line}: resources[shares].path: {message} — give the CSV's file name, relative to "
         "data/ (e.g. internet_use.csv), for a file inside data/"]
-    result = run_wpsr(book, "validate")
+    result = wpsr(book, "validate")
     assert result.returncode == 1
     one_located_line(result.stderr, f"data/datapackage.json:{line}: resources[shares].path: {message} — ")
 
@@ -86,7 +86,7 @@ def test_a_resource_path_that_names_no_csv_file_is_located(book: Path, path: str
     ([{"type": "string"}], 'is [{"type": "string"}], not a list of fields, each with a name'),
     (None, "is missing"),
 ])
-def test_schema_fields_that_are_not_a_list_of_fields_are_located(book: Path, fields: object, shown: str) -> None:
+def test_schema_fields_that_are_not_a_list_of_fields_are_located(book: Path, fields: object, shown: str, wpsr) -> None:
     text = describe(book, fields=fields)
     if fields is None:
         text = text.replace('"fields": null', '"fieldz": []')
@@ -98,7 +98,7 @@ def test_schema_fields_that_are_not_a_list_of_fields_are_located(book: Path, fie
     assert problem.startswith(f"data/datapackage.json:{line}: resources[shares].schema.fields: {shown}"), problem
     assert problem.endswith("— list the columns as [{\"name\": ..., \"type\": ...}, ...], in the order of the "
                             "CSV's header")
-    result = run_wpsr(book, "validate")
+    result = wpsr(book, "validate")
     assert result.returncode == 1
     one_located_line(result.stderr, f"data/datapackage.json:{line}: resources[shares].schema.fields: ")
 
@@ -133,13 +133,13 @@ def test_a_csv_over_the_limit_is_refused_on_the_line_where_it_passes_it(book: Pa
         "data/datapackage.json, or aggregate it (e.g. by year or country) to what the report shows"]
 
 
-def test_validate_refuses_a_csv_over_5_mb(book: Path) -> None:
+def test_validate_refuses_a_csv_over_5_mb(book: Path, wpsr) -> None:
     row = "Malawi,2021\n"
     rows = (MAX_CSV_BYTES - len("country,year\n")) // len(row) + 1
     (book / "data" / "shares.csv").write_text("country,year\n" + row * rows)
     size = (book / "data" / "shares.csv").stat().st_size
     assert size > MAX_CSV_BYTES
-    result = run_wpsr(book, "validate")
+    result = wpsr(book, "validate")
     assert result.returncode == 1
     found = one_located_line(result.stderr, "data/shares.csv:")
     assert re.match(r"data/shares\.csv:\d+: the file is ", found), found
@@ -164,19 +164,19 @@ IMPOSSIBLE = ("'2026-02-30' is not a date that exists (day is out of range for m
               "as YYYY-MM-DD")
 
 
-def test_an_impossible_date_in_editions_yaml_is_located(editions_book: Path) -> None:
+def test_an_impossible_date_in_editions_yaml_is_located(editions_book: Path, wpsr) -> None:
     text = '- id: "2023"\n  title: T\n  date: 2026-11-27\n  status: draft\n- id: "2024"\n  title: T\n' \
            '  date: 2026-02-30\n  status: draft\n'
     (editions_book / "editions.yaml").write_text(text)
     with pytest.raises(EditionError) as caught:
         editions()
     assert str(caught.value) == f"editions.yaml:7: {IMPOSSIBLE}"
-    result = run_wpsr(editions_book, "cff")
+    result = wpsr(editions_book, "cff")
     assert result.returncode == 1
     assert one_located_line(result.stderr, "editions.yaml:") == f"editions.yaml:7: {IMPOSSIBLE}"
 
 
-def test_an_impossible_date_in_a_contribution_is_located(tmp_path: Path) -> None:
+def test_an_impossible_date_in_a_contribution_is_located(tmp_path: Path, wpsr) -> None:
     book = copy_book(tmp_path / "book")
     path = book / "contributions" / "civic-space-under-pressure.md"
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
@@ -190,7 +190,7 @@ def test_an_impossible_date_in_a_contribution_is_located(tmp_path: Path) -> None
     assert contribution is None
     assert [str(p).split(": ", 1)[1] for p in problems] == [IMPOSSIBLE]
     assert problems[0].line == at + 2
-    result = run_wpsr(book, "check", str(path.relative_to(book)))
+    result = wpsr(book, "check", str(path.relative_to(book)))
     assert result.returncode == 1
     assert one_located_line(result.stderr, f"{shown}:") == f"{shown}:{at + 2}: {IMPOSSIBLE}"
 
@@ -210,7 +210,7 @@ def test_valid_dates_are_still_dates(editions_book: Path) -> None:
     assert [e.date.isoformat() for e in editions()] == ["2024-02-29"]
 
 
-def test_an_edition_id_used_twice_names_both_lines(editions_book: Path) -> None:
+def test_an_edition_id_used_twice_names_both_lines(editions_book: Path, wpsr) -> None:
     text = ('- id: "2023"\n  title: T\n  date: 2026-11-27\n  status: draft\n'
             '- title: Again\n  date: 2026-11-28\n  id: "2023"\n  status: draft\n')
     (editions_book / "editions.yaml").write_text(text)
@@ -219,7 +219,7 @@ def test_an_edition_id_used_twice_names_both_lines(editions_book: Path) -> None:
     with pytest.raises(EditionError) as caught:
         editions()
     assert str(caught.value) == expected
-    result = run_wpsr(editions_book, "cff")
+    result = wpsr(editions_book, "cff")
     assert result.returncode == 1 and one_located_line(result.stderr, "editions.yaml:") == expected
 
 
@@ -238,7 +238,7 @@ def tree(folder: Path) -> dict[str, str]:
 ])
 @pytest.mark.parametrize("publishing", ["2023", "2024.1"])  # the edition itself, or the one after it
 def test_a_corrupt_manifest_stops_publishing_and_changes_nothing(tmp_path: Path, manifest: str, why: str,
-                                                                 publishing: str) -> None:
+                                                                 publishing: str, wpsr) -> None:
     book, site = tmp_path / "book", tmp_path / "site"
     (book / "data").mkdir(parents=True)
     (book / "_config.yml").write_text("title: test\n")
@@ -249,14 +249,14 @@ def test_a_corrupt_manifest_stops_publishing_and_changes_nothing(tmp_path: Path,
     (site / "2023" / "index.html").write_text("2023")
     (site / "2023" / "manifest.json").write_text(manifest)
     before = tree(tmp_path)
-    result = run_wpsr(book, "publish", publishing, "--site", str(site))
+    result = wpsr(book, "publish", publishing, "--site", str(site))
     assert result.returncode == 1
     shown = f"{site.resolve() / '2023' / 'manifest.json'}"
     found = one_located_line(result.stderr.replace("Not published: ", ""), shown)
     assert found.startswith(shown + why), found
     assert "— restore it from a backup of the site" in found and "never rewrites a published edition" in found
     assert tree(tmp_path) == before  # nothing published, nothing changed, no staging folder left
-    verified = run_wpsr(book, "verify", "--site", str(site))
+    verified = wpsr(book, "verify", "--site", str(site))
     assert verified.returncode == 1
     assert one_located_line(verified.stderr, shown).startswith(shown + why)
 
@@ -267,7 +267,7 @@ VIEW = '203.0.113.5 - - [11/Jul/2026:08:00:00 +0000] "GET /2023/index.html HTTP/
 
 
 @pytest.mark.parametrize("zipped", [False, True])
-def test_unreadable_log_lines_are_counted_and_skipped(tmp_path: Path, zipped: bool) -> None:
+def test_unreadable_log_lines_are_counted_and_skipped(tmp_path: Path, zipped: bool, wpsr) -> None:
     from wpsr.reach import MAX_LINE_BYTES, aggregate
 
     lines = [VIEW.encode(), b'203.0.113.5 - - [11/Jul/2026:08:00:01 +0000] "GET /2023/caf\xe9.html HTTP/1.1" 200 1\n',
@@ -282,7 +282,7 @@ def test_unreadable_log_lines_are_counted_and_skipped(tmp_path: Path, zipped: bo
     assert {why: (count, first) for why, count, first in summary.skipped} == {
         "not UTF-8 text": (1, f"{log}:2"), "longer than 64 KiB": (2, f"{log}:4")}
     book = copy_book(tmp_path / "book")
-    result = run_wpsr(book, "reach", str(log))
+    result = wpsr(book, "reach", str(log))
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert (f"Skipped 3 line(s) that could not be read: 1 not UTF-8 text (the first at {log}:2); 2 longer than "

@@ -5,6 +5,7 @@ quote it (a resource with ``wpsr:quotes`` in the descriptor)."""
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import re
 
@@ -26,6 +27,7 @@ def words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+(?:['’][a-z]+)?", text.lower())
 
 
+@functools.cache  # read once for the whole test, not once for every page and row it checks
 def titles() -> list[str]:
     """What may be quoted as a title: the report's, its chapters' questions, the sub-topics of its Annex 3."""
     source = SOURCE.read_text(encoding="utf-8")
@@ -39,10 +41,15 @@ def own(text: str) -> str:
     """The text we are answerable for: without quotations, addresses and titles."""
     text = URL.sub(" ", QUOTED.sub(" ", text))
     lowered = " ".join(words(text))
-    for title in sorted(titles(), key=len, reverse=True):
-        if len(words(title)) >= RUN:
-            lowered = lowered.replace(" ".join(words(title)), " | ")
+    for title in long_titles():
+        lowered = lowered.replace(title, " | ")
     return lowered
+
+
+@functools.cache
+def long_titles() -> list[str]:
+    """The titles of RUN words or more, as `own` compares them (their words, longest first)."""
+    return [" ".join(words(title)) for title in sorted(titles(), key=len, reverse=True) if len(words(title)) >= RUN]
 
 
 def shared_runs(text: str, source_runs: set[tuple[str, ...]]) -> list[str]:

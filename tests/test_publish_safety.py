@@ -4,6 +4,7 @@ it was. The builds are replaced by small fakes; publishing's own steps run for r
 from __future__ import annotations
 
 import hashlib
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -77,48 +78,59 @@ def run(book: Path, site: Path, edition: str, version: str, stop: str = "never")
                                                                              "WPSR_BOOK_ROOT": str(book)})
 
 
-@pytest.fixture
-def book(tmp_path: Path) -> Path:
-    book = tmp_path / "book"
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A book and its site (beside it) with both editions published: made once, copied by each test."""
+    folder = tmp_path_factory.mktemp("published")
+    book = folder / "book"
     (book / "data").mkdir(parents=True)
     (book / "_config.yml").write_text("title: test\n")
     (book / "editions.yaml").write_text(EDITIONS)
-    site = tmp_path / "site"
+    site = folder / "site"
     for edition in ("2023", "2024.1"):
         result = run(book, site, edition, "first")
         assert result.returncode == 0, result.stderr
     assert run_wpsr(book, "verify", "--site", str(site)).returncode == 0
-    return book
+    return folder
+
+
+@pytest.fixture
+def book(published: Path, tmp_path: Path) -> Path:
+    """A copy of the published book and site, for one test to publish into, kill and verify."""
+    for name in ("book", "site"):
+        shutil.copytree(published / name, tmp_path / name, symlinks=True)
+    assert tree(tmp_path / "site") == tree(published / "site")
+    return tmp_path / "book"
 
 
 @pytest.mark.parametrize("step", STEPS[:-1])
-def test_a_publish_killed_before_the_swap_leaves_the_site_byte_identical(book: Path, step: str) -> None:
+def test_a_publish_killed_before_the_swap_leaves_the_site_byte_identical(book: Path, step: str, wpsr) -> None:
     site = book.parent / "site"
     before = tree(site)
     result = run(book, site, "2024.1", "second", stop=step)
     assert result.returncode == -9
     assert tree(site) == before
-    assert run_wpsr(book, "verify", "--site", str(site)).returncode == 0
+    assert wpsr(book, "verify", "--site", str(site)).returncode == 0
 
 
-def test_a_publish_killed_after_the_swap_leaves_a_complete_edition(book: Path) -> None:
+def test_a_publish_killed_after_the_swap_leaves_a_complete_edition(book: Path, wpsr) -> None:
     site = book.parent / "site"
     published = tree(site / "2023")
     result = run(book, site, "2024.1", "second", stop="swap")
     assert result.returncode == -9
     assert (site / "2024.1" / "index.html").read_text() == "2024.1 second html"
     assert tree(site / "2023") == published
-    assert run_wpsr(book, "verify", "--site", str(site)).returncode == 0
+    assert wpsr(book, "verify", "--site", str(site)).returncode == 0
     again = run(book, site, "2024.1", "third")  # the next publish clears what the killed one left beside the site
     assert again.returncode == 0, again.stderr
     assert not list(book.parent.glob(".site.wpsr-staging-*"))
 
 
-def test_a_draft_is_replaced_but_a_published_edition_never_is(book: Path) -> None:
+def test_a_draft_is_replaced_but_a_published_edition_never_is(book: Path, wpsr) -> None:
     site = book.parent / "site"
     published = tree(site / "2023")
     assert run(book, site, "2024.1", "second").returncode == 0
     assert (site / "2024.1" / "index.html").read_text() == "2024.1 second html"
-    refused = run_wpsr(book, "publish", "2023", "--site", str(site))
+    refused = wpsr(book, "publish", "2023", "--site", str(site))
     assert refused.returncode == 1 and "a published edition is never changed" in refused.stderr
     assert tree(site / "2023") == published

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, copy_book, run_wpsr
+from tests.conftest import ROOT, copy_book
 from wpsr.reach import aggregate, split_path, write
 
 PHONE = "Mozilla/5.0 (Linux; Android 14; SM-A155F) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile"
@@ -94,12 +94,12 @@ def test_no_ip_address_or_user_agent_in_the_data_or_the_site(site: Path) -> None
             assert not ip.search(text) and "Mozilla/" not in text, path
 
 
-def test_the_command_reports_what_it_dropped(logs: list[Path], tmp_path: Path) -> None:
+def test_the_command_reports_what_it_dropped(logs: list[Path], tmp_path: Path, wpsr) -> None:
     book = copy_book(tmp_path / "book")
-    result = run_wpsr(book, "reach", *map(str, logs))
+    result = wpsr(book, "reach", *map(str, logs))
     assert result.returncode == 0, result.stderr
     assert "Dropped 1 requests from crawlers and 2 lines in neither log format" in result.stdout
-    assert run_wpsr(book, "reach", str(tmp_path / "nowhere.log")).returncode == 1
+    assert wpsr(book, "reach", str(tmp_path / "nowhere.log")).returncode == 1
 
 
 UPTAKE = "date,type,organization,country,title,url,note,took_up,checked\n"
@@ -112,9 +112,9 @@ UPTAKE = "date,type,organization,country,title,url,note,took_up,checked\n"
     ("2024-03-01,gossip,UN DESA,,A title,https://x.org,,,2026-11-28", "type: 'gossip' is not an allowed value"),
     ("2024-03-01,news,UN DESA,Kenya,A title,https://x.org,,,2026-11-28", "country: 'Kenya' does not match"),
 ])
-def test_the_take_up_rules(tmp_path: Path, row: str, message: str) -> None:
+def test_the_take_up_rules(tmp_path: Path, row: str, message: str, wpsr) -> None:
     book = copy_book(tmp_path / "book")
     (book / "data" / "uptake.csv").write_text(UPTAKE + row + "\n")
-    result = run_wpsr(book, "validate")
+    result = wpsr(book, "validate")
     assert result.returncode == 1
     assert f"data/uptake.csv:2: {message}" in result.stderr and " — " in result.stderr
