@@ -192,11 +192,16 @@ class UpToDate:
         toolkit = Path(__file__).parent
         files = {**source_state(self.root),
                  **{str(p): p.stat().st_mtime_ns for p in toolkit.rglob("*") if p.suffix != ".pyc" and p.is_file()},
-                 **{str(p): p.stat().st_mtime_ns for p in [self.root / "package-lock.json",
-                                                          Path(os.__file__).parent, *map(Path, sys.path)]
-                    if p.exists()}}  # the installed packages: a folder's time changes as they change
+                 **{str(p): p.stat().st_mtime_ns for p in [self.root / "package-lock.json", *self._packages()]
+                    if p.exists()}}
         settings = {**self.settings.__dict__, "verbose": False, "fresh": False}
         return json.dumps([sorted(files.items()), str(settings), today().isoformat(), sys.version])
+
+    def _packages(self) -> list[Path]:
+        """Where Python finds its packages (a folder's time changes as packages come and go), not the
+        book itself (the build adds its _build there)."""
+        found = [Path(os.__file__).parent, *(Path(p or ".").resolve() for p in sys.path)]
+        return [p for p in found if p.exists() and not p.is_relative_to(self.root)]
 
     def stamp(self) -> str:
         """The inputs, and the output's folders (a page deleted from the site changes its folder's time)."""
