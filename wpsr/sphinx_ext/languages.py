@@ -95,7 +95,8 @@ def set_direction(page: Path, language: Language) -> None:
     text = page.read_text(encoding="utf-8")
     head = text[:text.find(">", text.find("<html")) + 1]
     if "dir=" not in head:
-        page.write_text(DIRECTION.sub(f'<html dir="{language.direction}"', text, count=1), encoding="utf-8")
+        opening = Markup('<html dir="{}"').format(language.direction)  # escaped, as a template would
+        page.write_text(DIRECTION.sub(str(opening), text, count=1), encoding="utf-8")
 
 
 def translations_view(env: Any, docname: str) -> tuple[Any, Any]:
