@@ -38,6 +38,12 @@ def served(translated: Path) -> Iterator[str]:
         yield url
 
 
+def test_after_a_translations_build_this_process_speaks_english_again(translated: Path) -> None:
+    from wpsr.markup import render
+
+    assert "Download this table (CSV)" in str(render("table-notes.html", source="S", name="n", csv_uri="data:,"))
+
+
 def test_every_page_names_its_language_and_links_its_versions(translated: Path) -> None:
     arabic = (translated / "ar" / f"{CHAPTER}.html").read_text(encoding="utf-8")
     assert '<html dir="rtl" lang="ar"' in arabic

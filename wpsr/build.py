@@ -385,6 +385,9 @@ def _run_sphinx(root: Path, settings: Settings, result: Result, progress: Progre
         result.problems = [Problem("", None, f"{where}: {err}", "the traceback is in the result's detail")]
         result.detail = "".join(traceback.format_exception(err))
     finally:
+        from wpsr.markup import speak
+
+        speak("en")  # the templates spoke the build's language: this process goes on in English
         if app is not None:
             app.wpsr_log.detach()
     ended = time.perf_counter()
