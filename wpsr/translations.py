@@ -219,16 +219,12 @@ def check(paths: list[Path] | None = None) -> list[Problem]:
     return found
 
 
-def pages(root: Path | None = None) -> list[str]:
-    """The pages a translation covers: every page of the book (its catalog may not exist yet)."""
+def status(root: Path | None = None) -> dict[str, list[PageStatus]]:
+    """For each translation, the status of each page of the book (_toc.yml's; a catalog may not exist yet)."""
     from wpsr.book import toc_files
 
-    return sorted(toc_files())
-
-
-def status(root: Path | None = None) -> dict[str, list[PageStatus]]:
-    """For each translation, each page's status."""
-    return {language: [page_status(language, docname, root) for docname in pages(root)] for language in TRANSLATIONS}
+    pages = sorted(toc_files())
+    return {language: [page_status(language, docname, root) for docname in pages] for language in TRANSLATIONS}
 
 
 def status_lines(root: Path | None = None) -> list[str]:
