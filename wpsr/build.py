@@ -126,15 +126,6 @@ def _data_stamp(root: Path) -> str:
                      for p in sorted((root / "data").rglob("*")) if p.is_file())  # data/reach/ too
 
 
-def _data_problems() -> list[Problem]:
-    from wpsr import data
-
-    try:
-        return data.package().validate()
-    except data.DataError as err:
-        return err.problems
-
-
 def problems_before(root: Path, strict: bool, language: str = "en") -> tuple[str, list[Problem]] | None:
     """Why the build cannot start (what, and its problems), or None. A broken editions.yaml raises
     its one located ``EditionError``."""
@@ -145,7 +136,9 @@ def problems_before(root: Path, strict: bool, language: str = "en") -> tuple[str
     stamp, recorded = _data_stamp(root), root / "_build" / ".wpsr-valid-data"
     stages = [("problems in the book's pages and _toc.yml", source_problems)]
     if not recorded.is_file() or recorded.read_text(encoding="utf-8") != stamp:
-        stages.append(("problems in data/, which breaks its schema", _data_problems))
+        from wpsr.data import problems
+
+        stages.append(("problems in data/, which breaks its schema", problems))
     for where, find in stages:
         problems = find()
         if problems:

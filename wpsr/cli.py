@@ -25,13 +25,6 @@ from wpsr.publish import PublishError
 if TYPE_CHECKING:
     from wpsr.build import Settings
 
-def _validate() -> list[data.Problem]:
-    try:
-        return data.package().validate()
-    except data.DataError as err:
-        return err.problems
-
-
 def _report(problems: list, where: str, verdict: Callable[[], str]) -> int:
     """Print each problem and a count (exit status 1), or the verdict (exit status 0)."""
     for problem in problems:
@@ -83,7 +76,7 @@ def cmd_reach(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check every dataset against data/datapackage.json."""
-    return _report(_validate(), "data/", lambda: f"data/: {len(data.package().resources)} datasets valid.")
+    return _report(data.problems(), "data/", lambda: f"data/: {len(data.package().resources)} datasets valid.")
 
 
 def cmd_build(args: argparse.Namespace) -> int:

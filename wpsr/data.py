@@ -215,6 +215,14 @@ def package() -> DataPackage:
     return DataPackage.read()
 
 
+def problems() -> list[Problem]:
+    """Everything wrong with the book's data package and its datasets, each located (none: valid)."""
+    try:
+        return package().validate()
+    except DataError as err:
+        return err.problems
+
+
 def load(name: str) -> pd.DataFrame:
     """Load and validate one dataset by its resource name."""
     return package().resource(name).load()

@@ -118,10 +118,7 @@ def _configure(app: Sphinx, config: Any) -> None:
 def _validate_data(app: Sphinx) -> None:
     if app.config.wpsr_checked:
         return  # `wpsr build` validated the data before it started Sphinx
-    try:
-        problems = data.package().validate()
-    except data.DataError as err:
-        problems = err.problems
+    problems = data.problems()
     if problems:
         raise DataPackageError("the data in data/ breaks its schema:", problems)
 
