@@ -19,6 +19,9 @@ def book(empty_book: Path) -> Path:
     ("status: published", "a published edition needs the git tag it is built from — add `tag:`"),
     ("status: final", "status 'final' — use draft or published"),
     ("status: draft\n  date: soon", "date 'soon' is not a date — write it as YYYY-MM-DD"),
+    ("status: draft\n  languages: fr", "languages 'fr' is not a list of language codes"),
+    ("status: draft\n  languages: [en, de]", "languages: 'de' is not one of the report's languages — use ar, zh"),
+    ("status: draft\n  languages: [fr]", "every edition is published in English, the source — add en"),
 ])
 def test_editions_yaml_rules(book: Path, entry: str, message: str) -> None:
     text = f'- id: "2023"\n  title: T\n  date: 2026-11-27\n  {entry}\n'
@@ -27,6 +30,14 @@ def test_editions_yaml_rules(book: Path, entry: str, message: str) -> None:
     (book / "editions.yaml").write_text(text)
     with pytest.raises(EditionError, match=message):
         editions()
+
+
+def test_an_edition_is_published_in_the_six_languages_unless_it_lists_fewer(book: Path) -> None:
+    entry = '- id: "{}"\n  title: T\n  date: 2026-11-27\n  status: draft\n'
+    (book / "editions.yaml").write_text(entry.format("2023") + "  languages: [fr, en]\n" + entry.format("2024"))
+    first, second = editions()
+    assert first.languages == ("en", "fr")  # in the language menu's order
+    assert second.languages == ("ar", "zh", "en", "fr", "ru", "es")
 
 
 def test_an_edition_id_is_used_once(book: Path) -> None:

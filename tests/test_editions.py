@@ -23,6 +23,8 @@ from wpsr.serving import serving
 
 pytestmark = pytest.mark.build
 EDITION = {"title": "World Public Sector Report 2023", "note": "An edition for the tests."}
+# The first edition came out in English, before its translations; the next one in all six languages.
+FIRST = {"id": "2023", "date": dt.date(2026, 11, 1), "status": "published", "tag": "edition-2023", "languages": ["en"]}
 
 
 def git(repo: Path, *args: str) -> str:
@@ -45,7 +47,7 @@ def publish(repo: Path, edition: str, site: Path, *extra: str) -> subprocess.Com
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A git repository of the book with two tagged, published editions, 2023 and 2024.1."""
+    """A git repository of the book with two tagged, published editions: 2023, in English, and 2024.1."""
     repo = tmp_path_factory.mktemp("repo")
     tracked = subprocess.run(["git", "-C", str(ROOT), "ls-files"], check=True, capture_output=True,
                              text=True).stdout.split()
@@ -55,7 +57,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
             shutil.copy2(ROOT / name, repo / name)
     (repo / "node_modules").symlink_to(ROOT / "node_modules")
     git(repo, "init", "-q", "-b", "main")
-    set_editions(repo, {"id": "2023", "date": dt.date(2026, 11, 1), "status": "published", "tag": "edition-2023"})
+    set_editions(repo, FIRST)
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "Edition 2023")
     git(repo, "tag", "edition-2023")
@@ -68,7 +70,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     subtopics = repo / "data" / "subtopics.csv"
     subtopics.write_text(subtopics.read_text().replace("c3-g2-05,3,2,Participatory budgeting",
                                                        "c3-g2-05,3,2,Participatory budgeting at every level"))
-    set_editions(repo, {"id": "2023", "date": dt.date(2026, 11, 1), "status": "published", "tag": "edition-2023"},
+    set_editions(repo, FIRST,
                  {"id": "2024.1", "date": dt.date(2026, 11, 20), "status": "published", "tag": "edition-2024.1"})
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "Edition 2024.1")
@@ -142,7 +144,7 @@ def test_a_failing_build_leaves_the_site_exactly_as_it_was(site: dict, repo: Pat
     before = hashes(site["path"])
     csv = repo / "data" / "internet_use.csv"
     original = csv.read_text()
-    set_editions(repo, {"id": "2023", "date": dt.date(2026, 11, 1), "status": "published", "tag": "edition-2023"},
+    set_editions(repo, FIRST,
                  {"id": "2024.1", "date": dt.date(2026, 11, 20), "status": "published", "tag": "edition-2024.1"},
                  {"id": "2024.2", "date": dt.date(2026, 11, 27), "status": "draft"})
     try:
@@ -165,6 +167,22 @@ def test_what_changed_compares_with_the_previous_edition(site: dict) -> None:
     assert re.search(r"Datasets updated: Sub-topics the experts proposed", text)
     first = (site["path"] / "2023" / "what-changed.html").read_text()
     assert "This is the first edition of the living report." in first
+
+
+def test_each_edition_is_published_in_its_languages_each_with_its_pdf(site: dict) -> None:
+    newest, first = site["path"] / "2024.1", site["path"] / "2023"
+    manifest = json.loads((newest / "manifest.json").read_text())
+    translations = ["ar", "zh", "fr", "ru", "es"]
+    assert sorted(manifest["pdf_pages_by_language"]) == sorted(["en", *translations])
+    for code in translations:
+        assert (newest / code / "index.html").is_file(), code
+        assert re.search(f'<html [^>]*lang="{code}"', (newest / code / "index.html").read_text(encoding="utf-8"))
+        assert PdfReader(newest / "bundle" / f"wpsr-2024.1-{code}.pdf").pages, code
+    assert 'hreflang="fr"' in (newest / "index.html").read_text(encoding="utf-8")
+    assert list(json.loads((first / "manifest.json").read_text())["pdf_pages_by_language"]) == ["en"]
+    assert not any((first / code).exists() for code in translations)
+    assert not (first / "bundle" / "wpsr-2023-fr.pdf").exists()
+    assert "hreflang" not in (first / "index.html").read_text(encoding="utf-8")  # no other version to point to
 
 
 def test_each_edition_offers_a_pdf_the_data_and_an_archive(site: dict) -> None:

@@ -44,10 +44,11 @@ SCRIPT = textwrap.dedent('''
             (source / "_build" / builder / "index.html").write_text(f"{wanted.id} {version} {builder}")
         reached("build")
 
-    def print_edition(book, target, *, title, language="en"):
-        target.write_bytes(b"%PDF-1.4 " + version.encode())
+    def print_editions(book, pdfs, *, title):
+        for target in pdfs.values():
+            target.write_bytes(b"%PDF-1.4 " + version.encode())
         reached("pdf")
-        return 1
+        return dict.fromkeys(pdfs, 1)
 
     assemble, exchange = publish.assemble, publish.exchange
 
@@ -60,7 +61,7 @@ SCRIPT = textwrap.dedent('''
         exchange(new, old)
         reached("swap")
 
-    publish.export_source, publish.build, pdf.print_edition = export, build, print_edition
+    publish.export_source, publish.build, pdf.print_editions = export, build, print_editions
     publish.assemble, publish.exchange = assembled, swapped
     publish.publish(edition, site, progress=lambda line: None)
 ''')

@@ -84,11 +84,15 @@ def cmd_build(args: argparse.Namespace) -> int:
     from wpsr.build import Settings
 
     manifest = Path(args.previous_manifest) if args.previous_manifest else None
+    if args.language == "all":  # every language of the edition built
+        from wpsr.editions import current_edition
+
+        languages = current_edition(args.edition).languages
+    else:
+        languages = tuple(code for code in (args.languages or "").split(",") if code in LANGUAGES)
     settings = Settings(strict=args.strict, builder=args.builder, fresh=args.all, edition=args.edition,
                         base_url=args.base_url, previous_manifest=manifest, site=args.site, verbose=args.verbose,
-                        language="en" if args.language == "all" else args.language,
-                        languages=tuple(LANGUAGES) if args.language == "all" else
-                        tuple(code for code in (args.languages or "").split(",") if code in LANGUAGES))
+                        language="en" if args.language == "all" else args.language, languages=languages)
     if args.language == "all":
         return build_languages(book_root(), settings)
     return build_once(book_root(), settings)
@@ -96,13 +100,14 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def build_languages(root: Path, settings: Settings) -> int:
     """English first, in this process (it executes the notebooks the translations then find in the
-    cache), then the five translations, one process per core; each language's output as it ends."""
+    cache), then the translations, one process per core; each language's output as it ends."""
     import dataclasses
     import subprocess
     from concurrent.futures import ThreadPoolExecutor
 
-    from wpsr.languages import TRANSLATIONS
+    from wpsr.languages import SOURCE
 
+    translations = [code for code in settings.languages if code != SOURCE]
     started = time.perf_counter()
     if build_once(root, dataclasses.replace(settings, language="en")):
         return 1
@@ -112,8 +117,8 @@ def build_languages(root: Path, settings: Settings) -> int:
         return subprocess.run(command, cwd=root, capture_output=True, text=True)
 
     failed = []
-    with ThreadPoolExecutor(min(os.cpu_count() or 1, len(TRANSLATIONS))) as pool:
-        for code, done in zip(TRANSLATIONS, pool.map(run, TRANSLATIONS), strict=True):
+    with ThreadPoolExecutor(max(1, min(os.cpu_count() or 1, len(translations)))) as pool:
+        for code, done in zip(translations, pool.map(run, translations), strict=True):
             print(f"\n[{code}]", flush=True)
             print(done.stdout, end="", flush=True)
             print(done.stderr, end="", file=sys.stderr, flush=True)
@@ -122,7 +127,8 @@ def build_languages(root: Path, settings: Settings) -> int:
     if failed:
         print(f"\nThe build failed in: {', '.join(failed)} (above).", file=sys.stderr)
         return 1
-    print(f"\nBuilt the six languages in {time.perf_counter() - started:.1f} s.", flush=True)
+    print(f"\nBuilt {len(settings.languages)} languages ({', '.join(settings.languages)}) in "
+          f"{time.perf_counter() - started:.1f} s.", flush=True)
     return 0
 
 

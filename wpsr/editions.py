@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from wpsr.book import book_root, parse_yaml, yaml_error
-from wpsr.languages import N_
+from wpsr.languages import LANGUAGES, N_, SOURCE
 
 STATUSES = (N_("draft"), N_("published"))
 # An edition's id is its folder in the site and part of every address: a year, then optionally
@@ -33,6 +33,7 @@ class Edition:
     status: str
     note: str
     tag: str | None = None  # the git tag a published edition is built from
+    languages: tuple[str, ...] = tuple(LANGUAGES)  # the languages it is published in: all six unless it says
 
     def substitutions(self) -> dict[str, str]:
         """The values of SUBSTITUTIONS for this edition."""
@@ -86,8 +87,26 @@ def editions() -> list[Edition]:
         if e["status"] == "published" and not e.get("tag"):
             raise EditionError(f"{where}: a published edition needs the git tag it is built from — add `tag:`")
         found.append(Edition(str(e["id"]), e["title"], e["date"], e["status"], (e.get("note") or "").strip(),
-                             e.get("tag")))
+                             e.get("tag"), _languages(e, where)))
     return found
+
+
+def _languages(entry: dict[str, Any], where: str) -> tuple[str, ...]:
+    """An edition's ``languages:`` (an edition published before its translations existed lists
+    fewer), in the order of the language menu; by default all six."""
+    if "languages" not in entry:
+        return tuple(LANGUAGES)
+    listed = entry["languages"]
+    if not isinstance(listed, list) or not all(isinstance(code, str) for code in listed):
+        raise EditionError(f"{where}: languages {listed!r} is not a list of language codes — write it as "
+                           f"[{', '.join(LANGUAGES)}], or leave it out for all six")
+    unknown = [code for code in listed if code not in LANGUAGES]
+    if unknown:
+        raise EditionError(f"{where}: languages: {', '.join(map(repr, unknown))} is not one of the report's "
+                           f"languages — use {', '.join(LANGUAGES)}")
+    if SOURCE not in listed:
+        raise EditionError(f"{where}: languages: every edition is published in English, the source — add {SOURCE}")
+    return tuple(code for code in LANGUAGES if code in listed)
 
 
 def edition(edition_id: str) -> Edition:

@@ -31,7 +31,6 @@ from wpsr.editions import (
     previous,
     sha256,
 )
-from wpsr.languages import LANGUAGES
 from wpsr.problems import Problem, line_at
 
 MANIFEST = "manifest.json"
@@ -136,7 +135,7 @@ def build(source: Path, wanted: Edition, site: Path, progress: Callable[[str], N
     for builder, fresh in (("html", ["--all"]), ("singlehtml", [])):  # the second reads nothing again
         progress(f"  building the {builder} edition …")
         command = [sys.executable, "-m", "wpsr", "build", "--strict", *fresh, "--builder", builder,
-                   "--language", "all", *settings]  # English at the root, each translation in its folder
+                   "--language", "all", *settings]  # English at the root, each of its translations in its folder
         if _run(command, source, env, progress):
             raise PublishError(f"the {builder} build of edition {wanted.id} failed (above) — fix it and publish "
                                "again; the site was not changed")
@@ -157,20 +156,19 @@ def _zip(folder: Path, target: Path, *, date: tuple[int, ...], skip: str | None 
 def assemble(source: Path, wanted: Edition, out: Path, origin: dict[str, Any],
              progress: Callable[[str], None]) -> dict[str, Any]:
     """The edition folder: the site, its bundle (PDF, data zip, HTML archive) and its manifest."""
-    from wpsr.pdf import PdfError, print_edition
+    from wpsr import pdf
 
     shutil.copytree(source / "_build" / "html", out)
     bundle = out / BUNDLE
     bundle.mkdir()
-    pages = {}
-    for code in LANGUAGES:  # one PDF per language: wpsr-2023.pdf (English), wpsr-2023-fr.pdf, …
-        progress(f"  printing the PDF ({code}) …")
-        name = f"wpsr-{wanted.id}.pdf" if code == "en" else f"wpsr-{wanted.id}-{code}.pdf"
-        try:
-            pages[code] = print_edition(source, bundle / name, title=f"{wanted.title}, edition {wanted.id}",
-                                        language=code)
-        except PdfError as err:
-            raise PublishError(str(err)) from err
+    progress(f"  printing the PDF ({', '.join(wanted.languages)}) …")
+    # one PDF per language: wpsr-2023.pdf (English), wpsr-2023-fr.pdf, …
+    names = {code: bundle / (f"wpsr-{wanted.id}.pdf" if code == "en" else f"wpsr-{wanted.id}-{code}.pdf")
+             for code in wanted.languages}
+    try:
+        pages = pdf.print_editions(source, names, title=f"{wanted.title}, edition {wanted.id}")
+    except pdf.PdfError as err:
+        raise PublishError(str(err)) from err
     stamp = (wanted.date.year, wanted.date.month, wanted.date.day, 0, 0, 0)
     _zip(source / "data", bundle / f"wpsr-{wanted.id}-data.zip", date=stamp)
     archive = bundle / f"wpsr-{wanted.id}-html.zip"

@@ -147,6 +147,8 @@ def _check_contributions(app: Sphinx) -> None:
 
 def _start(app: Sphinx) -> None:
     app.wpsr_written = set()
+    if app.builder.name == "singlehtml":  # the page the PDF is printed from: it has no search to index for
+        app.builder.search = False
 
 
 def _outdated(app: Sphinx, env: Any, added: set, changed: set, removed: set) -> list[str]:
