@@ -26,7 +26,7 @@ test: $(READY)          ## the whole test suite, as CI runs it, on both cores (o
 	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 quick: $(READY)        ## the edit-test loop: every test that neither builds the whole book nor drives Chromium
-	$(BIN)/pytest -q -m "not browser and not build"
+	$(BIN)/pytest -q -n 2 -m "not browser and not build"
 
 bench: $(READY)         ## build speed, page weights and Lighthouse figures for the README
 	$(BIN)/python benchmarks/build_speed.py

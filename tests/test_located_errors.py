@@ -337,3 +337,10 @@ def test_located_errors_keep_their_own_message(book: Path, capsys: pytest.Captur
     assert cli.main(["validate"]) == 1
     err = capsys.readouterr().err
     assert "internal error" not in err and "resources[shares].path: the path '.' names a folder" in err
+
+
+@pytest.mark.parametrize("builders", ["pdf", "html,html", "html,"])
+def test_an_unknown_builder_is_refused_before_anything_is_built(book: Path, builders: str, wpsr) -> None:
+    result = wpsr(book, "build", "--builder", builders)
+    assert result.returncode == 2 and "name html, singlehtml or both (html,singlehtml)" in result.stderr
+    assert not (book / "_build").exists()

@@ -79,6 +79,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return _report(data.problems(), "data/", lambda: f"data/: {len(data.package().resources)} datasets valid.")
 
 
+BUILDERS = ("html", "singlehtml")
+
+
+def builder_list(text: str) -> list[str]:
+    """`--builder html,singlehtml`: Sphinx builders to run one after the other."""
+    builders = [name.strip() for name in text.split(",")]
+    unknown = [name for name in builders if name not in BUILDERS]
+    if unknown or not builders or len(set(builders)) < len(builders):
+        raise argparse.ArgumentTypeError(f"{text!r}: name html, singlehtml or both (html,singlehtml)")
+    return builders
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     """Build the book into _build/html: a preview, or with --strict as CI and `wpsr publish` do."""
     from wpsr.build import Settings
@@ -90,17 +102,29 @@ def cmd_build(args: argparse.Namespace) -> int:
         languages = current_edition(args.edition).languages
     else:
         languages = tuple(code for code in (args.languages or "").split(",") if code in LANGUAGES)
-    settings = Settings(strict=args.strict, builder=args.builder, fresh=args.all, edition=args.edition,
+    settings = Settings(strict=args.strict, fresh=args.all, edition=args.edition,
                         base_url=args.base_url, previous_manifest=manifest, site=args.site, verbose=args.verbose,
                         language="en" if args.language == "all" else args.language, languages=languages)
     if args.language == "all":
-        return build_languages(book_root(), settings)
-    return build_once(book_root(), settings)
+        return build_languages(book_root(), settings, args.builder)
+    return build_builders(book_root(), settings, args.builder)
 
 
-def build_languages(root: Path, settings: Settings) -> int:
+def build_builders(root: Path, settings: Settings, builders: list[str]) -> int:
+    """One language's builds, one builder after the other, in this process: the pages are read once
+    (``--all`` applies to the first), and the next builder writes from what the first read."""
+    import dataclasses
+
+    for index, builder in enumerate(builders):
+        if build_once(root, dataclasses.replace(settings, builder=builder, fresh=settings.fresh and index == 0)):
+            return 1
+    return 0
+
+
+def build_languages(root: Path, settings: Settings, builders: list[str]) -> int:
     """English first, in this process (it executes the notebooks the translations then find in the
-    cache), then the translations, one process per core; each language's output as it ends."""
+    cache), then the translations, one process per core, each running every builder; each language's
+    output as it ends."""
     import dataclasses
     import subprocess
     from concurrent.futures import ThreadPoolExecutor
@@ -109,11 +133,12 @@ def build_languages(root: Path, settings: Settings) -> int:
 
     translations = [code for code in settings.languages if code != SOURCE]
     started = time.perf_counter()
-    if build_once(root, dataclasses.replace(settings, language="en")):
+    if build_builders(root, dataclasses.replace(settings, language="en"), builders):
         return 1
 
     def run(code: str) -> subprocess.CompletedProcess:
-        command = [sys.executable, "-m", "wpsr", "build", *dataclasses.replace(settings, language=code).arguments()]
+        arguments = dataclasses.replace(settings, language=code).arguments()  # the last --builder counts
+        command = [sys.executable, "-m", "wpsr", "build", *arguments, "--builder", ",".join(builders)]
         return subprocess.run(command, cwd=root, capture_output=True, text=True)
 
     failed = []
@@ -344,8 +369,9 @@ def main(argv: list[str] | None = None) -> int:
                        help="fail on any warning or any contribution that breaks the specification (CI, publish); "
                             "without it, a preview that shows each draft's problems on its page")
     build.add_argument("-v", "--verbose", action="store_true", help="show the whole Sphinx log")
-    build.add_argument("--builder", choices=["html", "singlehtml"], default="html",
-                       help="html (the site) or singlehtml (one page, which the PDF is printed from)")
+    build.add_argument("--builder", type=builder_list, default=["html"], metavar="BUILDER[,BUILDER]",
+                       help="html (the site), singlehtml (one page, which the PDF is printed from), or both, "
+                            "one after the other in one process: html,singlehtml")
     build.add_argument("--edition", help="the edition to build, an id from editions.yaml (default: the newest)")
     build.add_argument("--base-url", help="the edition's address, for citations and the sitemap")
     build.add_argument("--previous-manifest", metavar="MANIFEST.json",

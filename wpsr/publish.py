@@ -132,13 +132,12 @@ def build(source: Path, wanted: Edition, site: Path, progress: Callable[[str], N
     if before and (site / before.id / MANIFEST).is_file():
         settings += ["--previous-manifest", str(site / before.id / MANIFEST)]
     (source / "node_modules").symlink_to(book_root() / "node_modules")
-    for builder, fresh in (("html", ["--all"]), ("singlehtml", [])):  # the second reads nothing again
-        progress(f"  building the {builder} edition …")
-        command = [sys.executable, "-m", "wpsr", "build", "--strict", *fresh, "--builder", builder,
-                   "--language", "all", *settings]  # English at the root, each of its translations in its folder
-        if _run(command, source, env, progress):
-            raise PublishError(f"the {builder} build of edition {wanted.id} failed (above) — fix it and publish "
-                               "again; the site was not changed")
+    progress("  building the edition: its site, then the single page its PDF is printed from …")
+    command = [sys.executable, "-m", "wpsr", "build", "--strict", "--all", "--builder", "html,singlehtml",
+               "--language", "all", *settings]  # English at the root, each of its translations in its folder
+    if _run(command, source, env, progress):
+        raise PublishError(f"the build of edition {wanted.id} failed (above) — fix it and publish again; the site "
+                           "was not changed")
 
 
 def _zip(folder: Path, target: Path, *, date: tuple[int, ...], skip: str | None = None) -> None:
