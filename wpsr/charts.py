@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 from urllib.parse import quote
 
 import altair as alt
@@ -81,39 +82,135 @@ class Figure:
     def spec(self) -> dict:
         return self.chart.to_dict()
 
+    def parts(self) -> dict[str, Any]:
+        """What the figure is drawn from, which the book keeps to draw it again in another language."""
+        return {"spec": self.spec, "title": self.title, "description": self.description, "source": self.source,
+                "name": self.name, "interactive": self.interactive, "csv": self.csv()}
+
     def svg(self) -> str:
-        """The static rendering, drawn offline with the same Vega version as the site. Shown as an
-        image whose alt text and description carry its meaning, it sheds the marks' ARIA and class
-        attributes and sub-pixel decimals: a third lighter for the reader."""
-        svg = vlc.vegalite_to_svg(self.spec, vl_version="6.4", allowed_base_urls=[])
-        return ATTRIBUTE.sub(lambda m: DECIMALS.sub(r"\1", m[0]), UNUSED_IN_IMAGE.sub("", svg))
+        return svg(self.spec)
 
     def csv(self) -> str:
         """The chart's data as its download publishes it (formula-like cells neutralised)."""
         return safe_csv(self.chart.data.to_csv(index=False, lineterminator="\n"))
 
     def _repr_html_(self) -> str:
-        return self._markup(self.vega(), self.svg())
-
-    def vega(self) -> dict | None:
-        """The chart compiled to Vega, which the site draws when a reader touches it (None: still)."""
-        return vlc.vegalite_to_vega(self.spec, vl_version="6.4") if self.interactive else None
-
-    def _markup(self, vega: dict | None, svg_text: str) -> str:
-        """The figure's HTML around its static SVG, with its Vega spec in an inert JSON element when given."""
-        size = re.search(r'<svg[^>]*?width="([\d.]+)"[^>]*?height="([\d.]+)"', svg_text)
-        width, height = (round(float(v)) for v in size.groups()) if size else (WIDTH, 320)
-        return str(render("figure.html", kind="wpsr-chart" if self.interactive else "wpsr-chart wpsr-chart-still",
-                          ident=f"fig-{self.name}", name=self.name, title=self.title, description=self.description,
-                          source=self.source, width=width, height=height,
-                          svg=base64.b64encode(svg_text.encode()).decode(),
-                          spec=None if vega is None else script_json(vega),
-                          csv_uri="data:text/csv;charset=utf-8," + quote(self.csv())))
+        return draw(self.parts(), inline_spec=True)[0]
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        """HTML for Jupyter, and for the book the markup without script beside the spec (WPSR_MIME)."""
-        vega, svg = self.vega(), self.svg()
-        return {"text/html": self._markup(vega, svg), WPSR_MIME: {"html": self._markup(None, svg), "vega": vega}}
+        """HTML for Jupyter, and for the book the markup without script beside the spec and the parts
+        it is drawn from (WPSR_MIME)."""
+        parts = self.parts()
+        markup, vega = draw(parts)
+        return {"text/html": draw(parts, inline_spec=True)[0],
+                WPSR_MIME: {"html": markup, "vega": vega, "figure": parts}}
+
+
+def image_of(markup: str) -> str | None:
+    """The static image a figure's markup carries (its SVG), if any."""
+    found = IMAGE.search(markup)
+    return base64.b64decode(found[1]).decode() if found else None
+
+
+def svg(spec: dict) -> str:
+    """The static rendering, drawn offline with the same Vega version as the site. Shown as an
+    image whose alt text and description carry its meaning, it sheds the marks' ARIA and class
+    attributes and sub-pixel decimals: a third lighter for the reader."""
+    drawn = vlc.vegalite_to_svg(spec, vl_version="6.4", allowed_base_urls=[])
+    return ATTRIBUTE.sub(lambda m: DECIMALS.sub(r"\1", m[0]), UNUSED_IN_IMAGE.sub("", drawn))
+
+
+IMAGE = re.compile(r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"')
+
+
+def draw(parts: dict[str, Any], *, english: Collection[str] = (), inline_spec: bool = False,
+         drawn: tuple[str, dict | None] | None = None) -> tuple[str, dict | None]:
+    """A figure's markup and its chart compiled to the Vega spec the site draws when a reader
+    touches it (None: a still image). The markup holds the spec only with ``inline_spec`` (a
+    notebook's view): the book places it itself. ``english``: the parts (title, description,
+    source) a translated page leaves in English, marked ``lang="en"``. ``drawn``: the image and
+    Vega spec already drawn from these parts (the markup alone is made again)."""
+    if drawn is None:
+        drawn = svg(parts["spec"]), vlc.vegalite_to_vega(parts["spec"], vl_version="6.4") if parts["interactive"] \
+            else None
+    image, vega = drawn
+    size = re.search(r'<svg[^>]*?width="([\d.]+)"[^>]*?height="([\d.]+)"', image)
+    width, height = (round(float(v)) for v in size.groups()) if size else (WIDTH, 320)
+    markup = render("figure.html", kind="wpsr-chart" if parts["interactive"] else "wpsr-chart wpsr-chart-still",
+                    ident=f"fig-{parts['name']}", name=parts["name"], title=parts["title"],
+                    description=parts["description"], source=parts["source"], width=width, height=height,
+                    svg=base64.b64encode(image.encode()).decode(), english=set(english),
+                    spec=script_json(vega) if inline_spec and vega is not None else None,
+                    csv_uri="data:text/csv;charset=utf-8," + quote(parts["csv"]))
+    return str(markup), vega
+
+
+# --- the words a chart draws, for its translations -----------------------------------------
+
+TEXT_PARTS = ("title", "description", "source")
+NAMED = ("nominal", "ordinal")  # the fields whose values a chart writes as words
+LETTER = re.compile(r"[^\W\d_]")
+
+
+def _named_fields(spec: Any, found: set[str]) -> set[str]:
+    """The fields a chart encodes as names (categories, series, panels), anywhere in its spec."""
+    if isinstance(spec, dict):
+        if spec.get("type") in NAMED and isinstance(spec.get("field"), str):
+            found.add(spec["field"])
+        for value in spec.values():
+            _named_fields(value, found)
+    elif isinstance(spec, list):
+        for value in spec:
+            _named_fields(value, found)
+    return found
+
+
+def _relabel(spec: Any, named: set[str], words: Callable[[str], str]) -> Any:
+    """A copy of the spec with each title, each name a named field takes in the data, and each list
+    of names (sort orders, scale domains) passed through `words`."""
+    def word(text: Any) -> Any:
+        return words(text) if isinstance(text, str) and LETTER.search(text) else text
+
+    def records(rows: Any) -> Any:
+        return [{k: word(v) if k in named else v for k, v in row.items()} if isinstance(row, dict) else row
+                for row in rows] if isinstance(rows, list) else rows
+
+    if isinstance(spec, list):
+        return [_relabel(value, named, words) for value in spec]
+    if not isinstance(spec, dict):
+        return spec
+    copied = {}
+    for name, value in spec.items():
+        if name == "title" and isinstance(value, (str, list)):
+            copied[name] = [word(t) for t in value] if isinstance(value, list) else word(value)
+        elif name in ("sort", "domain") and isinstance(value, list):
+            copied[name] = [word(t) for t in value]
+        elif name == "datasets" and isinstance(value, dict):  # Altair's data, by name
+            copied[name] = {key: records(rows) for key, rows in value.items()}
+        elif name == "values":  # inline data
+            copied[name] = records(value)
+        else:
+            copied[name] = _relabel(value, named, words)
+    return copied
+
+
+def chart_words(parts: dict[str, Any]) -> list[str]:
+    """Every text of a figure a translation gives: its title, description and source, then each
+    title and name its chart draws, once each, in the order met."""
+    met: dict[str, None] = dict.fromkeys(parts[p] for p in TEXT_PARTS)
+    _relabel(parts["spec"], _named_fields(parts["spec"], set()), lambda text: met.setdefault(text) or text)
+    return list(met)
+
+
+def translated(parts: dict[str, Any], words: dict[str, str], number_locale: dict | None = None) -> dict[str, Any]:
+    """The figure's parts with each text `words` translates (the others stay as they are), its numbers
+    written as `number_locale` (d3's format locale) writes them: in its image and its interactive chart."""
+    spec = _relabel(parts["spec"], _named_fields(parts["spec"], set()), lambda text: words.get(text, text))
+    if spec.get("description") == parts["description"]:  # what the interactive chart tells screen readers
+        spec["description"] = words.get(parts["description"], parts["description"])
+    if number_locale:
+        spec["config"] = {**spec.get("config", {}), "locale": {"number": number_locale}}
+    return {**parts, "spec": spec, **{p: words.get(parts[p], parts[p]) for p in TEXT_PARTS}}
 
 
 def figure(chart: alt.TopLevelMixin, *, title: str, description: str,

@@ -20,15 +20,16 @@ class Language:
     name: str  # in the language itself, as the language menu shows it
     english: str  # its name in English
     direction: str = "ltr"
+    numbers: str | None = None  # how its charts write numbers (a d3 format locale); None: 1,234.5
 
 
 LANGUAGES = {language.code: language for language in (
-    Language("ar", "العربية", N_("Arabic"), "rtl"),
-    Language("zh", "中文", N_("Chinese")),
+    Language("ar", "العربية", N_("Arabic"), "rtl"),  # the UN's Arabic writes the digits 0-9, as English does
+    Language("zh", "中文", N_("Chinese"), numbers="zh-CN"),
     Language("en", "English", N_("English")),
-    Language("fr", "Français", N_("French")),
-    Language("ru", "Русский", N_("Russian")),
-    Language("es", "Español", N_("Spanish")),
+    Language("fr", "Français", N_("French"), numbers="fr-FR"),
+    Language("ru", "Русский", N_("Russian"), numbers="ru-RU"),
+    Language("es", "Español", N_("Spanish"), numbers="es-ES"),
 )}  # in the order of the UN's own language menus
 SOURCE = "en"
 TRANSLATIONS = tuple(code for code in LANGUAGES if code != SOURCE)

@@ -35,7 +35,19 @@ from wpsr.build import BuildLog, Stopped
 from wpsr.editions import Edition, current_edition
 from wpsr.markup import render, speak
 from wpsr.safety import safe_csv
-from wpsr.sphinx_ext import annexes, changes, doctree, execution, fonts, gate, languages, pages, security, webpage
+from wpsr.sphinx_ext import (
+    annexes,
+    changes,
+    doctree,
+    execution,
+    figures,
+    fonts,
+    gate,
+    languages,
+    pages,
+    security,
+    webpage,
+)
 from wpsr.translations import interface
 
 logger = logging.getLogger(__name__)
@@ -383,6 +395,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     pages.setup(app)
     webpage.setup(app)
     languages.setup(app)
+    figures.setup(app)
     fonts.setup(app)
     # Neither reading nor writing is safe in parallel: reading records each notebook's dependencies
     # (``app.wpsr_tracker``), and writing the pages it wrote (``app.wpsr_written``, which the policy

@@ -23,8 +23,9 @@ from typing import Any, ClassVar
 
 from docutils import nodes
 
-from wpsr.safety import WPSR_MIME, chart_spec_element, clean_html
+from wpsr.safety import WPSR_MIME, clean_html
 from wpsr.sphinx_ext.doctree import trusted_html
+from wpsr.sphinx_ext.figures import figure_node, output_html
 
 CELL_FENCE = re.compile(r"\s*(`{3,}|:{3,})\{code-cell\}")
 REFUSED = {
@@ -45,12 +46,9 @@ class SafeOutputs:
     def handle_mime(renderer: Any, data: Any, inline: bool) -> list[nodes.Element] | None:
         if data.mime_type == WPSR_MIME:
             content = data.content if isinstance(data.content, dict) else {}
-            markup = clean_html(str(content.get("html", "")))
-            vega = content.get("vega")
-            if isinstance(vega, dict):
-                head, closing, tail = markup.rpartition("</figure>")
-                markup = head + chart_spec_element(vega) + closing + tail if closing else markup
-            return [trusted_html(markup, classes=["output", "text_html"])]
+            if _drawable(content.get("figure")):  # a chart: drawn in the page's language once the page is read
+                return [figure_node(content, renderer.renderer.document["source"], _cell_line(renderer, data.line))]
+            return [output_html(str(content.get("html", "")), content.get("vega"))]
         if data.mime_type == "text/html":
             return [trusted_html(clean_html(data.string), classes=["output", "text_html"])]
         if data.mime_type in REFUSED:
@@ -60,6 +58,13 @@ class SafeOutputs:
                 line=_cell_line(renderer, data.line), subtype="wpsr_output")
             return []
         return None
+
+
+def _drawable(parts: Any) -> bool:
+    """Whether an output's figure parts are what wpsr.charts draws a figure from (they may be hostile)."""
+    kinds = {"spec": dict, "title": str, "description": str, "source": str, "name": str, "interactive": bool,
+             "csv": str}
+    return isinstance(parts, dict) and all(isinstance(parts.get(key), kind) for key, kind in kinds.items())
 
 
 def _cell_line(renderer: Any, line: int | None) -> int | None:

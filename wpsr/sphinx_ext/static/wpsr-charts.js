@@ -92,7 +92,7 @@
           var svg = target.querySelector("svg");
           if (svg) {
             svg.setAttribute("role", "img");
-            svg.setAttribute("aria-label", "Chart: " + figure.querySelector(".wpsr-chart-title").textContent);
+            svg.setAttribute("aria-label", view.querySelector(".wpsr-chart-static").alt);  // in the page's language
             svg.setAttribute("aria-describedby", figure.id + "-desc");
           }
           view.querySelector(".wpsr-chart-static").hidden = true;
