@@ -38,7 +38,7 @@ def test_figure_has_static_image_spec_description_source_and_csv() -> None:
     first_source = DataPackage.read().resource("civic-space").sources[0]
     assert f"Source: {first_source['publisher']} ({first_source['year']}). {first_source['title']}" in html
     csv = unquote(re.search(r'href="data:text/csv;charset=utf-8,([^"]+)"', html).group(1))
-    assert csv.splitlines()[0] == "report_year,rating_group,share_pct,label"
+    assert csv.splitlines()[0] == "report_year,rating_group,share_pct"  # the data shown, no label made from it
     civic = wpsr.load("civic-space")
     assert len(csv.splitlines()) == len(civic) + 1
     assert f"{civic.report_year[0]},{civic.rating_group[0]},{civic.share_pct[0]}" in csv
@@ -127,3 +127,33 @@ def test_small_multiples_name_each_panel_and_write_its_last_value() -> None:
 def test_series_are_put_into_words_in_order() -> None:
     assert describe_series(SERIES.iloc[::-1], x="year", y="share", series="rating") == (
         "Narrowed: 17.6% in 2018, 12.7% in 2019; Open: 4.0% in 2018, 3.5% in 2019, 3.1% in 2021")
+
+
+# --- a figure in another language: its words, translated without executing the notebook again -------
+
+def test_a_figure_offers_every_word_it_draws_but_no_number() -> None:
+    parts = civic_figure().parts()
+    words = wpsr.charts.chart_words(parts)
+    assert words[:3] == ["Civic space", "Shares by rating.", parts["source"]]
+    assert "Share (%)" in words  # the axis title
+    civic = wpsr.load("civic-space")
+    assert set(civic.rating_group) <= set(words)  # every category the bars name
+    assert not [w for w in words if not re.search(r"[^\W\d_]", w)]  # years and values are not words
+
+
+def test_a_translated_figure_draws_its_words_and_numbers_in_the_language() -> None:
+    from wpsr.charts import draw, translated
+
+    parts = civic_figure().parts()
+    group = wpsr.load("civic-space").rating_group[0]
+    words = {"Civic space": "Espace civique", "Share (%)": "Part (%)", group: f"{group} (fr)"}
+    french = translated(parts, words, vl_convert.get_format_locale("fr-FR"))
+    markup, vega = draw(french, english=["description", "source"])
+    image = base64.b64decode(re.search(r'base64,([^"]+)"', markup)[1]).decode()
+    drawn = [t.replace("\xa0", " ") for t in re.findall(r"<text[^>]*>([^<]+)</text>", image)]
+    assert "Part (%)" in drawn and f"{group} (fr)" in drawn and group not in drawn
+    assert any(re.fullmatch(r"\d+,\d \(\d{4}\)", t) for t in drawn)  # its labels: 40,0 (2019), not 40.0
+    assert vega["config"]["locale"]["number"]["decimal"] == ","  # and so does the interactive chart
+    assert '<figcaption class="wpsr-chart-title">Espace civique</figcaption>' in markup
+    assert '<p class="wpsr-chart-description" id="fig-civic-space-desc" lang="en">Shares by rating.</p>' in markup
+    assert parts["spec"] == civic_figure().parts()["spec"]  # the English parts are left as they were

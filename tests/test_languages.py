@@ -4,16 +4,21 @@ and code stay left to right, a phone never scrolls sideways, axe finds nothing, 
 
 from __future__ import annotations
 
+import html
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import polib
 import pytest
+import vl_convert
 from playwright.sync_api import Browser
 
-from tests.conftest import copy_book
+from tests.conftest import ROOT, copy_book
 from tests.test_browser import AXE, COLLECT_VIOLATIONS, WCAG_AA
 from wpsr.build import Settings, build
+from wpsr.languages import LANGUAGES
 from wpsr.serving import serving
 from wpsr.weight import weigh
 
@@ -88,6 +93,54 @@ def test_arabic_is_mirrored_but_its_charts_and_code_stay_left_to_right(browser: 
     assert page.eval_on_selector("figure.wpsr-chart", "f => getComputedStyle(f).direction") == "ltr"
     assert page.eval_on_selector("div.highlight pre", "p => getComputedStyle(p).direction") == "ltr"
     assert page.eval_on_selector("p", "p => getComputedStyle(p).direction") == "rtl"
+    page.close()
+
+
+@pytest.mark.parametrize("code", BUILT)
+def test_a_chapter_s_figures_speak_its_language(translated: Path, code: str) -> None:
+    """Each figure of a translated chapter: its title as the page's catalog gives it, its image drawing
+    the catalog's words, and its interactive chart writing numbers as the language does."""
+    catalog = {e.msgid: e.msgstr for e in polib.pofile(ROOT / "locales" / code / "LC_MESSAGES" / f"{CHAPTER}.po")
+               if e.msgstr and not e.fuzzy}
+    english = (translated / f"{CHAPTER}.html").read_text(encoding="utf-8")
+    page = (translated / code / f"{CHAPTER}.html").read_text(encoding="utf-8")
+    titles = [html.unescape(t) for t in re.findall(r'<figcaption class="wpsr-chart-title">([^<]+)<', english)]
+    shown = re.findall(r'<figure class="wpsr-chart[^"]*".*?</figure>', page, flags=re.S)
+    assert titles and len(shown) == len(titles)
+    for title, figure in zip(titles, shown, strict=True):
+        caption = re.search(r'<figcaption class="wpsr-chart-title"( lang="en")?>([^<]+)<', figure)
+        if title not in catalog:
+            assert caption[1] and html.unescape(caption[2]) == title, f"{title!r}: English, and not marked so"
+            continue
+        assert not caption[1] and html.unescape(caption[2]) == catalog[title]
+        image = (translated / code / CHAPTER).parent / re.search(r'<img [^>]*src="([^"]+\.svg)"', figure)[1]
+        drawn = {html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]+)</text>", image.read_text(encoding="utf-8"))}
+        assert drawn & set(catalog.values()), f"{title!r}: its image draws none of the catalog's words"
+        spec = re.search(r'<script type="application/json" class="wpsr-chart-spec">(.*?)</script>', figure, re.S)
+        number = LANGUAGES[code].numbers
+        if spec and number:
+            locale = json.loads(spec[1])["config"]["locale"]["number"]
+            assert locale == vl_convert.get_format_locale(number)
+
+
+@pytest.mark.parametrize("code", ["en", *BUILT])
+def test_search_finds_a_page_in_the_reader_s_language(browser: Browser, served: str, translated: Path,
+                                                      code: str) -> None:
+    """A word of a chapter's title, as the page in that language writes it (two characters in
+    Chinese, which has no spaces), finds that page and only pages of that language."""
+    folder = "" if code == "en" else f"{code}/"
+    title = html.unescape(re.search(r"<h1>([^<]+)", (translated / folder / f"{CHAPTER}.html")
+                                    .read_text(encoding="utf-8"))[1]).strip()
+    query = title[:2] if code == "zh" else max(title.split(), key=len)
+    page = browser.new_page()
+    page.add_init_script(COLLECT_VIOLATIONS)
+    page.goto(f"{served}/{folder}search.html?q={query}")
+    page.wait_for_selector(".pagefind-ui__result-link", timeout=20_000)
+    found = page.eval_on_selector_all(".pagefind-ui__result-link", "as => as.map(a => a.href)")
+    assert f"{served}/{folder}{CHAPTER}.html" in [link.split("#")[0] for link in found], (query, found)
+    others = [f"{served}/{c}/" for c in BUILT if c != code]
+    assert not [link for link in found if link.startswith(tuple(others))], (query, found)
+    assert page.evaluate("window.__violations") == []
     page.close()
 
 

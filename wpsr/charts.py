@@ -14,6 +14,7 @@ same commit gives the same HTML.
 from __future__ import annotations
 
 import base64
+import json
 import re
 from collections.abc import Callable, Collection, Sequence
 from decimal import ROUND_HALF_UP, Decimal
@@ -261,10 +262,11 @@ def runs(chart: alt.Chart, *, x: str, series: str, max_step: int | None) -> alt.
 
 def bars(frame: pd.DataFrame, *, value: str, category: str, value_title: str,
          group: str | None = None, number_format: str = ".1f") -> alt.LayerChart:
-    """Horizontal bars, each labelled with its value (and its group, when grouped)."""
-    labels = frame[value].map(lambda number: rounded(number, number_format))
+    """Horizontal bars, each labelled with its value (and its group, when grouped), written by the
+    chart itself, so that a translation writes it as its language writes numbers."""
+    label = f"format(datum[{json.dumps(value)}], {json.dumps(number_format)})"
     if group:
-        labels += " (" + frame[group].astype(str) + ")"
+        label += f" + ' (' + datum[{json.dumps(group)}] + ')'"
     whole = number_format.endswith("d")  # counts: whole-number ticks, never 0.05 of a record
     enc: dict = {"y": alt.Y(f"{category}:N", title=None, sort=None, axis=alt.Axis(labelLimit=320)),  # never cut
                  "x": alt.X(f"{value}:Q", title=value_title,
@@ -276,8 +278,9 @@ def bars(frame: pd.DataFrame, *, value: str, category: str, value_title: str,
             enc["yOffset"] = alt.YOffset(f"{group}:N")
     base = alt.Chart().encode(**enc)
     return alt.layer(base.mark_bar(),
-                     base.mark_text(align="left", dx=4, color=INK).encode(text="label:N", color=alt.value(INK)),
-                     data=frame.assign(label=labels))
+                     base.mark_text(align="left", dx=4, color=INK).encode(text="wpsr_label:N", color=alt.value(INK))
+                     .transform_calculate(wpsr_label=label),
+                     data=frame)
 
 
 def lines(frame: pd.DataFrame, *, x: str, y: str, series: str, y_title: str,

@@ -45,6 +45,7 @@ from wpsr.sphinx_ext import (
     gate,
     languages,
     pages,
+    search,
     security,
     webpage,
 )
@@ -159,8 +160,6 @@ def _check_contributions(app: Sphinx) -> None:
 
 def _start(app: Sphinx) -> None:
     app.wpsr_written = set()
-    if app.builder.name == "singlehtml":  # the page the PDF is printed from: it has no search to index for
-        app.builder.search = False
 
 
 def _outdated(app: Sphinx, env: Any, added: set, changed: set, removed: set) -> list[str]:
@@ -213,7 +212,7 @@ def _finish(app: Sphinx, exception: Exception | None) -> None:
             if not page.is_file():
                 continue
             languages.set_direction(page, languages.language_of(app))
-            blocked = security.protect(page)
+            blocked = security.protect(page, security.SEARCH_POLICY if pagename == "search" else security.POLICY)
             if blocked:
                 logger.warning(f"the page carries script the site's policy blocks ({blocked!r}) — pages run only "
                                "the site's own scripts; remove it", location=pagename, type="wpsr", subtype="csp")
@@ -396,6 +395,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     webpage.setup(app)
     languages.setup(app)
     figures.setup(app)
+    search.setup(app)
     fonts.setup(app)
     # Neither reading nor writing is safe in parallel: reading records each notebook's dependencies
     # (``app.wpsr_tracker``), and writing the pages it wrote (``app.wpsr_written``, which the policy

@@ -49,11 +49,20 @@ def _hash(code: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(code.encode("utf-8")).digest()).decode() + "'"
 
 
-POLICY = "; ".join([
-    "default-src 'self'", "script-src 'self' " + " ".join(sorted({_hash(s) for s in KNOWN_SCRIPTS})),
-    "style-src 'self' " + " ".join(sorted({_hash(style) for style in KNOWN_STYLES})),
-    "img-src 'self' data:", "font-src 'self' data:", "connect-src 'self'",
-    "object-src 'none'", "base-uri 'self'", "form-action 'self'"])
+def policy(*script_sources: str) -> str:
+    """The site's policy, allowing scripts from the site itself, the known inline scripts and these sources."""
+    scripts = ["script-src 'self'", *script_sources, *sorted({_hash(s) for s in KNOWN_SCRIPTS})]
+    return "; ".join([
+        "default-src 'self'", " ".join(scripts),
+        "style-src 'self' " + " ".join(sorted({_hash(style) for style in KNOWN_STYLES})),
+        "img-src 'self' data:", "font-src 'self' data:", "connect-src 'self'",
+        "object-src 'none'", "base-uri 'self'", "form-action 'self'"])
+
+
+POLICY = policy()
+# The search page runs Pagefind, whose index is read by WebAssembly: compiling it needs
+# 'wasm-unsafe-eval', which lets no JavaScript be evaluated from text (eval stays refused).
+SEARCH_POLICY = policy("'wasm-unsafe-eval'")
 
 
 class _Scripts(HTMLParser):
@@ -98,12 +107,12 @@ def unknown_script(page: str) -> str | None:
     return parser.found[0] if parser.found else None
 
 
-def protect(path: Path) -> str | None:
+def protect(path: Path, policy: str = POLICY) -> str | None:
     """Put the site's policy first in the page's <head> (after the character set), where it covers
     every script, and bind the print button without an inline handler. Returns what the policy
     will block in this page (an inline script or handler it does not know), if anything."""
     page = path.read_text(encoding="utf-8")
-    tag = META.format(html.escape(POLICY))
+    tag = META.format(html.escape(policy))
     if tag in page[:page.find("</head>")]:  # written in an earlier build: the page has not changed since
         return unknown_script(page)
     page = page.replace(*PRINT_HANDLER)
