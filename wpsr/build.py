@@ -336,10 +336,16 @@ def _run_sphinx(root: Path, settings: Settings, result: Result, progress: Progre
     import sys
 
     from jupyter_book.config import get_final_config
+    from sphinx import locale
     from sphinx.application import Sphinx
     from sphinx.util.docutils import docutils_namespace, patch_docutils
 
     from wpsr.sphinx_ext.execution import LAST_EXECUTED
+
+    # Sphinx keeps each catalog's translator for the life of the process, keyed by the catalog's name
+    # alone, and adds a later language's behind it: a second language built in this process (the
+    # tests, `wpsr serve --watch`) would be given the first one's words. Each build starts afresh.
+    locale.translators.clear()
 
     overrides, _ = get_final_config(user_yaml=root / "_config.yml", sourcedir=root, use_external_toc=True,
                                     cli_config=settings.overrides(root, checked=True))
