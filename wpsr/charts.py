@@ -305,10 +305,12 @@ def lines(frame: pd.DataFrame, *, x: str, y: str, series: str, y_title: str,
 
 
 def small_multiples(frame: pd.DataFrame, *, x: str, y: str, panel: str, y_title: str,
-                    columns: int = 3, number_format: str = ".0f", max_step: int | None = None) -> alt.FacetChart:
+                    columns: int = 3, number_format: str = ".0f", max_step: int | None = None,
+                    details: dict[str, str] | None = None) -> alt.FacetChart:
     """One small chart per panel, on a shared scale, each named above and its last value written
     after its last point: many series without a legend or overlapping labels. Points are joined
-    by a line unless further apart than max_step (max_step=0: points alone)."""
+    by a line unless further apart than max_step (max_step=0: points alone). ``details``: more fields
+    each point's tooltip gives, by their titles (say, where a figure comes from)."""
     order = list(dict.fromkeys(frame[panel]))  # panels in the frame's order
     first, last = int(frame[x].min()), int(frame[x].max())
     base = runs(alt.Chart(), x=x, series=panel, max_step=max_step).encode(
@@ -316,7 +318,8 @@ def small_multiples(frame: pd.DataFrame, *, x: str, y: str, panel: str, y_title:
                 axis=alt.Axis(format="d", values=list(range(first, last + 1)),  # a grid line a year, two labels
                               labelExpr=f"datum.value == {first} || datum.value == {last} ? datum.label : ''")),
         y=alt.Y(f"{y}:Q", title=y_title),
-        tooltip=[panel, alt.Tooltip(f"{x}:Q", format="d"), alt.Tooltip(y, format=number_format)])
+        tooltip=[panel, alt.Tooltip(f"{x}:Q", format="d"), alt.Tooltip(y, format=number_format),
+                 *(alt.Tooltip(f"{field}:N", title=title) for field, title in (details or {}).items())])
     joined = [] if max_step == 0 else [base.mark_line(color=PALETTE[0]).encode(detail="wpsr_run:N")]
     layers = alt.layer(
         *joined,

@@ -37,17 +37,25 @@ def _report(problems: list, where: str, verdict: Callable[[], str]) -> int:
 
 
 def cmd_data_status(args: argparse.Namespace) -> int:
-    """List the datasets whose source's next edition is due or overdue (exit status 0: advice)."""
+    """List the datasets whose source's next edition was due: due, overdue and unchecked, or checked and
+    not yet out (exit status 0: advice)."""
     today = data.today()
     due = data.status(today)
-    for resource, age in due:
+    for resource, state in due:
+        age = resource.age
         late = (today - age.next_release).days
         newest = max(resource.sources, key=lambda source: int(source.get("year", 0)), default={})
-        print(f"{'warning: ' if args.warn else ''}{resource.name}: data as of {age.shown}; "
+        checked = f"last checked on {age.checked.isoformat()}" if age.checked else "never checked"
+        if state is data.Currency.AWAITED:
+            advice = (f"check {newest.get('path', 'its source')} again; when it is out, update the CSV, wpsr:asOf "
+                      "and wpsr:nextRelease, and set wpsr:checked")
+        else:
+            advice = (f"check {newest.get('path', 'its source')}: if it is out, update the CSV, wpsr:asOf and "
+                      "wpsr:nextRelease; either way, set wpsr:checked to the day you checked")
+        print(f"{'warning: ' if args.warn else ''}{resource.name}: {state.value}: data as of {age.shown}; "
               f"its source publishes {data.CADENCES[age.cadence]}, and the next edition was expected on "
-              f"{age.next_release.isoformat()} ({late} day(s) ago) — check "
-              f"{newest.get('path', 'its source')}, "
-              "update the CSV and wpsr:asOf, and set wpsr:nextRelease", file=sys.stderr if args.warn else sys.stdout)
+              f"{age.next_release.isoformat()} ({late} day(s) ago); {checked} — {advice}",
+              file=sys.stderr if args.warn else sys.stdout)
     if not due:
         print(f"Every dataset is current: no source's next edition is due as of {today.isoformat()}.")
     return 0

@@ -36,14 +36,14 @@ from typing import TYPE_CHECKING, Any
 
 from wpsr.package import DESCRIPTOR, DataError, DataPackage
 from wpsr.problems import Problem, display, line_at
-from wpsr.provenance import CADENCES, Age, today
+from wpsr.provenance import CADENCES, Age, Currency, today
 from wpsr.schema import PANDAS_DTYPES, Field, Row, check_table, fields_of, names
 
 if TYPE_CHECKING:  # pandas loads when a dataset is first loaded: `wpsr check` and `wpsr validate` never pay for it
     import pandas as pd
 
-__all__ = ["CADENCES", "DESCRIPTOR", "Age", "DataError", "DataPackage", "Problem", "Resource", "first_published",
-           "load", "log_dependency", "package", "source_line", "status", "today"]
+__all__ = ["CADENCES", "DESCRIPTOR", "Age", "Currency", "DataError", "DataPackage", "Problem", "Resource",
+           "first_published", "load", "log_dependency", "package", "source_line", "status", "today"]
 
 # Set by the Sphinx extension while a notebook executes: each load() appends the
 # files it read, so the build knows which notebooks a changed dataset affects.
@@ -98,24 +98,28 @@ class Resource:
         other than this one."""
         return Resource(self.package, {**self.descriptor, "path": str(Path(path).resolve())})
 
-    def citation(self) -> str:
-        """A one-line source note, as printed under a chart or table, ending with the data's age."""
+    def citation(self, day: dt.date | None = None) -> str:
+        """A one-line source note, as printed under a chart or table, ending with the data's age and, once
+        its next edition was due on `day` (the build's, by default), what its last check found."""
         parts = []
         for s in self.sources:
             text = f"{s.get('publisher', '')} ({s.get('year', 'n.d.')}). {s['title']}"
             if s.get("locator"):
                 text += f", {s['locator']}"
             parts.append(text.strip() + ".")
-        return " ".join(parts) + f" Data as of {self.age.shown}."
+        note = self.age.note(day or today())
+        return " ".join(parts) + f" Data as of {self.age.shown}." + (f" {note}" if note else "")
 
     @property
     def age(self) -> Age:
-        """When the data was published, how often its source releases it, and when the next is due."""
+        """When the data was published, how often its source releases it, when the next is due, and when
+        the source was last checked for it."""
         d = self.descriptor
-        following = d.get("wpsr:nextRelease")
+        following, checked = d.get("wpsr:nextRelease"), d.get("wpsr:checked")
         as_of = str(d["wpsr:asOf"])
         return Age(dt.date.fromisoformat((as_of + "-01-01")[:10] if len(as_of) < 10 else as_of), d["wpsr:cadence"],
-                   dt.date.fromisoformat(following) if following else None, len(as_of.split("-")))
+                   dt.date.fromisoformat(following) if following else None, len(as_of.split("-")),
+                   dt.date.fromisoformat(checked) if checked else None)
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         """Yield (line number, cells) for every row, the header first; raises DataError on bad bytes or a
@@ -239,14 +243,15 @@ def first_published(frame: pd.DataFrame, *, key: Sequence[str], edition: str = "
     return first, revisions
 
 
-def status(day: dt.date | None = None) -> list[tuple[Resource, Age]]:
-    """The datasets whose source's next edition is due or overdue on `day` (by default, today)."""
+def status(day: dt.date | None = None) -> list[tuple[Resource, Currency]]:
+    """The datasets whose source's next edition was due on `day` (by default, today), each with its state:
+    due, overdue and unchecked, or checked and not yet out; the longest expected first."""
     day = day or today()
-    due = [(r, r.age) for r in package().resources.values() if r.age.due(day)]
-    return sorted(due, key=lambda pair: pair[1].next_release)
+    due = [(r, r.age.currency(day)) for r in package().resources.values() if r.age.due(day)]
+    return sorted(due, key=lambda pair: pair[0].age.next_release)
 
 
-def source_line(names: Sequence[str]) -> str:
-    """The citations of these datasets, as printed under a chart or table."""
+def source_line(names: Sequence[str], day: dt.date | None = None) -> str:
+    """The citations of these datasets, as printed under a chart or table (on `day`: the build's)."""
     resources = package()
-    return " ".join(resources.resource(name).citation() for name in names)
+    return " ".join(resources.resource(name).citation(day) for name in names)

@@ -19,6 +19,10 @@ PRODID = "-//UN DESA//World Public Sector Report 2023 living report//EN"
 
 build_day = today  # the day the site is built: $SOURCE_DATE_EPOCH (for reproducible builds), else today
 
+# What kind of page a meeting's dates rest on (the dates_source column), as a reader is told it.
+DATES_FROM = {"official": "official page", "government": "government page", "press report": "press report",
+              "secondary": "secondary page"}
+
 
 def processes() -> pd.DataFrame:
     """Every process, in date order (those without confirmed dates last within their year)."""
@@ -53,14 +57,18 @@ def chart() -> Figure:
     from wpsr.charts import figure, timeline  # altair loads only when a chart is drawn
 
     frame = processes()
-    known = frame[frame.dates_confirmed].assign(when=lambda f: f.apply(dates, axis=1))
+    known = frame[frame.dates_confirmed].assign(when=lambda f: f.apply(dates, axis=1),
+                                                **{"dates from": lambda f: f.dates_source.map(DATES_FROM)})
     later = frame[~frame.dates_confirmed]
     by_type = known.groupby("type", sort=False).size()
+    unofficial = known[known.dates_source != "official"]
     return figure(
-        timeline(known, start="start", end="end", lane="type", label="name", tooltip=["when", "place"]),
+        timeline(known, start="start", end="end", lane="type", label="name", tooltip=["when", "place", "dates from"]),
         title=f"Main global processes with confirmed dates, {known.year.min()}-{known.year.max()}",
         description=f"{len(known)} meetings with confirmed dates, by type: "
         + "; ".join(f"{t} {n}" for t, n in by_type.items())
+        + (". Dates that rest on a page other than an official one of the meeting or the United Nations: "
+           + "; ".join(f"{r['name']} ({r['dates from']})" for _, r in unofficial.iterrows()) if len(unofficial) else "")
         + f". Not shown, as their dates are not yet confirmed: {', '.join(later.name)}.",
         sources=DATASET,
         name="global-processes-timeline",

@@ -34,6 +34,7 @@ from wpsr import book, contributions, data
 from wpsr.build import BuildLog, Stopped
 from wpsr.editions import Edition, current_edition
 from wpsr.markup import render, speak
+from wpsr.provenance import long_date
 from wpsr.safety import safe_csv
 from wpsr.sphinx_ext import (
     annexes,
@@ -308,6 +309,8 @@ class DatasetsDirective(doctree.DataDirective):
 
     def run(self) -> list[nodes.Node]:
         out: list[nodes.Node] = []
+        language = self.config.language or "en"
+        _ = interface(language)
         for name in data.package().resources:
             resource = self.resource(name)
             out.append(nodes.rubric(text=resource.title, ids=[f"dataset-{name}"]))
@@ -325,8 +328,8 @@ class DatasetsDirective(doctree.DataDirective):
                 ("How obtained", [resource.descriptor.get("wpsr:obtained", "")]),
                 ("As of", [f"{resource.age.shown}; the source publishes "
                            f"{data.CADENCES[resource.age.cadence]}"]),
-                ("Next expected update", [f"{resource.age.next_release:%-d %B %Y}" if resource.age.next_release
-                                          else "none: the data will not change"]),
+                ("Next expected update", [self.next_update(resource.age)]),
+                *([(_("Last checked"), [long_date(resource.age.checked, language)])] if resource.age.checked else []),
                 ("Columns", [", ".join(f"{f.name} ({f.type})" for f in resource.fields)]),
             ]
             derived = resource.descriptor.get("wpsr:derivedFrom")
@@ -340,6 +343,17 @@ class DatasetsDirective(doctree.DataDirective):
                 fields += field
             out.append(fields)
         return out
+
+    def next_update(self, age: data.Age) -> str:
+        """When the source's next edition is expected and, once that day has come, what the last check found
+        (the page is read again when the day of the build changes)."""
+        language = self.config.language or "en"
+        if age.next_release is None:
+            return interface(language)("None: the source will not publish another edition.")
+        self.env.wpsr_dated_pages = {*getattr(self.env, "wpsr_dated_pages", set()), self.env.docname}
+        self.env.wpsr_build_day = data.today()
+        note = age.note(data.today(), language)
+        return long_date(age.next_release, language) + (f". {note}" if note else "")
 
 
 class CitationDirective(SphinxDirective):

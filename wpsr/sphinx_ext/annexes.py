@@ -125,13 +125,15 @@ class CalendarDirective(doctree.DataDirective):
         for _, r in frame.iterrows():
             ics = (render("calendar-link.html", href=self.site_uri(f"{CALENDAR_DIR}/{r.id}.ics"), name=r["name"])
                    if r.dates_confirmed else "Dates not confirmed")
+            dates_from = processes.DATES_FROM.get(r.dates_source, "") if isinstance(r.dates_source, str) else ""
             rows.append(filter_row({"type": r.type, "year": r.year, "chapters": r.chapters},
                                    [processes.dates(r), row_heading(r["name"], r.url, text_or_none(r.note)), r.type,
                                     r.place if isinstance(r.place, str) else "Not confirmed", r.organizer,
-                                    r.chapters.replace(";", ", "), ics]))
+                                    r.chapters.replace(";", ", "), dates_from.capitalize(), ics]))
         return filterable_table("calendar-table", "wpsr-calendar",
                                 f"Main global processes, {frame.year.min()}-{frame.year.max()}",
-                                ("Dates", "Meeting", "Type", "Place", "Organizer", "Chapters", "Calendar"), rows)
+                                ("Dates", "Meeting", "Type", "Place", "Organizer", "Chapters", "Dates from",
+                                 "Calendar"), rows)
 
 
 def text_or_none(value: object) -> str | None:
