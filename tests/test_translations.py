@@ -85,3 +85,9 @@ def test_the_toolkits_words_come_from_its_catalog_or_stay_english(empty_book: Pa
     french = interface("fr")
     assert (french("Languages"), french("Search"), french("Unknown")) == ("Langues", "Search", "Unknown")
     assert interface("en")("Languages") == "Languages" and interface("ru")("Languages") == "Languages"
+
+
+def test_the_command_checks_catalogs_named_relative_to_where_it_runs(empty_book: Path, wpsr) -> None:
+    catalog(empty_book, "chapters/x", '#: ../../chapters/x.md:7\nmsgid "In 2021."\nmsgstr "En 2022."\n')
+    result = wpsr(empty_book / "locales", "translate", "check", "fr/LC_MESSAGES/chapters/x.po")
+    assert result.returncode == 1 and "locales/fr/LC_MESSAGES/chapters/x.po:" in result.stdout + result.stderr

@@ -239,7 +239,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
                        "(new messages untranslated, changed ones fuzzy); run `wpsr translate status`.")
     if args.action == "check":
         named = [args.language, *args.files] if args.language else args.files  # check takes no language
-        found = translations.check([Path(p) for p in named] or None)
+        found = translations.check([Path(p).resolve() for p in named] or None)  # as named, from anywhere
         for problem in found:
             print(problem, file=sys.stderr)
         errors = sum(p.severity == "error" for p in found)
