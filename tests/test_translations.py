@@ -53,13 +53,14 @@ def test_a_faithful_translation_passes(english: str, translation: str) -> None:
 
 def test_catalog_problems_are_located_and_untranslated_ones_are_not_errors(empty_book: Path) -> None:
     broken = catalog(empty_book, "index", 'msgid "One"\nmsgstr "Un"\n\nmsgid "Two\nmsgstr "Deux"\n')
-    fuzzy = catalog(empty_book, "chapters/x", '#, fuzzy\nmsgid "Old 2020"\nmsgstr "Vieux 2020"\n\n'
+    fuzzy = catalog(empty_book, "chapters/x", '#, fuzzy\nmsgid "Old 2020"\nmsgstr "Vieux 2019"\n\n'
                     'msgid "Left in English"\nmsgstr ""\n\n'
                     '#: ../../chapters/x.md:7\nmsgid "In 2021."\nmsgstr "En 2022."\n')
     found = {(str(p.path), p.line, p.severity): p.message for p in check()}
     assert any(path == "locales/fr/LC_MESSAGES/index.po" and line and severity == "error"
                and "not a valid catalog" in message for (path, line, severity), message in found.items())
     lines = fuzzy.read_text(encoding="utf-8").splitlines()  # an entry is located at its first line
+    # a fuzzy entry translates an older English (its numbers may differ): a warning, and never shown
     assert found[("locales/fr/LC_MESSAGES/chapters/x.po", lines.index("#, fuzzy") + 1, "warning")].startswith("fuzzy")
     assert "numbers differ" in found[("locales/fr/LC_MESSAGES/chapters/x.po",
                                       lines.index("#: ../../chapters/x.md:7") + 1, "error")]

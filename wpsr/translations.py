@@ -203,11 +203,12 @@ def check(paths: list[Path] | None = None) -> list[Problem]:
         for entry in catalog:
             if entry.obsolete or not entry.msgid:
                 continue
-            if "fuzzy" in entry.flags:
+            if "fuzzy" in entry.flags:  # never shown (the page shows the English, marked): it translates older English
                 found.append(Problem(shown, entry.linenum, "fuzzy: the English changed since it was translated",
                                      "check the translation against the English, then remove the `#, fuzzy` line",
                                      severity="warning"))
-            elif not entry.translated():
+                continue
+            if not entry.translated():
                 continue  # counted by `wpsr translate status`: the page shows the English, marked
             for what, how in entry_problems(entry.msgid, entry.msgstr):
                 found.append(Problem(shown, entry.linenum, what, how))
