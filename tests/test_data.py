@@ -314,3 +314,20 @@ def test_reach_files_are_read_through_their_resource_and_a_broken_one_stops_the_
     write([log], tmp_path)
     assert views.read_text().splitlines() == ["date,edition,page,views", "2026-07-09,2023,index.html,1",
                                               "2026-07-10,2023,index.html,2", "2026-07-11,2023,index.html,1"]
+
+
+def test_values_not_published_as_figures_and_revisions_are_told_in_words() -> None:
+    import pandas as pd
+
+    from wpsr.data import describe_revisions, describe_value_sources, first_published
+
+    frame = pd.DataFrame({"edition": [2024, 2025, 2025, 2025], "year": [2024, 2024, 2025, 2025],
+                          "group": ["World", "World", "World", "Europe"], "share_pct": [68.0, 70.4, 74.0, 92.0],
+                          "source_kind": ["published", "published", "published", "press report"]})
+    first, revised = first_published(frame, key=["year", "group"])
+    assert describe_value_sources(first, name="group", at="year", publisher="ITU") == (
+        "Taken from a press report of the release, as ITU's own text gives only a range: Europe in 2025. ")
+    assert describe_value_sources(first[first.group == "World"], name="group", at="year", publisher="ITU") == ""
+    assert describe_revisions(revised, name="group", value="share_pct", at="year") == (
+        "The 2025 edition put World at 70% in 2024, against 68% first published.")
+    assert describe_revisions(revised.iloc[:0], name="group", value="share_pct", at="year") == ""

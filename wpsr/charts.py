@@ -103,8 +103,8 @@ class Figure:
         it is drawn from (WPSR_MIME)."""
         parts = self.parts()
         markup, vega = draw(parts)
-        return {"text/html": draw(parts, inline_spec=True)[0],
-                WPSR_MIME: {"html": markup, "vega": vega, "figure": parts}}
+        shown, _ = draw(parts, inline_spec=True, drawn=(image_of(markup), vega))  # drawn once, shown twice
+        return {"text/html": shown, WPSR_MIME: {"html": markup, "vega": vega, "figure": parts}}
 
 
 def image_of(markup: str) -> str | None:

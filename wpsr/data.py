@@ -232,6 +232,21 @@ def load(name: str) -> pd.DataFrame:
     return package().resource(name).load()
 
 
+# How a value came to be when its source did not publish it as an exact figure (a dataset's `source_kind`).
+VALUE_SOURCES = {
+    "press report": "Taken from a press report of the release, as {publisher}'s own text gives only a range",
+    "derived": "Derived by the report team",
+}
+
+
+def describe_value_sources(frame: pd.DataFrame, *, name: str, at: str, publisher: str) -> str:
+    """The values their source did not publish as exact figures, in words, for a chart's description:
+    "Taken from a press report of the release, …: Americas and Europe in 2025. " ("" if none)."""
+    marked = frame[frame["source_kind"] != "published"]
+    return "".join(f"{VALUE_SOURCES[kind].format(publisher=publisher)}: {' and '.join(rows[name])} in {when}. "
+                   for (when, kind), rows in marked.groupby([at, "source_kind"]))
+
+
 def first_published(frame: pd.DataFrame, *, key: Sequence[str], edition: str = "edition"
                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split a dataset that holds several editions of the same figures (a source that revises
@@ -241,6 +256,18 @@ def first_published(frame: pd.DataFrame, *, key: Sequence[str], edition: str = "
     first = ordered.drop_duplicates(list(key), keep="first")
     revisions = ordered[ordered.duplicated(list(key), keep="first")].merge(first, on=list(key), suffixes=("", "_first"))
     return first, revisions
+
+
+def describe_revisions(revisions: pd.DataFrame, *, name: str, value: str, at: str, number_format: str = ".0f",
+                       edition: str = "edition") -> str:
+    """The later revisions `first_published` found, in words, for a chart's description: "The 2022
+    edition put World at 63% in 2021, against 62% first published; …." ("" if none)."""
+    from wpsr.charts import rounded
+
+    said = "; ".join(f"The {r[edition]} edition put {r[name]} at {rounded(r[value], number_format)}% in {r[at]}, "
+                     f"against {rounded(r[value + '_first'], number_format)}% first published"
+                     for r in revisions.to_dict("records"))
+    return f"{said}." if said else ""
 
 
 def status(day: dt.date | None = None) -> list[tuple[Resource, Currency]]:
