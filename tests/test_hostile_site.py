@@ -296,7 +296,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "A reviewed contribution with hostile outputs")
-    site = repo.parent / "site"
+    site = tmp_path_factory.mktemp("published") / "site"  # not basetemp/site: sphinx.testing's root
     result = run_wpsr(repo, "publish", "2023", "--site", str(site))
     assert result.returncode == 0, result.stdout + result.stderr
     return repo, site

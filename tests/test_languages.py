@@ -4,6 +4,7 @@ and code stay left to right, a phone never scrolls sideways, axe finds nothing, 
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import re
@@ -14,6 +15,7 @@ import polib
 import pytest
 import vl_convert
 from playwright.sync_api import Browser
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.conftest import ROOT, copy_book
 from tests.test_browser import AXE, COLLECT_VIOLATIONS, WCAG_AA
@@ -136,8 +138,12 @@ def test_search_finds_a_page_in_the_reader_s_language(browser: Browser, served: 
     page.add_init_script(COLLECT_VIOLATIONS)
     page.goto(f"{served}/{folder}search.html?q={query}")
     page.wait_for_selector(".pagefind-ui__result-link", timeout=20_000)
+    wanted = f"{served}/{folder}{CHAPTER}.html"
+    with contextlib.suppress(PlaywrightTimeout):  # results are drawn one by one, as their fragments load
+        page.wait_for_function("""wanted => [...document.querySelectorAll('.pagefind-ui__result-link')]
+                                  .some(a => a.href.split('#')[0] === wanted)""", arg=wanted, timeout=10_000)
     found = page.eval_on_selector_all(".pagefind-ui__result-link", "as => as.map(a => a.href)")
-    assert f"{served}/{folder}{CHAPTER}.html" in [link.split("#")[0] for link in found], (query, found)
+    assert wanted in [link.split("#")[0] for link in found], (query, found)
     others = [f"{served}/{c}/" for c in BUILT if c != code]
     assert not [link for link in found if link.startswith(tuple(others))], (query, found)
     assert page.evaluate("window.__violations") == []
