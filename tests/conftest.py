@@ -197,6 +197,14 @@ def root_app(app_params, request: pytest.FixtureRequest, monkeypatch: pytest.Mon
     the toolkit's book while the app lives."""
     from wpsr.book import building
 
+    srcdir = prepare_root(app_params, monkeypatch)
+    monkeypatch.chdir(srcdir)  # as `wpsr build` runs, in the book
+    with building(srcdir):
+        yield request.getfixturevalue("app")
+
+
+def prepare_root(app_params, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The test root's folder with the report's data, editions and review record, and no WPSR_ setting."""
     srcdir = Path(app_params.kwargs["srcdir"])
     for name in ("data", "editions.yaml", "reviewed.yaml"):
         if not (srcdir / name).exists():
@@ -205,6 +213,4 @@ def root_app(app_params, request: pytest.FixtureRequest, monkeypatch: pytest.Mon
         (srcdir / "node_modules").symlink_to(ROOT / "node_modules")
     for name in [n for n in os.environ if n.startswith("WPSR_")]:
         monkeypatch.delenv(name)
-    monkeypatch.chdir(srcdir)  # as `wpsr build` runs, in the book
-    with building(srcdir):
-        yield request.getfixturevalue("app")
+    return srcdir

@@ -13,7 +13,7 @@ import pytest
 from docutils import nodes
 from docutils.utils import new_document
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, prepare_root
 from tests.test_build import site_pages as pages
 from wpsr import charts
 from wpsr.serving import serving
@@ -221,6 +221,23 @@ def test_the_preview_server_compresses_as_a_static_host_does(tmp_path: Path) -> 
 
 
 BASE_URL = "https://example.org/wpsr/2023/"
+
+
+@pytest.mark.sphinx("html", testroot="site", srcdir="site-started-by-jupyter-book")
+def test_a_build_started_outside_wpsr_is_the_book_only_while_it_runs(app_params, make_app,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """As `jupyter-book build` runs it (not through `wpsr build`): the book being built is the one its
+    extension reads while the build runs, and no longer once it has finished."""
+    from wpsr import book
+
+    srcdir = prepare_root(app_params, monkeypatch)
+    monkeypatch.chdir(ROOT)
+    app = make_app(*app_params.args, **app_params.kwargs)
+    seen: list[Path] = []
+    app.connect("build-finished", lambda _app, _exception: seen.append(book.book_root()), priority=500)
+    app.build()
+    assert seen == [srcdir.resolve()]
+    assert book.book_root() == ROOT.resolve()
 
 
 @pytest.mark.sphinx("html", testroot="site", confoverrides={"html_baseurl": BASE_URL})

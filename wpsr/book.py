@@ -68,10 +68,19 @@ def building(root: Path) -> Iterator[Path]:
         _BUILDING.pop()
 
 
-def build_started(root: Path) -> None:
-    """A build of the book at `root` has started in this process, outside `building` (jupyter-book's own)."""
-    if root.resolve() not in _BUILDING:
-        _BUILDING.append(root.resolve())
+def build_started(root: Path) -> bool:
+    """A build of the book at `root` has started in this process, outside `building` (jupyter-book's
+    own): True if this call made it the book being built (`build_finished` then forgets it)."""
+    if root.resolve() in _BUILDING:
+        return False
+    _BUILDING.append(root.resolve())
+    return True
+
+
+def build_finished(root: Path) -> None:
+    """The build that `build_started` noted is over: `book_root()` is what it was before."""
+    if root.resolve() in _BUILDING:
+        _BUILDING.remove(root.resolve())
 
 
 def book_root() -> Path:

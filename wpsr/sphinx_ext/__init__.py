@@ -98,7 +98,8 @@ def _exclude_pages_not_in_toc(app: Sphinx, config: Any) -> None:
 
 
 def _configure(app: Sphinx, config: Any) -> None:
-    book.build_started(Path(app.srcdir))  # for a build started by jupyter-book; `wpsr build` has said it
+    # for a build started by jupyter-book (`wpsr build` has said it): forgotten when the build ends
+    app.wpsr_started_book = book.build_started(Path(app.srcdir))
     staging = Path(app.outdir).parent / ".wpsr-static"
     vendor = staging / "wpsr-vendor"
     vendor.mkdir(parents=True, exist_ok=True)
@@ -198,6 +199,12 @@ def _drop_thebe(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     for raw in list(doctree.findall(nodes.raw)):
         if "thebe-config" in raw.astext() or raw.astext().startswith("<script>kernelName"):
             raw.parent.remove(raw)
+
+
+def _forget_book(app: Sphinx, exception: Exception | None) -> None:
+    """Last of all: a build that jupyter-book started no longer is this process's book."""
+    if getattr(app, "wpsr_started_book", False):
+        book.build_finished(Path(app.srcdir))
 
 
 def _finish(app: Sphinx, exception: Exception | None) -> None:
@@ -386,6 +393,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-get-outdated", _outdated)
     app.connect("html-page-context", _page_scripts)
     app.connect("build-finished", _finish)
+    app.connect("build-finished", _forget_book, priority=999)
     app.add_css_file("wpsr.css")
     app.add_js_file("wpsr-page.js", loading_method="defer")  # binds the print button (no inline handler)
     app.connect("doctree-resolved", _drop_thebe, priority=900)
