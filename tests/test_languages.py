@@ -5,6 +5,7 @@ and code stay left to right, a phone never scrolls sideways, axe finds nothing, 
 from __future__ import annotations
 
 import contextlib
+import csv
 import html
 import json
 import re
@@ -14,6 +15,7 @@ from pathlib import Path
 import polib
 import pytest
 import vl_convert
+from markupsafe import escape
 from playwright.sync_api import Browser
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -123,6 +125,63 @@ def test_a_chapter_s_figures_speak_its_language(translated: Path, code: str) -> 
         if spec and number:
             locale = json.loads(spec[1])["config"]["locale"]["number"]
             assert locale == vl_convert.get_format_locale(number)
+
+
+def said(code: str, catalog: str) -> dict[str, str]:
+    """What a language's catalog translates (``catalog``: a page, or the toolkit's "wpsr")."""
+    return {e.msgid: e.msgstr for e in polib.pofile(ROOT / "locales" / code / "LC_MESSAGES" / f"{catalog}.po")
+            if e.msgstr and not e.fuzzy and not e.obsolete}
+
+
+def rows(dataset: str) -> list[dict[str, str]]:
+    with (ROOT / "data" / f"{dataset}.csv").open(encoding="utf-8") as file:
+        return list(csv.DictReader(file))
+
+
+@pytest.mark.parametrize("code", BUILT)
+def test_the_annexes_say_their_data_s_words_and_their_scripts_words_in_the_page_s_language(
+        translated: Path, code: str) -> None:
+    """The checklist's items and the calendar's meetings are words of the page's catalog; the words the
+    checklist's and the filters' scripts write come from the toolkit's catalog, as does each heading."""
+    toolkit = said(code, "wpsr")
+
+    def say(words: dict[str, str], english: str) -> str:
+        return str(escape(words.get(english, english)))
+
+    checklist = (translated / code / "annexes" / "innovation-checklist.html").read_text(encoding="utf-8")
+    words = said(code, "annexes/innovation-checklist")
+    for item in rows("innovation_checklist"):
+        assert f'<span class="wpsr-check-item">{say(words, item["item"])}.</span>' in checklist, item["id"]
+        assert f'<span class="wpsr-check-question">{say(words, item["question"])}</span>' in checklist, item["id"]
+    assert f'data-count="{say(toolkit, "{done} of {total}")}"' in checklist
+    assert f'data-in-place="{say(toolkit, "in place")}"' in checklist
+    calendar = (translated / code / "annexes" / "global-processes.html").read_text(encoding="utf-8")
+    words = said(code, "annexes/global-processes")
+    for meeting in rows("global_processes"):
+        assert f'>{say(words, meeting["name"])}</a>' in calendar, meeting["id"]
+    assert f'data-shown="{say(toolkit, "{shown} of {total} meetings shown")}"' in calendar
+    assert f'<th scope="col">{say(toolkit, "Organizer")}</th>' in calendar
+
+
+def test_the_arabic_checklist_and_calendar_count_in_arabic(browser: Browser, served: str) -> None:
+    toolkit = said("ar", "wpsr")
+    page = browser.new_page()
+    page.goto(f"{served}/ar/annexes/innovation-checklist.html")
+    infrastructure = sum(item["dimension"] == "Infrastructure" for item in rows("innovation_checklist"))
+    summary = page.locator('.wpsr-checklist-summary li[data-dimension="Infrastructure"] .wpsr-summary-count')
+    page.locator("#check-inf-01").check()
+    counted = toolkit.get("{done} of {total}", "{done} of {total}")
+    assert summary.inner_text() == counted.format(done=1, total=infrastructure)
+    page.get_by_role("button", name=toolkit.get("Clear my answers", "Clear my answers")).click()
+    assert page.inner_text(".wpsr-checklist-status") == toolkit.get(
+        "Your answers were cleared from this browser.", "Your answers were cleared from this browser.")
+    page.goto(f"{served}/ar/annexes/global-processes.html")
+    climate = sum(row["type"] == "Climate conference" for row in rows("global_processes"))
+    total = page.locator("table.wpsr-calendar tbody tr").count()
+    page.select_option("#filter-type", "Climate conference")  # the value stays the data's; its label is Arabic
+    shown = toolkit.get("{shown} of {total} meetings shown", "{shown} of {total} meetings shown")
+    assert page.inner_text(".wpsr-calendar-count") == shown.format(shown=climate, total=total)
+    page.close()
 
 
 @pytest.mark.parametrize("code", ["en", *BUILT])

@@ -92,3 +92,26 @@ def test_the_command_checks_catalogs_named_relative_to_where_it_runs(empty_book:
     catalog(empty_book, "chapters/x", '#: ../../chapters/x.md:7\nmsgid "In 2021."\nmsgstr "En 2022."\n')
     result = wpsr(empty_book / "locales", "translate", "check", "fr/LC_MESSAGES/chapters/x.po")
     assert result.returncode == 1 and "locales/fr/LC_MESSAGES/chapters/x.po:" in result.stdout + result.stderr
+
+
+def test_a_dataset_s_words_are_escaped_as_the_catalog_gives_them_in_text_and_attributes() -> None:
+    """A directive's data words (`Words`): the English where a word has no translation, the catalog's
+    words where it has one, escaped wherever the token stood (a hostile catalog or dataset writes text)."""
+    from types import SimpleNamespace
+
+    from docutils import nodes
+    from docutils.utils import new_document
+    from markupsafe import Markup
+
+    from wpsr.sphinx_ext.data_words import Words, _render
+
+    words = Words()
+    markup = Markup('<a title="{0}">{1}</a> {0}').format(words('Say "hi"'), words("A meeting"))
+    document = new_document("page")
+    document += words.node(markup, "page.md", 1)
+    meeting = list(document.findall(nodes.paragraph))[1]
+    meeting.replace(meeting.children[0], nodes.Text("<img src=x onerror=alert(1)>"))
+    meeting["translated"] = True  # as Sphinx's i18n transform marks a paragraph it translated
+    _render(SimpleNamespace(builder=SimpleNamespace(name="html")), document)
+    assert [n.astext() for n in document.findall(nodes.raw)] == [
+        '<a title="Say &#34;hi&#34;">&lt;img src=x onerror=alert(1)&gt;</a> Say &#34;hi&#34;']

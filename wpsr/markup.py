@@ -14,11 +14,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-__all__ = ["Markup", "Row", "render", "table_html"]
+__all__ = ["N_", "Markup", "Row", "notebook_table", "render", "say", "table_html"]
 TEMPLATES = Path(__file__).with_name("templates")
 
 
@@ -49,6 +51,17 @@ def _say(language: str) -> Callable[..., str]:
     return say
 
 
+def say(message: str, /, **values: object) -> str:
+    """The toolkit's words in the language the templates speak (see `speak`), from its catalog. Where
+    they are written, call this ``_("…")``: `wpsr translate update` extracts every ``_("…")`` in wpsr/."""
+    return _say(_LANGUAGE[0])(message, **values)
+
+
+def N_(message: str) -> str:
+    """Words marked for the toolkit's catalog where they are defined, and said with `say` where shown."""
+    return message
+
+
 def render(template: str, /, **values: object) -> Markup:
     """A template of ``wpsr/templates/`` rendered with these values, each escaped unless ``Markup``."""
     from wpsr.data import DEPENDENCY_LOG_ENV, log_dependency
@@ -76,3 +89,12 @@ def table_html(caption: str, headers: Sequence[object], rows: Iterable[Row | Seq
     return render("table.html", caption=caption, headers=headers, table_id=table_id, classes=classes,
                   box_class=box_class, box_id=box_id, row_header=row_header, after=after,
                   rows=[row if isinstance(row, Row) else Row(row) for row in rows])
+
+
+def notebook_table(parts: Mapping[str, Any], say: Callable[[str], str] = str) -> Markup:
+    """A notebook's table (``wpsr.table``) from its parts, its source and CSV download beneath; ``say``
+    gives each of its texts (caption, headers, source) as the page says it."""
+    notes = render("table-notes.html", source=say(parts["source"]), name=parts["name"],
+                   csv_uri=f"data:text/csv;charset=utf-8,{quote(parts['csv'])}")
+    return table_html(say(parts["caption"]), [say(h) for h in parts["headers"]], parts["rows"],
+                      box_id=f"table-{parts['name']}", after=notes)

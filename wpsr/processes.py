@@ -9,6 +9,8 @@ import icalendar
 import pandas as pd
 
 from wpsr.data import load, today
+from wpsr.markup import N_
+from wpsr.markup import say as _
 
 if TYPE_CHECKING:
     from wpsr.charts import Figure
@@ -20,8 +22,8 @@ PRODID = "-//UN DESA//World Public Sector Report 2023 living report//EN"
 build_day = today  # the day the site is built: $SOURCE_DATE_EPOCH (for reproducible builds), else today
 
 # What kind of page a meeting's dates rest on (the dates_source column), as a reader is told it.
-DATES_FROM = {"official": "official page", "government": "government page", "press report": "press report",
-              "secondary": "secondary page"}
+DATES_FROM = {"official": N_("official page"), "government": N_("government page"), "press report": N_("press report"),
+              "secondary": N_("secondary page")}
 
 
 def processes() -> pd.DataFrame:
@@ -30,11 +32,20 @@ def processes() -> pd.DataFrame:
     return frame.sort_values(["year", "start"], na_position="last").reset_index(drop=True)
 
 
-def dates(row: pd.Series) -> str:
-    """'18-19 September 2023', '30 November - 12 December 2023', or 'dates not confirmed'."""
+def dates(row: pd.Series, language: str = "en") -> str:
+    """'18-19 September 2023', '30 November - 12 December 2023', or '2027, dates not confirmed'; in
+    another language, as babel writes a span of days there (with the month as that language shortens it)."""
     if not row.dates_confirmed:
-        return f"{row.year}, dates not confirmed"
+        return _("{year}, dates not confirmed", year=row.year)
     start, end = row.start.date(), row.end.date()
+    if language != "en":
+        from babel.dates import format_date, format_interval
+
+        from wpsr.languages import locale
+
+        where = locale(language)
+        return format_date(start, "long", locale=where) if start == end else \
+            format_interval(start, end, "yMMMMd", locale=where)
     if start == end:
         return f"{start.day} {start:%B %Y}"
     if (start.year, start.month) == (end.year, end.month):
@@ -68,7 +79,8 @@ def chart() -> Figure:
         description=f"{len(known)} meetings with confirmed dates, by type: "
         + "; ".join(f"{t} {n}" for t, n in by_type.items())
         + (". Dates that rest on a page other than an official one of the meeting or the United Nations: "
-           + "; ".join(f"{r['name']} ({r['dates from']})" for _, r in unofficial.iterrows()) if len(unofficial) else "")
+           + "; ".join(f"{name} ({kind})" for name, kind in zip(unofficial.name, unofficial["dates from"], strict=True))
+           if len(unofficial) else "")
         + f". Not shown, as their dates are not yet confirmed: {', '.join(later.name)}.",
         sources=DATASET,
         name="global-processes-timeline",

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from urllib.parse import quote
+from typing import Any
 
 import pandas as pd
 
 from wpsr.book import slug
 from wpsr.data import source_line
-from wpsr.markup import render, table_html
+from wpsr.markup import notebook_table, render
 from wpsr.safety import WPSR_MIME, safe_csv
 
 
@@ -22,17 +22,21 @@ class Table:
         self.name = slug(name)
         self.source = source_line(sources)
 
+    def parts(self) -> dict[str, Any]:
+        """What the table is made of, kept in its output so that a translated page makes it again with
+        its caption, headers and source in the page's language (the cells and the CSV keep the data's)."""
+        return {"caption": self.caption, "headers": [str(c) for c in self.frame.columns],
+                "rows": [["" if pd.isna(v) else str(v) for v in row] for row in self.frame.itertuples(index=False)],
+                "source": self.source, "name": self.name,
+                "csv": safe_csv(self.frame.to_csv(index=False, lineterminator="\n"))}
+
     def _repr_html_(self) -> str:
-        csv = safe_csv(self.frame.to_csv(index=False, lineterminator="\n"))
-        notes = render("table-notes.html", source=self.source, name=self.name,
-                       csv_uri=f"data:text/csv;charset=utf-8,{quote(csv)}")
-        rows = [["" if pd.isna(v) else str(v) for v in row] for row in self.frame.itertuples(index=False)]
-        return str(table_html(self.caption, [str(c) for c in self.frame.columns], rows, box_id=f"table-{self.name}",
-                              after=notes))
+        return str(notebook_table(self.parts()))
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        html_table = self._repr_html_()
-        return {"text/html": html_table, WPSR_MIME: {"html": html_table, "vega": None}}
+        parts = self.parts()
+        markup = str(notebook_table(parts))
+        return {"text/html": markup, WPSR_MIME: {"html": markup, "vega": None, "table": parts}}
 
 
 def table(frame: pd.DataFrame, *, caption: str, sources: str | Sequence[str], name: str) -> Table:

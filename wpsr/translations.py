@@ -272,12 +272,13 @@ def update(root: Path, progress: Callable[[str], None] = print) -> list[Problem]
 
     from wpsr.build import Settings, build
 
-    result = build(root, Settings(builder="gettext"), progress=lambda message: None)
+    # every page read again: a directive's words come from data and code that Sphinx does not watch
+    result = build(root, Settings(builder="gettext", fresh=True), progress=lambda message: None)
     if not result.ok:
         return result.problems + result.warnings
     templates = root / "_build" / "gettext"
     own = extract_interface(templates / f"{INTERFACE}.pot")
-    progress(f"Extracted the messages of {len(result.pages_read)} page(s) read again and {own} of the toolkit "
+    progress(f"Extracted the messages of {len(result.pages_read)} page(s) and {own} of the toolkit "
              f"into {display(templates)}.")
     merge(str(locales(root)), str(templates), list(TRANSLATIONS), line_width=0)
     return []

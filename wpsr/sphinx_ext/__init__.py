@@ -39,6 +39,7 @@ from wpsr.safety import safe_csv
 from wpsr.sphinx_ext import (
     annexes,
     changes,
+    data_words,
     doctree,
     execution,
     figures,
@@ -417,6 +418,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     webpage.setup(app)
     languages.setup(app)
     figures.setup(app)
+    data_words.setup(app)
     search.setup(app)
     fonts.setup(app)
     # Neither reading nor writing is safe in parallel: reading records each notebook's dependencies

@@ -18,7 +18,9 @@ from wpsr import data
 from wpsr.book import slug
 from wpsr.languages import locale
 from wpsr.markup import Markup, Row, render, table_html
+from wpsr.markup import say as _
 from wpsr.sphinx_ext import doctree
+from wpsr.sphinx_ext.data_words import Words
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,14 +43,19 @@ class ChecklistDirective(doctree.DataDirective):
         resource = self.resource("innovation-checklist")
         items = resource.load()
         dimensions = list(dict.fromkeys(items.dimension))
+        where = self.get_source_info()
+        words = Words()  # the checklist's own words, in the page's language
         tools = render("checklist-tools.html", key=CHECKLIST_KEY,
-                       dimensions=[(d, int((items.dimension == d).sum())) for d in dimensions])
-        out: list[nodes.Node] = [doctree.trusted_html(tools)]
+                       dimensions=[(d, words(d), int((items.dimension == d).sum())) for d in dimensions])
+        out: list[nodes.Node] = [words.node(tools, *where)]
         for dimension in dimensions:
+            words = Words()
+            mine = [{"id": r.id, "item": words(r.item), "question": words(r.question),
+                     "source_section": words(r.source_section)}
+                    for r in items[items.dimension == dimension].itertuples()]
             section = doctree.section(dimension, f"dimension-{slug(dimension)}")
-            section += doctree.trusted_html(render(
-                "checklist-dimension.html", dimension=dimension, notes=f"notes-{slug(dimension)}",
-                items=list(items[items.dimension == dimension].itertuples())))
+            section += words.node(render("checklist-dimension.html", dimension=dimension, said=words(dimension),
+                                         notes=f"notes-{slug(dimension)}", items=mine), *where)
             out.append(section)
         out.append(doctree.paragraph(f"Source: {resource.citation()} ",
                                      doctree.link(f"Download the checklist ({resource.path.name})",
@@ -71,16 +78,20 @@ def ics_files(site: Path) -> None:
         (folder / f"{frame.at[index, 'id']}.ics").write_bytes(processes.ics(frame.loc[[index]]))
 
 
-def filter_box(table_id: str, noun: str, heading: str, prefix: str, selects: list[tuple[str, str, list[str]]],
-               text_label: str) -> Markup:
+def filter_box(table_id: str, shown: str, heading: str, prefix: str,
+               selects: list[tuple[str, str, list[str] | list[tuple[str, str]]]], text_label: str) -> Markup:
     """The filters wpsr-filters.js brings to life (hidden without JavaScript): a select per
-    (name, label, values) over the rows' data-NAME, and a text field over their header cells."""
-    return render("filters.html", table_id=table_id, noun=noun, heading=heading, prefix=prefix, selects=selects,
+    (name, label, values) over the rows' data-NAME, each value a string or (value, as shown), and a
+    text field over their header cells. ``shown`` says how many rows are shown ({shown}, {total})."""
+    options = [(name, label, [v if isinstance(v, tuple) else (v, v) for v in values])
+               for name, label, values in selects]
+    return render("filters.html", table_id=table_id, shown=shown, heading=heading, prefix=prefix, selects=options,
                   text_label=text_label)
 
 
 class CalendarDirective(doctree.DataDirective):
-    """What is next, then every process in a table that wpsr-filters.js can filter."""
+    """What is next, then every process in a table that wpsr-filters.js can filter. The meetings' names,
+    kinds, places, organizers and notes are words of the page's catalog (`Words`)."""
 
     def run(self) -> list[nodes.Node]:
         from wpsr import processes
@@ -90,20 +101,23 @@ class CalendarDirective(doctree.DataDirective):
         day = processes.build_day()
         self.env.wpsr_dated_pages = {*getattr(self.env, "wpsr_dated_pages", set()), self.env.docname}
         self.env.wpsr_build_day = day  # "what is next" is re-read when the day changes
-        return [doctree.trusted_html(self.next_up(frame, day) + self.downloads(resource) + self.filters(frame)
-                                      + self.table(frame))]
+        words = Words()
+        markup = (self.next_up(frame, day, words) + self.downloads(resource) + self.filters(frame, words)
+                  + self.table(frame, words))
+        return [words.node(markup, *self.get_source_info())]
 
-    def next_up(self, frame: pd.DataFrame, day: Any) -> Markup:
+    def next_up(self, frame: pd.DataFrame, day: Any, words: Words) -> Markup:
         from wpsr import processes
 
         under_way, coming = processes.upcoming(frame, day)
         undated = frame[(~frame.dates_confirmed) & (frame.year >= day.year)]
+        language = self.config.language or "en"
 
         def listing(rows: pd.DataFrame) -> list[tuple[str, str, str | None]]:
-            return [(r["name"], processes.dates(r), r.place if isinstance(r.place, str) else None)
-                    for _, r in rows.iterrows()]
+            return [(words(r["name"]), processes.dates(r, language), words(text_or_none(r.place) or ""))
+                    for _index, r in rows.iterrows()]
 
-        return render("calendar-next.html", day_shown=format_date(day, "long", locale=locale(self.config.language)),
+        return render("calendar-next.html", day_shown=format_date(day, "long", locale=locale(language)),
                       under_way=listing(under_way), coming=listing(coming), undated=listing(undated))
 
     def downloads(self, resource: data.Resource) -> Markup:
@@ -111,29 +125,35 @@ class CalendarDirective(doctree.DataDirective):
                       csv=self.site_uri(f"data/{resource.path.name}"))
 
     @staticmethod
-    def filters(frame: pd.DataFrame) -> Markup:
+    def filters(frame: pd.DataFrame, words: Words) -> Markup:
         chapters = sorted({c for value in frame.chapters for c in value.split(";")})
-        return filter_box("calendar-table", "meetings", "Filter the calendar", "wpsr-calendar",
-                          [("type", "Type", list(dict.fromkeys(frame.type))),
-                           ("year", "Year", [str(y) for y in sorted(frame.year.unique())]),
-                           ("chapters", "Chapter", chapters)], "Name contains")
+        return filter_box("calendar-table", _("{shown} of {total} meetings shown"), _("Filter the calendar"),
+                          "wpsr-calendar",
+                          [("type", _("Type"), [(t, words(t)) for t in dict.fromkeys(frame.type)]),
+                           ("year", _("Year"), [(str(y), str(y)) for y in sorted(frame.year.unique())]),
+                           ("chapters", _("Chapter"), [(c, c) for c in chapters])], _("Name contains"))
 
-    def table(self, frame: pd.DataFrame) -> Markup:
+    def table(self, frame: pd.DataFrame, words: Words) -> Markup:
         from wpsr import processes
 
+        language = self.config.language or "en"
         rows = []
-        for _, r in frame.iterrows():
-            ics = (render("calendar-link.html", href=self.site_uri(f"{CALENDAR_DIR}/{r.id}.ics"), name=r["name"])
-                   if r.dates_confirmed else "Dates not confirmed")
-            dates_from = processes.DATES_FROM.get(r.dates_source, "") if isinstance(r.dates_source, str) else ""
+        for _index, r in frame.iterrows():
+            name = words(r["name"])
+            ics = (render("calendar-link.html", href=self.site_uri(f"{CALENDAR_DIR}/{r.id}.ics"), name=name)
+                   if r.dates_confirmed else _("Dates not confirmed"))
+            dates_from = (_(processes.DATES_FROM[r.dates_source]) if isinstance(r.dates_source, str)
+                          and r.dates_source in processes.DATES_FROM else "")
             rows.append(filter_row({"type": r.type, "year": r.year, "chapters": r.chapters},
-                                   [processes.dates(r), row_heading(r["name"], r.url, text_or_none(r.note)), r.type,
-                                    r.place if isinstance(r.place, str) else "Not confirmed", r.organizer,
-                                    r.chapters.replace(";", ", "), dates_from.capitalize(), ics]))
+                                   [processes.dates(r, language),
+                                    row_heading(name, r.url, words(text_or_none(r.note) or "")),
+                                    words(r.type), words(text_or_none(r.place) or "") or _("Not confirmed"),
+                                    words(r.organizer), r.chapters.replace(";", ", "), dates_from.capitalize(), ics]))
         return filterable_table("calendar-table", "wpsr-calendar",
-                                f"Main global processes, {frame.year.min()}-{frame.year.max()}",
-                                ("Dates", "Meeting", "Type", "Place", "Organizer", "Chapters", "Dates from",
-                                 "Calendar"), rows)
+                                _("Main global processes, {first}-{last}", first=frame.year.min(),
+                                  last=frame.year.max()),
+                                (_("Dates"), _("Meeting"), _("Type"), _("Place"), _("Organizer"), _("Chapters"),
+                                 _("Dates from"), _("Calendar")), rows)
 
 
 def text_or_none(value: object) -> str | None:
@@ -164,18 +184,19 @@ class UptakeDirective(doctree.DataDirective):
     def run(self) -> list[nodes.Node]:
         frame = self.resource("uptake").load()
         if frame.empty:
-            return [doctree.paragraph("No record of take-up has been verified yet.")]
+            return [doctree.paragraph(_("No record of take-up has been verified yet."))]
         frame = frame.sort_values("date", ascending=False)
         frame = frame.astype({"country": object, "note": object, "took_up": object}).fillna("")
         countries = sorted({c for c in frame.country if c})
         rows = [filter_row({"type": r.type, "year": r.date.year, "country": r.country},
                            [r.date.date().isoformat(), row_heading(r.title, r.url, r.note), r.type, r.organization,
-                            r.country or "International or not given", r.took_up, r.checked.date().isoformat()])
+                            r.country or _("International or not given"), r.took_up, r.checked.date().isoformat()])
                 for r in frame.itertuples()]
-        box = filter_box("uptake-table", "records", "Filter the records", "wpsr-uptake",
-                         [("type", "Type", sorted(set(frame.type))),
-                          ("year", "Year", sorted({str(d.year) for d in frame.date}, reverse=True)),
-                          ("country", "Country", countries)], "Title contains")
-        table = filterable_table("uptake-table", "wpsr-uptake", "Records of take-up, newest first",
-                                 ("Date", "Record", "Type", "Organization", "Country", "Took up", "Checked"), rows)
+        box = filter_box("uptake-table", _("{shown} of {total} records shown"), _("Filter the records"),
+                         "wpsr-uptake", [("type", _("Type"), sorted(set(frame.type))),
+                                         ("year", _("Year"), sorted({str(d.year) for d in frame.date}, reverse=True)),
+                                         ("country", _("Country"), countries)], _("Title contains"))
+        table = filterable_table("uptake-table", "wpsr-uptake", _("Records of take-up, newest first"),
+                                 (_("Date"), _("Record"), _("Type"), _("Organization"), _("Country"), _("Took up"),
+                                  _("Checked")), rows)
         return [doctree.trusted_html(box + table)]

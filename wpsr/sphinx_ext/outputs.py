@@ -23,7 +23,9 @@ from typing import Any, ClassVar
 
 from docutils import nodes
 
+from wpsr.markup import notebook_table
 from wpsr.safety import WPSR_MIME, clean_html
+from wpsr.sphinx_ext.data_words import Words
 from wpsr.sphinx_ext.doctree import trusted_html
 from wpsr.sphinx_ext.figures import figure_node, output_html
 
@@ -48,6 +50,10 @@ class SafeOutputs:
             content = data.content if isinstance(data.content, dict) else {}
             if _drawable(content.get("figure")):  # a chart: drawn in the page's language once the page is read
                 return [figure_node(content, renderer.renderer.document["source"], _cell_line(renderer, data.line))]
+            if _tabular(content.get("table")):  # a table: its caption, headers and source in the page's language
+                words = Words()
+                return [words.node(notebook_table(content["table"], say=words), renderer.renderer.document["source"],
+                                   _cell_line(renderer, data.line))]
             return [output_html(str(content.get("html", "")), content.get("vega"))]
         if data.mime_type == "text/html":
             return [trusted_html(clean_html(data.string), classes=["output", "text_html"])]
@@ -65,6 +71,15 @@ def _drawable(parts: Any) -> bool:
     kinds = {"spec": dict, "title": str, "description": str, "source": str, "name": str, "interactive": bool,
              "csv": str}
     return isinstance(parts, dict) and all(isinstance(parts.get(key), kind) for key, kind in kinds.items())
+
+
+def _tabular(parts: Any) -> bool:
+    """Whether an output's table parts are what wpsr.tables makes a table from (they may be hostile)."""
+    texts = ("caption", "source", "name", "csv")
+    return (isinstance(parts, dict) and all(isinstance(parts.get(key), str) for key in texts)
+            and isinstance(parts.get("headers"), list) and all(isinstance(h, str) for h in parts["headers"])
+            and isinstance(parts.get("rows"), list)
+            and all(isinstance(row, list) and all(isinstance(c, str) for c in row) for row in parts["rows"]))
 
 
 def _cell_line(renderer: Any, line: int | None) -> int | None:

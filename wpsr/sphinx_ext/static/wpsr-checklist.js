@@ -5,9 +5,11 @@
   const tools = document.querySelector(".wpsr-checklist-tools");
   if (!tools) return;
   const key = tools.dataset.storageKey;
+  const FILE = "innovation-checklist-answers.csv";
   const checks = [...document.querySelectorAll("input.wpsr-check")];
   const notes = [...document.querySelectorAll("textarea.wpsr-note")];
   const status = tools.querySelector(".wpsr-checklist-status");
+  const words = tools.dataset; // the page's language: count, downloaded, cleared, inPlace, notYet
   let storage = null;
   try { storage = window.localStorage; storage.getItem(key); } catch (e) { storage = null; }
   // Answers kept by the first editions, under "<key>:<edition>": the newest edition's move to the key
@@ -33,7 +35,8 @@
     for (const li of tools.querySelectorAll(".wpsr-checklist-summary li")) {
       const mine = checks.filter((c) => c.dataset.dimension === li.dataset.dimension);
       const done = mine.filter((c) => c.checked).length;
-      li.querySelector(".wpsr-summary-count").textContent = `${done} of ${mine.length}`;
+      li.querySelector(".wpsr-summary-count").textContent = words.count.replace("{done}", done)
+        .replace("{total}", mine.length);
       li.querySelector(".wpsr-summary-bar span").style.width = `${(100 * done) / mine.length}%`;
     }
   };
@@ -42,25 +45,25 @@
     const lines = [["id", "dimension", "item", "answer"].join(",")];
     for (const c of checks) {
       const item = document.querySelector(`label[for="${c.id}"] .wpsr-check-item`).textContent;
-      lines.push([c.name, c.dataset.dimension, item, c.checked ? "in place" : "not yet"].map(csvCell).join(","));
+      lines.push([c.name, c.dataset.dimension, item, c.checked ? words.inPlace : words.notYet].map(csvCell).join(","));
     }
     for (const n of notes) {
       if (n.value) lines.push(["notes", n.dataset.dimension, n.value, ""].map(csvCell).join(","));
     }
     const link = document.createElement("a");
     link.href = URL.createObjectURL(new Blob([lines.join("\r\n") + "\r\n"], { type: "text/csv" }));
-    link.download = "innovation-checklist-answers.csv";
+    link.download = FILE;
     document.body.append(link);
     link.click();
     link.remove();
-    status.textContent = "Your answers were downloaded as innovation-checklist-answers.csv.";
+    status.textContent = words.downloaded.replace("{file}", FILE);
   };
   const clear = () => {
     if (storage) storage.removeItem(key);
     checks.forEach((c) => { c.checked = false; });
     notes.forEach((n) => { n.value = ""; });
     summarize();
-    status.textContent = "Your answers were cleared from this browser.";
+    status.textContent = words.cleared;
   };
 
   const state = read();

@@ -1,7 +1,8 @@
 // Filters for a table (the calendar of global processes, the take-up register). Without this
 // script the whole table is shown. A box [data-filters-for=TABLE_ID] holds selects and a text
 // field, each with data-filter=NAME: a row is kept when its data-NAME (";"-separated values)
-// includes the selected value, and when its header cell contains the text ("text").
+// includes the selected value, and when its header cell contains the text ("text"). The box's
+// data-shown says how many rows are shown, in the page's language ("{shown} of {total} … shown").
 (() => {
   "use strict";
   for (const box of document.querySelectorAll("[data-filters-for]")) {
@@ -22,7 +23,7 @@
         row.hidden = !keep;
         if (keep) shown += 1;
       }
-      count.textContent = `${shown} of ${rows.length} ${box.dataset.noun || "rows"} shown`;
+      count.textContent = box.dataset.shown.replace("{shown}", shown).replace("{total}", rows.length);
     };
     box.addEventListener("input", apply);
     box.addEventListener("change", apply);
