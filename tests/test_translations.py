@@ -112,6 +112,12 @@ def test_a_dataset_s_words_are_escaped_as_the_catalog_gives_them_in_text_and_att
     meeting = list(document.findall(nodes.paragraph))[1]
     meeting.replace(meeting.children[0], nodes.Text("<img src=x onerror=alert(1)>"))
     meeting["translated"] = True  # as Sphinx's i18n transform marks a paragraph it translated
-    _render(SimpleNamespace(builder=SimpleNamespace(name="html")), document)
-    assert [n.astext() for n in document.findall(nodes.raw)] == [
-        '<a title="Say &#34;hi&#34;">&lt;img src=x onerror=alert(1)&gt;</a> Say &#34;hi&#34;']
+    _render(SimpleNamespace(builder=SimpleNamespace(name="html"), config=SimpleNamespace(language="fr")), document)
+    assert [n.astext() for n in document.findall(nodes.raw)] == [  # untranslated: English, so marked in text
+        '<a title="Say &#34;hi&#34;">&lt;img src=x onerror=alert(1)&gt;</a> <span lang="en">Say &#34;hi&#34;</span>']
+
+
+def test_an_english_page_marks_none_of_its_data_words() -> None:
+    from wpsr.sphinx_ext.data_words import said
+
+    assert said("<b>@@wpsr-word-0@@</b>", ["A & B"], ["A & B"]) == "<b>A &amp; B</b>"

@@ -4,8 +4,8 @@ A directive that renders data says each of the data's words through a ``Words``:
 renders carries a token where the word goes, and the node it returns (``translatable_markup``) holds
 one paragraph per word. Sphinx's gettext extracts those paragraphs into the page's catalog and its
 i18n transform translates them, like any other paragraph. Once the page is read, each token becomes
-its word as the catalog gives it (the English while it has no translation; the translations page
-counts what is missing), escaped, so a token may stand in text or in an attribute alike.
+its word as the catalog gives it, escaped; a word without a translation keeps its English, marked
+``lang="en"`` where it stands in text (inside a tag, in an attribute, it is only escaped).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from docutils import nodes
 from markupsafe import Markup, escape
 from sphinx.application import Sphinx
 
+from wpsr.languages import SOURCE
 from wpsr.sphinx_ext.doctree import trusted_html
 
 TOKEN = re.compile(r"@@wpsr-word-(\d+)@@")
@@ -49,14 +50,35 @@ class Words:
         return node
 
 
+def said(markup: str, words: list[str | None], english: list[str]) -> str:
+    """The markup with each token replaced by its word, escaped: ``words[i]`` where the catalog has
+    it, else the English, marked ``lang="en"`` where it stands in text (not inside a tag)."""
+    out, end = [], 0
+    for match in TOKEN.finditer(markup):
+        before = markup[end:match.start()]
+        out.append(before)
+        index = int(match[1])
+        inside_tag = markup.rfind("<", 0, match.start()) > markup.rfind(">", 0, match.start())
+        if words[index] is not None:
+            out.append(str(escape(words[index])))
+        elif inside_tag:
+            out.append(str(escape(english[index])))
+        else:
+            out.append(str(Markup('<span lang="en">{}</span>').format(english[index])))
+        end = match.end()
+    return "".join(out) + markup[end:]
+
+
 def _render(app: Sphinx, doctree: nodes.document) -> None:
     """Each token becomes its word in the page's language (the gettext builder keeps the paragraphs)."""
     if app.builder.name == "gettext":
         return
+    source = (app.config.language or SOURCE) == SOURCE
     for node in list(doctree.findall(translatable_markup)):
-        said = [p.astext() if p.get("translated") else p["english"] for p in node.findall(nodes.paragraph)]
-        node.replace_self(trusted_html(TOKEN.sub(lambda match, said=said: str(escape(said[int(match[1])])),
-                                                 node["markup"])))
+        paragraphs = list(node.findall(nodes.paragraph))
+        english = [p["english"] for p in paragraphs]
+        words = [p.astext() if p.get("translated") or source else None for p in paragraphs]
+        node.replace_self(trusted_html(said(node["markup"], words, english)))
 
 
 def setup(app: Sphinx) -> None:
