@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -282,3 +283,48 @@ def test_the_report_check_is_kept_until_a_source_changes(book: Path, tmp_path: P
     found = check_report(cache)
     assert [f.message for f in found] == ["unknown field 'keyword' (the build ignores it)"]
     assert check_report(cache) == found  # read back from the cache, the same problems
+
+
+# --- figures declared in Markdown ({wpsr-figure}): checked before building, each problem located ----------
+
+DECLARED = """```{wpsr-figure} internet-use
+:kind: bars
+:value: share_pct
+:category: group
+:where: grouping = ITU region; year = latest
+:title: Internet use by ITU region, latest year
+```
+"""
+
+DECLARED_CASES = [
+    (":value: share_pct", ":value: share", "{wpsr-figure} no column 'share' in internet-use",
+     "name one of: year, grouping, group, share_pct"),
+    ("grouping = ITU region", "grouping = ITU regions", "no row of internet-use has grouping = 'ITU regions'",
+     "grouping is one of: ITU region, Income group, World"),
+    ("year = latest", "year latest", "the filter 'year latest' is not COLUMN = VALUE", "`year = latest`"),
+    (":kind: bars", ":kind: pie", "unknown kind of figure 'pie'", "bars, lines, small-multiples, table"),
+    ("{wpsr-figure} internet-use", "{wpsr-figure} internet", "unknown dataset 'internet'", "internet-use"),
+    (":title: Internet use by ITU region, latest year\n", "", "no :title:", "add :title:"),
+    (":category: group", ":category: group\n:colour: blue", "the option :colour: does not apply to bars",
+     ":value:, :category:"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "message", "how"), DECLARED_CASES, ids=[c[2][:40] for c in DECLARED_CASES])
+def test_a_declared_figure_s_problem_names_its_line_and_the_valid_choices(book: Path, old: str, new: str,
+                                                                          message: str, how: str) -> None:
+    declared = DECLARED.replace(old, new, 1)
+    assert declared != DECLARED
+    text = GOOD_TEXT.replace("## Results and trends", f"{declared}\n## Results and trends", 1)
+    finding = only(check_text(book, text), message)
+    assert finding.severity == "error" and how in finding.hint
+    assert finding.line == line_of(text, "```{wpsr-figure}")
+
+
+def test_a_contribution_that_shows_its_data_without_code_needs_no_code_cell(book: Path) -> None:
+    """Its code cells removed, a figure and a table declared instead: nothing is missing."""
+    text = re.sub(r"```\{code-cell\}.*?\n```\n", "", GOOD_TEXT, flags=re.S)
+    assert "code-cell" not in text
+    table = "```{wpsr-figure} civic-space\n:kind: table\n:where: report_year = latest\n```\n"
+    text = text.replace("## Results and trends", f"{DECLARED}\n{table}\n## Results and trends", 1)
+    assert [str(f) for f in check_text(book, text) if f.severity == "error"] == []

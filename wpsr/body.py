@@ -82,12 +82,12 @@ def collect(text: str, first_line: int, body: Body) -> None:
             name = match.group(1) if match else ""
             if not _closed(token, text):
                 body.unclosed.append((line, token.markup))
+            options = _option_values(token.content.splitlines()) if name else {}
             if name:
-                body.directives.append((line, name, token.info.strip()[match.end():].strip(),
-                                        _option_values(token.content.splitlines())))
+                body.directives.append((line, name, token.info.strip()[match.end():].strip(), options))
             if name == "code-cell":
                 body.cells.append((line + 1, token.content))
-            elif name in TABLE_DIRECTIVES:
+            elif name in TABLE_DIRECTIVES or (name == "wpsr-figure" and options.get("kind") == "table"):
                 body.tables.append(line)
             elif name and name not in NOT_PROSE:  # an admonition or a figure: its content is prose
                 lines = token.content.splitlines()

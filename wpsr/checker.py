@@ -140,7 +140,8 @@ def _check_words(c: Contribution, body: Body, report: Callable[..., None]) -> No
 
 
 def _check_code(c: Contribution, body: Body, report: Callable[..., None]) -> None:
-    if not any(re.search(r"\bload\(", code) for _, code in body.cells):
+    """A contribution with code reads a cited dataset in it; one that only shows or cites data needs none."""
+    if body.cells and not any(re.search(r"\bload\(", code) for _, code in body.cells):
         report(c.body_start, "no data cell",
                'add a code cell that reads a cited dataset, e.g. `wpsr.load("internet-use")`; '
                "datasets are listed in data/datapackage.json")
@@ -237,10 +238,15 @@ def _check_directives(c: Contribution, body: Body, report: Callable[..., None]) 
             report(line, f"a substitution {{{{{expression.strip()[:40]}}}}}: a contribution may use only "
                    + ", ".join(f"{{{{ {name} }}}}" for name in SUBSTITUTIONS),
                    "write the text itself (substitutions are templates, run by the build)")
-    for line, name, _, _ in body.directives:
+    for line, name, argument, options in body.directives:
         if name in REFUSED_DIRECTIVES:
             report(line, f"a {{{name}}} block in a contribution: {REFUSED_DIRECTIVES[name]}",
-                   "write it in Markdown; charts come from wpsr.figure, tables from wpsr.table")
+                   "write it in Markdown; charts come from {wpsr-figure} or wpsr.figure, tables from wpsr.table")
+        if name == "wpsr-figure":
+            from wpsr.declared import problems
+
+            for what, how in problems(argument, options):
+                report(line, f"{{wpsr-figure}} {what}", how)
     for line, what, how in file_problems(c.path.parent, body):
         report(line, what, how)
     for line, fence in body.unclosed:

@@ -22,23 +22,18 @@ NOTEBOOK_HEADER = {
     "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
 }
 
-DATA_CELLS = '''```{code-cell} ipython3
-import wpsr
-from wpsr.charts import bars
+DATA_FIGURE = '''% A figure from a dataset, without code: the dataset (data/datapackage.json lists them), its kind
+% (bars, lines, small-multiples or table), the columns it draws, a filter and a title. The build writes
+% its description from the data, its source and its download; `wpsr check` says what is wrong. If you
+% prefer code, a code cell may call wpsr.load and wpsr.figure instead.
+```{wpsr-figure} internet-use
+:kind: bars
+:value: share_pct
+:category: group
+:where: grouping = ITU region; year = latest
+:title: TODO: a title that states what the chart shows
 
-# TODO: load the dataset your contribution uses; data/datapackage.json lists them
-internet = wpsr.load("internet-use")
-regions = internet[(internet.grouping == "ITU region") & (internet.year == internet.year.max())]
-```
-
-```{code-cell} ipython3
-wpsr.figure(
-    bars(regions, value="share_pct", category="group", value_title="Individuals using the Internet (%)"),
-    title="TODO: a title that states what the chart shows",
-    description="TODO: say in words what the chart shows, computing figures from the data: "
-    + "; ".join(f"{r.group} {r.share_pct:.1f}%" for r in regions.itertuples()) + ".",
-    sources="internet-use",
-)
+TODO: a sentence on what the figure shows for your argument.
 ```
 '''
 
@@ -93,7 +88,7 @@ def _placeholder(name: str) -> Any:
 
 
 def body() -> str:
-    """The sections, in order, with guidance comments; the data cells go under results."""
+    """The sections, in order, with guidance comments; a declared figure goes under results."""
     todo = specification()["placeholder"]
     out = []
     for section in specification()["sections"]:
@@ -103,7 +98,7 @@ def body() -> str:
         if section.get("table"):
             out.append(f"| Place | What changed |\n| --- | --- |\n| {todo} | {todo} |\n")
         if section["title"].startswith("Results"):
-            out.append(DATA_CELLS)
+            out.append(DATA_FIGURE)
     return "\n".join(out)
 
 

@@ -40,6 +40,7 @@ from wpsr.sphinx_ext import (
     annexes,
     changes,
     data_words,
+    declared,
     doctree,
     execution,
     figures,
@@ -419,6 +420,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     languages.setup(app)
     figures.setup(app)
     data_words.setup(app)
+    declared.setup(app)
     search.setup(app)
     fonts.setup(app)
     # Neither reading nor writing is safe in parallel: reading records each notebook's dependencies
