@@ -34,6 +34,7 @@ bench: $(READY)         ## build speed, page weights and Lighthouse figures for 
 	$(BIN)/python benchmarks/scale.py --contributions 3 23 60
 	$(BIN)/python benchmarks/kernels.py --contributions 58
 	$(BIN)/python benchmarks/languages.py
+	$(BIN)/python benchmarks/preview.py --contributions 3 60
 	$(BIN)/python benchmarks/reach.py
 
 clean:

@@ -38,8 +38,30 @@ TARGETS = {"cold build": 45, "no-op, new process": 1.5, "no-op, warm": 2, "prose
 SUBTOPICS = ["c1-g1-04", "c2-g1-03", "c3-g1-06", "c1-g2-05", "c2-g2-02", "c3-g2-08"]
 
 
+# What a notebook author's contribution computes (the template declares its figure without code;
+# the scaled book measures what executing real notebooks costs).
+CODE_FIGURE = """```{code-cell} ipython3
+import wpsr
+from wpsr.charts import bars
+
+internet = wpsr.load("internet-use")
+regions = internet[(internet.grouping == "ITU region") & (internet.year == internet.year.max())]
+```
+
+```{code-cell} ipython3
+wpsr.figure(
+    bars(regions, value="share_pct", category="group", value_title="Individuals using the Internet (%)"),
+    title="Internet use by ITU region",
+    description="; ".join(f"{r.group} {r.share_pct:.1f}%" for r in regions.itertuples()) + ".",
+    sources="internet-use",
+)
+```
+"""
+
+
 def grow(book: Path, total: int) -> None:
-    """Scaffold contributions with `wpsr new` until the book has `total` of them."""
+    """Scaffold contributions with `wpsr new` until the book has `total` of them, each drawing its
+    chart with code."""
     have = len(list((book / "contributions").glob("*.md")))
     for index in range(have, total):
         subtopic = SUBTOPICS[index % len(SUBTOPICS)]
@@ -48,6 +70,10 @@ def grow(book: Path, total: int) -> None:
                           "--title", f"Scaled contribution number {index}")
         if result.returncode != 0:
             sys.exit(result.stderr)
+        page = book / "contributions" / f"scaled-contribution-number-{index}.md"
+        text = page.read_text(encoding="utf-8")
+        page.write_text(re.sub(r"```\{wpsr-figure\}.*?\n```\n", lambda _: CODE_FIGURE, text, count=1, flags=re.S),
+                        encoding="utf-8")
 
 
 def build(book: Path, *args: str) -> tuple[float, int]:

@@ -165,13 +165,17 @@ def build_languages(root: Path, settings: Settings, builders: list[str]) -> int:
     return 0
 
 
-def build_once(root: Path, settings: Settings | None = None) -> int:
-    """One build, in this process: progress as it goes, then what was built, or what failed and where."""
+def build_once(root: Path, settings: Settings | None = None,
+               then: Callable[[list[str]], object] = lambda problems: None) -> int:
+    """One build, in this process: progress as it goes, then what was built, or what failed and where
+    (``then`` is given the problems that failed it: none if it succeeded)."""
     from wpsr.build import Settings, build
     from wpsr.review import preview_notice
 
     settings = settings or Settings()
     result = build(root, settings, progress=lambda message: print(message, flush=True))
+    then([] if result.ok else [str(p) for p in result.problems + result.warnings]
+         or [result.stopped_before or "the build failed (its output says why)"])
     if result.stopped_before:
         print(f"The build stopped before it started: {result.stopped_before}.", file=sys.stderr)
         for problem in result.problems:
@@ -336,26 +340,28 @@ def watch(root: Path, rebuild: Callable[[], object], *, every: float = 0.3) -> N
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the built site on http://127.0.0.1:PORT, compressed with gzip; with --watch, build a
-    preview first and again after every save."""
+    preview first and again after every save, and the open pages reload themselves (or show why
+    the build failed)."""
     from wpsr import serving
     from wpsr.build import Settings
 
     root = book_root()
     site = root / "_build" / "html"
     preview = Settings(language=args.language)  # the pages rebuilt after a save: English, or a translation's
-    if args.watch:
-        build_once(root, preview)
+    reloading = serving.Reloading() if args.watch else None  # open pages reload after each build
+    if reloading:
+        build_once(root, preview, then=reloading.built)
     if not (site / "index.html").is_file():
         print(f"{site} has no site yet — run `wpsr build` first", file=sys.stderr)
         return 1
-    with serving.server(site, args.port) as server:
+    with serving.server(site, args.port, reloading) as server:
         threading.Thread(target=server.serve_forever, daemon=True).start()
         start = "" if args.language == "en" else f"{args.language}/"
         print(f"Serving {site} on http://127.0.0.1:{args.port}/{start}, compressed as a static host serves it"
               + (", rebuilt after every save" if args.watch else "") + " (Ctrl+C to stop)", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
-            if args.watch:
-                watch(root, lambda: build_once(root, preview))
+            if reloading:
+                watch(root, lambda: build_once(root, preview, then=reloading.built))
             else:
                 threading.Event().wait()
     return 0
