@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import html
 import os
+import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.conftest import copy_book
 from wpsr.build import Settings, build
@@ -78,6 +81,16 @@ def test_a_published_edition_gets_its_settings_as_config_values(copied: Path, tm
     page = (copied / "_build" / "html" / "key-messages.html").read_text(encoding="utf-8")
     assert f'<link rel="canonical" href="{base}key-messages.html"' in page
     assert "wpsr-editions.js" in page  # the editions menu of a versioned site
+    edition = yaml.safe_load((copied / "editions.yaml").read_text(encoding="utf-8"))[-1]["id"]
+    figures = [p for p in (copied / "_build" / "html" / "figures").rglob("*.html")
+               if p.name != "index.html"]
+    assert figures
+    for figure in figures:  # a figure is cited in this edition, at this edition's address, never "latest"
+        cited = re.search(r'<p id="wpsr-cite-text">([^<]+)</p>', figure.read_text(encoding="utf-8"))[1]
+        address = base + figure.relative_to(copied / "_build" / "html").as_posix()
+        assert f"living report edition {edition}. {address}" in html.unescape(cited) and "latest" not in cited
+        sitemap = (copied / "_build" / "html" / "sitemap.xml").read_text(encoding="utf-8")
+        assert f"<loc>{address}</loc>" in sitemap and f"<loc>{address.removesuffix('.html')}.xlsx</loc>" in sitemap
 
 
 def test_data_that_breaks_its_schema_stops_the_build_before_it_starts(copied: Path) -> None:

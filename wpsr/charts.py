@@ -77,6 +77,7 @@ class Figure:
         self.description = description
         self.name = slug(name or title)
         self.source = source_line(sources)
+        self.datasets = list(sources)
         self.interactive = interactive  # False: the image alone (a map whose shapes would double the page)
 
     @property
@@ -86,7 +87,7 @@ class Figure:
     def parts(self) -> dict[str, Any]:
         """What the figure is drawn from, which the book keeps to draw it again in another language."""
         return {"spec": self.spec, "title": self.title, "description": self.description, "source": self.source,
-                "name": self.name, "interactive": self.interactive, "csv": self.csv()}
+                "name": self.name, "interactive": self.interactive, "csv": self.csv(), "datasets": self.datasets}
 
     def svg(self) -> str:
         return svg(self.spec)

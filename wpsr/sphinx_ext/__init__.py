@@ -43,6 +43,7 @@ from wpsr.sphinx_ext import (
     declared,
     doctree,
     execution,
+    figure_pages,
     figures,
     fonts,
     gate,
@@ -419,6 +420,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     webpage.setup(app)
     languages.setup(app)
     figures.setup(app)
+    figure_pages.setup(app)
     data_words.setup(app)
     declared.setup(app)
     search.setup(app)

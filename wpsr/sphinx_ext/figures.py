@@ -20,6 +20,7 @@ from sphinx.application import Sphinx
 from wpsr.languages import LANGUAGES, SOURCE
 from wpsr.safety import chart_spec_element, clean_html
 from wpsr.sphinx_ext.doctree import trusted_html
+from wpsr.sphinx_ext.figure_pages import note
 
 
 class translatable_figure(nodes.General, nodes.Element):
@@ -59,6 +60,13 @@ def number_locale(code: str) -> dict | None:
     return vl_convert.get_format_locale(name)
 
 
+def image_of(markup: str) -> str | None:
+    """The SVG a figure's markup carries (None: not a figure's markup); see wpsr.charts.image_of."""
+    from wpsr.charts import image_of as found  # Altair: only where a page has figures
+
+    return found(markup)
+
+
 def _draw(app: Sphinx, doctree: nodes.document) -> None:
     """Each figure of the page as the reader's language has it (the gettext builder keeps the texts).
     A figure none of whose texts is translated keeps its image, and only its markup (the words
@@ -67,22 +75,18 @@ def _draw(app: Sphinx, doctree: nodes.document) -> None:
         return
     language = app.config.language or SOURCE
     for node in list(doctree.findall(translatable_figure)):
-        if language == SOURCE:
-            node.replace_self(output_html(node["markup"], node["vega"]))
-            continue
-        from wpsr.charts import TEXT_PARTS, draw, image_of, translated  # Altair and pandas: only for translations
+        markup, vega, parts = node["markup"], node["vega"], node["parts"]
+        if language != SOURCE and (image := image_of(markup)) is not None:
+            from wpsr.charts import TEXT_PARTS, draw, translated  # Altair and pandas: only for translations
 
-        image = image_of(node["markup"])
-        if image is None:
-            node.replace_self(output_html(node["markup"], node["vega"]))
-            continue
-        parts = node["parts"]
-        words = {p["english"]: p.astext() for p in node.findall(nodes.paragraph) if p.get("translated")}
-        english = [part for part in TEXT_PARTS if parts[part] not in words]
-        if words:
-            markup, vega = draw(translated(parts, words, number_locale(language)), english=english)
-        else:
-            markup, vega = draw(parts, english=english, drawn=(image, node["vega"]))
+            words = {p["english"]: p.astext() for p in node.findall(nodes.paragraph) if p.get("translated")}
+            english = [part for part in TEXT_PARTS if parts[part] not in words]
+            if words:
+                parts = translated(parts, words, number_locale(language))
+                markup, vega = draw(parts, english=english)
+            else:
+                markup, vega = draw(parts, english=english, drawn=(image, vega))
+        note(app, markup, vega, parts)  # for the figure's own page
         node.replace_self(output_html(markup, vega))
 
 

@@ -35,8 +35,10 @@ from wpsr import contributions as contrib
 from wpsr import data
 from wpsr.book import book_root, chapters, toc_path
 from wpsr.editions import current_edition
-from wpsr.sphinx_ext import doctree
-from wpsr.sphinx_ext.doctree import bullets, doc_link, link, paragraph, section, table, trusted_html
+from wpsr.safety import WPSR_MIME
+from wpsr.sphinx_ext import doctree, figure_pages
+from wpsr.sphinx_ext.doctree import bullets, doc_link, link, paragraph, section, table
+from wpsr.sphinx_ext.figures import output_html
 
 DOWNLOADS = "downloads"
 
@@ -252,7 +254,9 @@ def _subtopics(env: Any, docname: str) -> tuple[Any, list[nodes.Node]]:
     def build() -> list[nodes.Node]:
         from wpsr import coverage  # pandas and Altair: only when the page is written, not to compare digests
 
-        out: list[nodes.Node] = [trusted_html(coverage.chart(set(answering))._repr_html_())]
+        shown = coverage.chart(set(answering))._repr_mimebundle_()[WPSR_MIME]
+        figure_pages.note(env.app, shown["html"], shown["vega"], shown["figure"], docname)  # its own page too
+        out: list[nodes.Node] = [output_html(shown["html"], shown["vega"])]
         for number, _, title in titles:
             cells = []
             for row in (r for r in rows if int(r["chapter"]) == number):

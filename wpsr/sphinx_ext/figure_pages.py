@@ -1,0 +1,240 @@
+"""Every figure a page of its own, to cite, embed and download.
+
+As a page is read, each of its figures is noted as the page shows it (`note`). Once the pages are
+written, each figure gets, beside its SVG and CSV in ``figures/<page>/``:
+
+- ``<name>.html``: the chart (interactive as on its page), its description and source, its values
+  in a table a keyboard can sort, its downloads (the data shown as CSV and XLSX, the whole
+  datasets, a Frictionless descriptor of the data shown, the chart as SVG and PNG), how to cite it
+  (text and BibTeX, naming the edition built) and how to embed it, with a link back to its page;
+- ``embed/<page>/<name>.html``: the chart, its title and source and a link back, for an ``<iframe>``
+  (in a folder of their own, which a static host lets any site frame: see the README);
+- ``<name>.png``, ``<name>.xlsx`` and ``<name>.json``;
+
+and ``figures/index.html`` lists every figure of the edition, filterable by chapter, dataset and SDG.
+Each language's build writes its own, in its own words.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from sphinx.application import Sphinx
+from sphinx.util.osutil import relative_uri
+
+from wpsr import data
+from wpsr.book import chapters, slug
+from wpsr.editions import current_edition
+from wpsr.markup import Markup, render
+from wpsr.safety import chart_spec_element, clean_html
+from wpsr.sphinx_ext.security import POLICY
+from wpsr.sphinx_ext.webpage import FIGURES, FILE_REF, sitemap
+
+EMBED = "embed"  # a figure's embed page: embed/<page>/<name>.html
+
+
+def note(app: Sphinx, markup: str, vega: Any, parts: dict[str, Any], docname: str | None = None) -> None:
+    """A figure of a page (the page being read, unless named), as it shows it."""
+    figures = app.env.__dict__.setdefault("wpsr_figures", {})
+    figures.setdefault(docname or app.env.docname, []).append({"markup": markup, "vega": vega, "parts": parts})
+
+
+def _purge(app: Sphinx, env: Any, docname: str) -> None:
+    getattr(env, "wpsr_figures", {}).pop(docname, None)
+
+
+# --- the figure's files -------------------------------------------------------------------------
+
+def typed(cell: str) -> str | int | float:
+    """A CSV cell as a spreadsheet should hold it: a number when the text is exactly that number."""
+    for kind in (int, float):
+        try:
+            value = kind(cell)
+        except ValueError:
+            continue
+        if str(value) == cell:
+            return value
+    return cell
+
+
+def xlsx(rows: list[list[str]], title: str) -> bytes:
+    """The rows as a one-sheet workbook (numbers as numbers), the title as the sheet's."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = re.sub(r"[\\/*?:\[\]]", " ", title)[:31] or "data"
+    for row in rows:
+        sheet.append([typed(cell) for cell in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def field_type(values: list[str]) -> str:
+    """The Table Schema type every value of a column has."""
+    present = [v for v in values if v != ""]
+    if present and all(isinstance(typed(v), int) for v in present):
+        return "integer"
+    if present and all(isinstance(typed(v), int | float) for v in present):
+        return "number"
+    return "string"
+
+
+def descriptor(name: str, rows: list[list[str]], parts: dict[str, Any], datasets: list[data.Resource]) -> dict:
+    """A Frictionless Data resource of the data shown: its schema, sources, licences and "as of"."""
+    header, body = rows[0], rows[1:]
+    return {
+        "name": name, "path": f"{name.rsplit('--', 1)[-1]}.csv", "profile": "tabular-data-resource",
+        "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
+        "title": parts["title"], "description": parts["description"],
+        "schema": {"fields": [{"name": column, "type": field_type([r[i] if i < len(r) else "" for r in body])}
+                              for i, column in enumerate(header)]},
+        "sources": [{k: v for k, v in s.items() if k in ("title", "path", "publisher", "year")}
+                    for r in datasets for s in r.sources],
+        "licenses": [lic for r in datasets for lic in r.licenses][:1] or [{"name": "other-at"}],
+        "wpsr:asOf": [r.age.shown for r in datasets],
+        "wpsr:datasets": [r.name for r in datasets],
+    }
+
+
+def _png(svg: Path, png: Path) -> None:
+    if png.is_file() and png.stat().st_mtime_ns >= svg.stat().st_mtime_ns:
+        return
+    import vl_convert
+
+    png.write_bytes(vl_convert.svg_to_png(svg.read_text(encoding="utf-8"), scale=2))
+
+
+def _write(path: Path, content: bytes) -> None:
+    if not path.is_file() or path.read_bytes() != content:
+        path.write_bytes(content)
+
+
+# --- the pages ------------------------------------------------------------------------------
+
+def _shown(markup: str, vega: Any, folder: str = "") -> Markup:
+    """The figure's markup as its own pages show it: its files in ``folder`` (relative to the page), its
+    spec inside it."""
+    markup = FILE_REF.sub(lambda m: f'{m["attr"]}="{folder}{slug(m["name"].rpartition(".")[0]) or "figure"}.'
+                                    f'{m["name"].rpartition(".")[2].lower()}"{m["between"]}', clean_html(markup))
+    if isinstance(vega, dict):
+        head, closing, tail = markup.rpartition("</figure>")
+        markup = head + chart_spec_element(vega) + closing + tail if closing else markup
+    return Markup(markup)
+
+
+def _context(app: Sphinx, docname: str) -> dict[str, Any]:
+    """Where a page stands in the report: its title, its chapter and its SDGs."""
+    from wpsr.contributions import read
+
+    title = app.env.titles[docname].astext() if docname in app.env.titles else docname
+    chapter, sdgs = None, []
+    for entry in chapters():
+        if docname == entry["file"] or docname in entry["sections"]:
+            chapter = entry["number"]
+    source = Path(app.env.doc2path(docname))
+    if docname.startswith("contributions/") and source.suffix == ".md":
+        contribution, _problems = read(source)
+        if contribution is not None:
+            sdgs = [str(s) for s in contribution.meta.get("sdgs") or [] if isinstance(s, int)]
+    return {"docname": docname, "title": title, "chapter": chapter, "sdgs": sdgs}
+
+
+def write_pages(app: Sphinx, exception: Exception | None) -> None:
+    """Each figure of the pages written in this build, its page, embed page and files; then the index."""
+    if exception is not None or app.builder.name != "html":
+        return
+    figures = getattr(app.env, "wpsr_figures", {})
+    outdir = Path(app.builder.outdir)
+    edition = current_edition(app.config.wpsr_edition or None)
+    base = (app.config.html_baseurl or "").rstrip("/")
+    listed = []
+    for docname in sorted(figures):
+        where = _context(app, docname)
+        for figure in figures[docname]:
+            parts, name = figure["parts"], slug(figure["parts"]["name"]) or "figure"
+            folder = outdir / FIGURES / docname
+            page, embed = f"{FIGURES}/{docname}/{name}.html", f"{EMBED}/{docname}/{name}.html"
+            datasets = [data.package().resources[d] for d in parts.get("datasets", [])
+                        if d in data.package().resources]
+            listed.append({**where, "page_title": where["title"], "name": name, "title": parts["title"],
+                           "page": page, "datasets": [r.name for r in datasets],
+                           "page_href": relative_uri(f"{FIGURES}/index.html", app.builder.get_target_uri(docname))})
+            if docname not in app.wpsr_written and (outdir / page).is_file():
+                continue
+            rows = list(csv.reader(io.StringIO(parts["csv"])))
+            if not (folder / f"{name}.svg").is_file() or not rows:
+                continue
+            _png(folder / f"{name}.svg", folder / f"{name}.png")
+            _write(folder / f"{name}.xlsx", xlsx(rows, parts["title"]))
+            resource = descriptor(f"{slug(docname)}--{name}", rows, parts, datasets)
+            _write(folder / f"{name}.json", json.dumps(resource, indent=2, ensure_ascii=False).encode())
+            address = f"{base}/{page}" if base else page
+            values = {"title": parts["title"], "description": parts["description"], "source": parts["source"],
+                      "name": name, "figure": _shown(figure["markup"], figure["vega"]),
+                      "root": relative_uri(page, ""), "back": relative_uri(page, app.builder.get_target_uri(docname)),
+                      "back_title": where["title"], "language": app.config.language or "en",
+                      "datasets": [(r.title, relative_uri(page, f"data/{r.path.name}")) for r in datasets],
+                      "edition": edition, "address": address,
+                      "embed": f"{base}/{embed}" if base else relative_uri(page, embed),
+                      "citation": citation(parts["title"], where["title"], edition, address),
+                      "bibtex": bibtex(parts["title"], where["title"], edition, address, f"{slug(docname)}{name}"),
+                      "header": rows[0], "rows": rows[1:], "policy": POLICY}
+            _write(outdir / page, render("figure-page.html", **values).encode())
+            (outdir / embed).parent.mkdir(parents=True, exist_ok=True)
+            _write(outdir / embed, render("figure-embed.html", **{
+                **values, "root": relative_uri(embed, ""), "back": relative_uri(embed, page),
+                "figure": _shown(figure["markup"], figure["vega"], relative_uri(embed, f"{FIGURES}/{docname}/"))}
+            ).encode())
+    # The figures of pages this process did not note (a page drawn as it is written, in an earlier build),
+    # as the last index listed them: the index lists every figure of the edition.
+    record = outdir / FIGURES / "figures.json"
+    if record.is_file():
+        noted = {f["docname"] for f in listed}
+        listed += [f for f in json.loads(record.read_text(encoding="utf-8"))
+                   if f["docname"] not in noted and f["docname"] in app.env.found_docs]
+    listed.sort(key=lambda f: (f["docname"], f["page"]))
+    if listed:
+        _write(record, json.dumps(listed, indent=1, ensure_ascii=False).encode())
+        index = f"{FIGURES}/index.html"
+        _write(outdir / index, render("figure-index.html", figures=listed, root=relative_uri(index, ""),
+                                      language=app.config.language or "en", edition=edition, policy=POLICY,
+                                      chapters=sorted({str(f["chapter"]) for f in listed if f["chapter"]}),
+                                      datasets=sorted({d for f in listed for d in f["datasets"]}),
+                                      sdgs=sorted({s for f in listed for s in f["sdgs"]}, key=int)).encode())
+    if base and listed:  # the sitemap lists each figure's page, its embed page and its downloads too
+        own = [f["page"].removesuffix(".html") + ending for f in listed
+               for ending in (".html", ".csv", ".xlsx", ".json", ".svg", ".png")]
+        own += [EMBED + f["page"].removeprefix(FIGURES) for f in listed]
+        pages = [app.builder.get_target_uri(doc) for doc in sorted(app.env.found_docs)]
+        _write(outdir / "sitemap.xml", sitemap(base, [*pages, f"{FIGURES}/index.html", *own]).encode())
+
+
+def citation(title: str, page: str, edition: Any, address: str) -> str:
+    """A figure cited in the edition built (never "latest")."""
+    return (f"United Nations Department of Economic and Social Affairs ({edition.date.year}). {title}. "
+            f"Figure in {page}, {edition.title}, living report edition {edition.id}. {address}")
+
+
+def bibtex(title: str, page: str, edition: Any, address: str, key: str) -> str:
+    from wpsr.contributions import _bibtex_escape
+
+    fields = {"author": "{United Nations Department of Economic and Social Affairs}",
+              "title": "{" + _bibtex_escape(title) + "}",
+              "howpublished": _bibtex_escape(f"Figure in {page}, {edition.title}"),
+              "edition": f"Living report edition {_bibtex_escape(edition.id)}", "year": str(edition.date.year),
+              "url": address}
+    key = re.sub(r"\W", "", f"wpsr{edition.id}{key}")
+    return f"@misc{{{key},\n" + ",\n".join(f"  {k} = {{{v}}}" for k, v in fields.items()) + "\n}"
+
+
+def setup(app: Sphinx) -> None:
+    app.connect("env-purge-doc", _purge)
+    app.connect("build-finished", write_pages, priority=800)  # before the search index (900)
+
