@@ -21,10 +21,12 @@ import csv
 import io
 import json
 import re
+import time
 from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
+from sphinx.util import logging
 from sphinx.util.osutil import relative_uri
 
 from wpsr import data
@@ -35,6 +37,7 @@ from wpsr.safety import chart_spec_element, clean_html
 from wpsr.sphinx_ext.security import POLICY
 from wpsr.sphinx_ext.webpage import FIGURES, FILE_REF, sitemap
 
+logger = logging.getLogger(__name__)
 EMBED = "embed"  # a figure's embed page: embed/<page>/<name>.html
 
 
@@ -150,6 +153,7 @@ def write_pages(app: Sphinx, exception: Exception | None) -> None:
     """Each figure of the pages written in this build, its page, embed page and files; then the index."""
     if exception is not None or app.builder.name != "html":
         return
+    started, written = time.perf_counter(), 0
     figures = getattr(app.env, "wpsr_figures", {})
     outdir = Path(app.builder.outdir)
     edition = current_edition(app.config.wpsr_edition or None)
@@ -187,6 +191,7 @@ def write_pages(app: Sphinx, exception: Exception | None) -> None:
                       "bibtex": bibtex(parts["title"], where["title"], edition, address, f"{slug(docname)}{name}"),
                       "header": rows[0], "rows": rows[1:], "policy": POLICY}
             _write(outdir / page, render("figure-page.html", **values).encode())
+            written += 1
             (outdir / embed).parent.mkdir(parents=True, exist_ok=True)
             _write(outdir / embed, render("figure-embed.html", **{
                 **values, "root": relative_uri(embed, ""), "back": relative_uri(embed, page),
@@ -208,6 +213,8 @@ def write_pages(app: Sphinx, exception: Exception | None) -> None:
                                       chapters=sorted({str(f["chapter"]) for f in listed if f["chapter"]}),
                                       datasets=sorted({d for f in listed for d in f["datasets"]}),
                                       sdgs=sorted({s for f in listed for s in f["sdgs"]}, key=int)).encode())
+    logger.info(f"[wpsr] {written} figure page(s) written in {time.perf_counter() - started:.2f} s", type="wpsr",
+                subtype="progress")
     if base and listed:  # the sitemap lists each figure's page, its embed page and its downloads too
         own = [f["page"].removesuffix(".html") + ending for f in listed
                for ending in (".html", ".csv", ".xlsx", ".json", ".svg", ".png")]
