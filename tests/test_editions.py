@@ -105,6 +105,20 @@ def test_switcher_and_redirects_point_to_the_latest_edition(site: dict) -> None:
     assert 'url=../2024.1/"' in (root / "latest" / "index.html").read_text()
 
 
+def test_each_figure_of_the_latest_edition_has_a_stable_address_and_cites_its_own_edition(site: dict) -> None:
+    root = site["path"]
+    pages = sorted(p.relative_to(root / "2024.1") for p in (root / "2024.1" / "figures").rglob("*.html"))
+    assert pages
+    for page in pages:  # latest/figures/… leads to the latest edition's page
+        stub = (root / "latest" / page).read_text(encoding="utf-8")
+        target = re.search(r'url=([^"]+)"', stub)[1]
+        assert ((root / "latest" / page).parent / target).resolve() == (root / "2024.1" / page).resolve()
+    for edition in ("2023", "2024.1"):  # a published edition's figures cite that edition, never "latest"
+        for figure in (root / edition / "figures").rglob("*.html"):
+            cited = re.search(r'<p id="wpsr-cite-text">([^<]+)</p>', figure.read_text(encoding="utf-8"))
+            assert cited is None or f"living report edition {edition}." in html.unescape(cited[1]), figure
+
+
 def test_publishing_a_new_edition_leaves_the_old_one_byte_identical(site: dict) -> None:
     assert hashes(site["path"] / "2023") == site["first_edition_before"]
 

@@ -212,11 +212,23 @@ def update_site(site: Path, base_url: str | None = None) -> list[dict[str, Any]]
     if home:
         _write_atomically(site / "index.html", _redirect(f"{home.id}/", f"{home.title}, edition {home.id}"))
         _write_atomically(site / "latest" / "index.html", _redirect(f"../{home.id}/", f"Edition {home.id}"))
+        _latest_figures(site, home)
     if base_url:  # crawlers read robots.txt at the site's root: it names each edition's sitemap
         sitemaps = [f"Sitemap: {prefix}{e.id}/sitemap.xml\n" for e in present
                     if (site / e.id / "sitemap.xml").is_file()]
         _write_atomically(site / "robots.txt", "User-agent: *\nAllow: /\n" + "".join(sitemaps))
     return entries
+
+
+def _latest_figures(site: Path, home: Edition) -> None:
+    """A stable address for each figure of the latest edition: latest/figures/… redirects to it."""
+    figures, stable = site / home.id / "figures", site / "latest" / "figures"
+    if stable.is_dir():
+        shutil.rmtree(stable)  # the figures of the edition that was latest before
+    for page in sorted(figures.rglob("*.html")) if figures.is_dir() else []:
+        relative = page.relative_to(site / home.id)
+        _write_atomically(site / "latest" / relative, _redirect("../" * len(relative.parts) + f"{home.id}/"
+                                                                f"{relative.as_posix()}", f"Edition {home.id}"))
 
 
 def _staging_prefix(site: Path, edition_id: str) -> str:

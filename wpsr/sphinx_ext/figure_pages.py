@@ -33,6 +33,7 @@ from wpsr import data
 from wpsr.book import chapters, slug
 from wpsr.editions import current_edition
 from wpsr.markup import Markup, render
+from wpsr.provenance import long_date
 from wpsr.safety import chart_spec_element, clean_html
 from wpsr.sphinx_ext.security import POLICY
 from wpsr.sphinx_ext.webpage import FIGURES, FILE_REF, sitemap
@@ -186,6 +187,7 @@ def write_pages(app: Sphinx, exception: Exception | None) -> None:
                       "back_title": where["title"], "language": app.config.language or "en",
                       "datasets": [(r.title, relative_uri(page, f"data/{r.path.name}")) for r in datasets],
                       "edition": edition, "address": address,
+                      "edition_date": long_date(edition.date, app.config.language or "en"),
                       "embed": f"{base}/{embed}" if base else relative_uri(page, embed),
                       "citation": citation(parts["title"], where["title"], edition, address),
                       "bibtex": bibtex(parts["title"], where["title"], edition, address, f"{slug(docname)}{name}"),
