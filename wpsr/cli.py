@@ -277,25 +277,50 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    """Start a contribution from the template (or from an .ipynb) and list it in _toc.yml."""
-    from wpsr.checker import Context
+    """Start a contribution from the template (or from an .ipynb, or a Word .docx or .odt) and list it in
+    _toc.yml."""
+    from wpsr.checker import Context, check
     from wpsr.template import TemplateError, create, parse_author
 
     try:
         if args.subtopic not in Context().subtopics:
             raise TemplateError(f"--subtopic {args.subtopic!r} is not in data/subtopics.csv — use an id such as "
                                 "c1-g1-04 (the annex 'Sub-topics and contributions' lists them)")
-        path = create(chapter=args.chapter, subtopic=args.subtopic, title=args.title, slug=args.slug,
-                      authors=[parse_author(a) for a in args.author],
-                      source=Path(args.source) if args.source else None)
+        path, document = create(chapter=args.chapter, subtopic=args.subtopic, title=args.title, slug=args.slug,
+                                authors=[parse_author(a) for a in args.author or []],
+                                source=Path(args.source) if args.source else None)
     except TemplateError as err:
         print(f"wpsr new: {err}", file=sys.stderr)
         return 2
     shown = path.relative_to(book_root())
-    print(f"Wrote {shown} and listed it under chapter {args.chapter} in _toc.yml. Next:\n"
+    if document is not None:  # from Word: what the import did, then what to fix, as `wpsr check` says it
+        print(f"Wrote {shown} from {args.source} and listed it under chapter {args.chapter} in _toc.yml.")
+        for line in document.summary():
+            print(line)
+        found = sorted([*document.found, *check([path])], key=lambda problem: problem.line or 0)
+        for problem in found:
+            print(problem, file=sys.stderr)
+        errors = sum(problem.severity == "error" for problem in found)
+        print(f"{errors} error(s) and {len(found) - errors} warning(s) in {shown}, each at its line (above).")
+    print((f"Wrote {shown} and listed it under chapter {args.chapter} in _toc.yml. " if document is None else "")
+          + "Next:\n"
           f"  1. Fill in the metadata at the top and replace every TODO (comments starting % are guidance).\n"
           f"  2. Run `wpsr check {shown}`: it lists what is still missing, with line numbers.\n"
           f"  3. Run `make html` and `make serve` to preview the page.")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write a contribution as a Word file (--docx) for reviewers: title, authors, abstract, text, tables, figures
+    with their descriptions, recommendations."""
+    from wpsr.word import WordError, export
+
+    try:
+        path, note = export(Path(args.file), Path(args.output) if args.output else None)
+    except WordError as err:
+        print(f"wpsr export: {err}", file=sys.stderr)
+        return 2
+    print(f"Wrote {path}." + (f" {note}" if note else ""))
     return 0
 
 
@@ -426,13 +451,23 @@ def main(argv: list[str] | None = None) -> int:
     new = commands.add_parser("new", help=cmd_new.__doc__)
     new.add_argument("--chapter", type=int, required=True, help="chapter number: 1, 2 or 3")
     new.add_argument("--subtopic", required=True, help="sub-topic id from data/subtopics.csv, e.g. c1-g1-04")
-    new.add_argument("--author", action="append", required=True,
-                     help='"Name; Affiliation; ISO country code[; ORCID][; email]" (repeat for co-authors)')
-    new.add_argument("--title", help="the contribution's title (default: the notebook's first heading)")
+    new.add_argument("--author", action="append",
+                     help='"Name; Affiliation; ISO country code[; ORCID][; email]" (repeat for co-authors; '
+                          "required, except that a Word document's author is taken from its properties)")
+    new.add_argument("--title", help="the contribution's title (default: the notebook's first heading, or the Word "
+                                     "document's title property, or its first heading)")
     new.add_argument("--slug", help="file name without .md (default: from the title)")
-    new.add_argument("--from", dest="source", metavar="FILE.ipynb",
-                     help="convert a Jupyter notebook, keeping its cells")
+    new.add_argument("--from", dest="source", metavar="FILE.ipynb|FILE.docx|FILE.odt",
+                     help="convert a Jupyter notebook, keeping its cells, or a Word (or OpenDocument) document, "
+                          "matching its headings to the sections (refused: tracked changes, comments, macros, "
+                          "a password, 50 MB or more)")
     new.set_defaults(func=cmd_new)
+    export = commands.add_parser("export", help=cmd_export.__doc__)
+    export.add_argument("file", help="the contribution, e.g. contributions/x.md")
+    export.add_mutually_exclusive_group(required=True).add_argument(
+        "--docx", action="store_true", help="a Word file, for reviewers who comment in Word")
+    export.add_argument("--output", metavar="FILE.docx", help="where to write it (default: _build/word/<slug>.docx)")
+    export.set_defaults(func=cmd_export)
     publish = commands.add_parser("publish", help=cmd_publish.__doc__)
     publish.add_argument("edition", help="an edition id from editions.yaml, e.g. 2023")
     publish.add_argument("--site", required=True, help="the folder of the versioned site")

@@ -1,4 +1,5 @@
-"""``wpsr new``: a contribution scaffolded from the specification, or converted from an .ipynb.
+"""``wpsr new``: a contribution scaffolded from the specification, or converted from an .ipynb (or,
+through ``wpsr.word``, from a Word document).
 
 The template is written from ``specification.yaml``: its fields (with their help as
 comments) and its sections (with their guidance as MyST comments, which readers never see).
@@ -9,13 +10,16 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from wpsr.book import book_root, chapters, toc_path
 from wpsr.book import slug as book_slug
 from wpsr.contributions import FOLDER, specification
+
+if TYPE_CHECKING:
+    from wpsr.word import Document
 
 NOTEBOOK_HEADER = {
     "jupytext": {"text_representation": {"extension": ".md", "format_name": "myst"}},
@@ -47,11 +51,13 @@ def _yaml(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def front_matter(*, title: str, chapter: int, subtopic: str, authors: list[dict[str, Any]]) -> str:
-    """The metadata block: what was given filled in, the rest marked TODO with its help."""
+def front_matter(*, title: str, chapter: int, subtopic: str, authors: list[dict[str, Any]],
+                 extra: dict[str, Any] | None = None) -> str:
+    """The metadata block: what was given filled in (`extra`: other fields, e.g. an abstract found in a Word
+    document), the rest marked TODO with its help; an author's missing field is a TODO comment."""
     fields = specification()["fields"]
     todo = specification()["placeholder"]
-    given = {"title": title, "chapter": chapter, "subtopic": subtopic, "status": "draft"}
+    given = {**(extra or {}), "title": title, "chapter": chapter, "subtopic": subtopic, "status": "draft"}
     out = []
     for name, rule in fields.items():
         value = given.get(name)
@@ -59,7 +65,13 @@ def front_matter(*, title: str, chapter: int, subtopic: str, authors: list[dict[
             out.append("authors:")
             for author in authors:
                 keys = [key for key in rule["items"]["fields"] if author.get(key)]  # in the specification's order
-                out += [f"  {'- ' if i == 0 else '  '}{key}: {_yaml(author[key])}" for i, key in enumerate(keys)]
+                out += [f"  {'- ' if i == 0 else '  '}{key}: {_yaml(author[key])}"
+                        + (f"  # {todo}: {rule['items']['fields'][key]['help']}" if todo in str(author[key]) else "")
+                        for i, key in enumerate(keys)]
+                out += [f"    # {todo}: {key}: {sub['help']}" for key, sub in rule["items"]["fields"].items()
+                        if sub.get("required") and not author.get(key)]
+        elif isinstance(value, list | dict):
+            out += yaml.safe_dump({name: value}, sort_keys=False, allow_unicode=True, width=100).splitlines()
         elif value is not None:
             out.append(f"{name}: {_yaml(value)}")
         elif name == "abstract":
@@ -89,24 +101,25 @@ def _placeholder(name: str) -> Any:
 
 def body() -> str:
     """The sections, in order, with guidance comments; a declared figure goes under results."""
+    return "\n".join(section_text(section) for section in specification()["sections"])
+
+
+def section_text(section: dict[str, Any]) -> str:
+    """One section of the template: its heading, its guidance as a comment, and what to replace."""
     todo = specification()["placeholder"]
-    out = []
-    for section in specification()["sections"]:
-        out.append(f"## {section['title']}\n")
-        out.append("% " + section["guidance"] + "\n")
-        out.append(f"{todo}: write this section.\n")
-        if section.get("table"):
-            out.append(f"| Place | What changed |\n| --- | --- |\n| {todo} | {todo} |\n")
-        if section["title"].startswith("Results"):
-            out.append(DATA_FIGURE)
+    out = [f"## {section['title']}\n", "% " + section["guidance"] + "\n", f"{todo}: write this section.\n"]
+    if section.get("table"):
+        out.append(f"| Place | What changed |\n| --- | --- |\n| {todo} | {todo} |\n")
+    if section["title"].startswith("Results"):
+        out.append(DATA_FIGURE)
     return "\n".join(out)
 
 
 def render(*, title: str, chapter: int, subtopic: str, authors: list[dict[str, Any]],
-           cells: str | None = None) -> str:
+           cells: str | None = None, extra: dict[str, Any] | None = None) -> str:
     """A complete contribution: Jupytext header, metadata, and the template's body or the given cells."""
     header = yaml.safe_dump(NOTEBOOK_HEADER, sort_keys=False)
-    meta = front_matter(title=title, chapter=chapter, subtopic=subtopic, authors=authors)
+    meta = front_matter(title=title, chapter=chapter, subtopic=subtopic, authors=authors, extra=extra)
     return f"---\n{header}{meta}---\n\n" + (body() if cells is None else cells)
 
 
@@ -176,28 +189,45 @@ def add_to_toc(docname: str, chapter: int) -> bool:
 
 
 def create(*, chapter: int, subtopic: str, authors: list[dict[str, Any]], title: str | None = None,
-           slug: str | None = None, source: Path | None = None) -> Path:
-    """Write a new contribution (from the template, or from an .ipynb's cells) and list it in _toc.yml."""
+           slug: str | None = None, source: Path | None = None) -> tuple[Path, Document | None]:
+    """Write a new contribution (from the template, or from an .ipynb's cells or a Word document) and list
+    it in _toc.yml; return its path and the Word document converted, if any (`found`: what to fix, located)."""
+    from wpsr import word
+
     numbers = [c["number"] for c in chapters()]
     if chapter not in numbers:
         raise TemplateError(f"--chapter {chapter}: the report has chapters {', '.join(map(str, numbers))}")
-    if not authors:
-        raise TemplateError('give at least one --author "Name; Affiliation; ISO country code"')
-    cells = None
-    if source is not None:
+    cells = document = None
+    if source is not None and source.suffix.lower() in word.ROUTED:
+        document = word.read(source)  # refused here, before anything is written
+        title, authors = title or document.title, authors or document.authors
+    elif source is not None and source.suffix.lower() != ".ipynb":
+        raise TemplateError(f"{source}: --from takes a Jupyter notebook (.ipynb) or a Word document "
+                            f"({', '.join(word.SUFFIXES)}) — save the draft as one of these")
+    elif source is not None:
         found_title, cells = notebook_cells(source)
         title = title or found_title
+    if not authors:
+        raise TemplateError('give at least one --author "Name; Affiliation; ISO country code"'
+                            + (" (the document names no author)" if document else ""))
     if not title:
-        raise TemplateError('give the contribution a --title "…"' + (" (the notebook has no `# ` heading)"
-                                                                      if source else ""))
-    slug = slug or book_slug(title, words=8) or "contribution"
+        raise TemplateError('give the contribution a --title "…"' + (
+            " (the document has no title in its properties and no first heading)" if document else
+            " (the notebook has no `# ` heading)" if source else ""))
+    given, slug = slug, slug or book_slug(title, words=8) or "contribution"
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug):
-        raise TemplateError(f"--slug {slug!r}: use lower-case words joined by hyphens, e.g. open-budgets")
+        raise TemplateError(f"--slug {slug!r}: use lower-case words joined by hyphens, e.g. open-budgets" if given
+                            else f"the title makes no file name of lower-case Latin words ({slug!r}) — give one "
+                            "with --slug, e.g. --slug open-budgets")
     path = book_root() / FOLDER / f"{slug}.md"
     if path.exists():
         raise TemplateError(f"{path.relative_to(book_root())} already exists — choose another --slug")
     path.parent.mkdir(exist_ok=True)
-    path.write_text(render(title=title, chapter=chapter, subtopic=subtopic, authors=authors, cells=cells),
-                    encoding="utf-8")
+    if document is not None:
+        cells = document.markdown(slug, title)
+    path.write_text(render(title=title, chapter=chapter, subtopic=subtopic, authors=authors, cells=cells,
+                           extra=document.metadata if document else None), encoding="utf-8")
+    if document is not None:
+        document.save(path)
     add_to_toc(f"{FOLDER}/{slug}", chapter)
-    return path
+    return path, document
