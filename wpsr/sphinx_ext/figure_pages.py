@@ -133,15 +133,13 @@ def _shown(markup: str, vega: Any, folder: str = "") -> Markup:
     return Markup(markup)
 
 
-def _context(app: Sphinx, docname: str) -> dict[str, Any]:
+def _context(app: Sphinx, docname: str, toc: list[dict[str, Any]]) -> dict[str, Any]:
     """Where a page stands in the report: its title, its chapter and its SDGs."""
     from wpsr.contributions import read
 
     title = app.env.titles[docname].astext() if docname in app.env.titles else docname
-    chapter, sdgs = None, []
-    for entry in chapters():
-        if docname == entry["file"] or docname in entry["sections"]:
-            chapter = entry["number"]
+    chapter = next((e["number"] for e in toc if docname == e["file"] or docname in e["sections"]), None)
+    sdgs = []
     source = Path(app.env.doc2path(docname))
     if docname.startswith("contributions/") and source.suffix == ".md":
         contribution, _problems = read(source)
@@ -150,79 +148,89 @@ def _context(app: Sphinx, docname: str) -> dict[str, Any]:
     return {"docname": docname, "title": title, "chapter": chapter, "sdgs": sdgs}
 
 
+def _write_figure(app: Sphinx, docname: str, where: dict[str, Any], figure: dict[str, Any]) -> dict[str, Any]:
+    """A figure's page, embed page and files; its entry in the index."""
+    outdir, edition = Path(app.builder.outdir), current_edition(app.config.wpsr_edition or None)
+    base, language = (app.config.html_baseurl or "").rstrip("/"), app.config.language or "en"
+    parts, name = figure["parts"], slug(figure["parts"]["name"]) or "figure"
+    folder = outdir / FIGURES / docname
+    page, embed = f"{FIGURES}/{docname}/{name}.html", f"{EMBED}/{docname}/{name}.html"
+    known = data.package().resources
+    datasets = [known[d] for d in parts.get("datasets", []) if d in known]
+    entry = {**where, "page_title": where["title"], "name": name, "title": parts["title"], "page": page,
+             "datasets": [r.name for r in datasets],
+             "page_href": relative_uri(f"{FIGURES}/index.html", app.builder.get_target_uri(docname))}
+    rows = list(csv.reader(io.StringIO(parts["csv"])))
+    if not (folder / f"{name}.svg").is_file() or not rows:
+        return entry
+    _png(folder / f"{name}.svg", folder / f"{name}.png")
+    _write(folder / f"{name}.xlsx", xlsx(rows, parts["title"]))
+    resource = descriptor(f"{slug(docname)}--{name}", rows, parts, datasets)
+    _write(folder / f"{name}.json", json.dumps(resource, indent=2, ensure_ascii=False).encode())
+    address = f"{base}/{page}" if base else page
+    values = {"title": parts["title"], "description": parts["description"], "source": parts["source"],
+              "name": name, "figure": _shown(figure["markup"], figure["vega"]),
+              "root": relative_uri(page, ""), "back": relative_uri(page, app.builder.get_target_uri(docname)),
+              "back_title": where["title"], "language": language,
+              "datasets": [(r.title, relative_uri(page, f"data/{r.path.name}")) for r in datasets],
+              "edition": edition, "address": address, "edition_date": long_date(edition.date, language),
+              "embed": f"{base}/{embed}" if base else relative_uri(page, embed),
+              "citation": citation(parts["title"], where["title"], edition, address),
+              "bibtex": bibtex(parts["title"], where["title"], edition, address, f"{slug(docname)}{name}"),
+              "header": rows[0], "rows": rows[1:], "policy": POLICY}
+    _write(outdir / page, render("figure-page.html", **values).encode())
+    (outdir / embed).parent.mkdir(parents=True, exist_ok=True)
+    _write(outdir / embed, render("figure-embed.html", **{
+        **values, "root": relative_uri(embed, ""), "back": relative_uri(embed, page),
+        "figure": _shown(figure["markup"], figure["vega"], relative_uri(embed, f"{FIGURES}/{docname}/"))}).encode())
+    return entry
+
+
 def write_pages(app: Sphinx, exception: Exception | None) -> None:
-    """Each figure of the pages written in this build, its page, embed page and files; then the index."""
+    """The figures of the pages written in this build: their pages and files; then the index, which
+    keeps, for the other pages, what the last build listed (figures/figures.json)."""
     if exception is not None or app.builder.name != "html":
         return
     started, written = time.perf_counter(), 0
-    figures = getattr(app.env, "wpsr_figures", {})
     outdir = Path(app.builder.outdir)
-    edition = current_edition(app.config.wpsr_edition or None)
-    base = (app.config.html_baseurl or "").rstrip("/")
-    listed = []
-    for docname in sorted(figures):
-        where = _context(app, docname)
-        for figure in figures[docname]:
-            parts, name = figure["parts"], slug(figure["parts"]["name"]) or "figure"
-            folder = outdir / FIGURES / docname
-            page, embed = f"{FIGURES}/{docname}/{name}.html", f"{EMBED}/{docname}/{name}.html"
-            datasets = [data.package().resources[d] for d in parts.get("datasets", [])
-                        if d in data.package().resources]
-            listed.append({**where, "page_title": where["title"], "name": name, "title": parts["title"],
-                           "page": page, "datasets": [r.name for r in datasets],
-                           "page_href": relative_uri(f"{FIGURES}/index.html", app.builder.get_target_uri(docname))})
-            if docname not in app.wpsr_written and (outdir / page).is_file():
-                continue
-            rows = list(csv.reader(io.StringIO(parts["csv"])))
-            if not (folder / f"{name}.svg").is_file() or not rows:
-                continue
-            _png(folder / f"{name}.svg", folder / f"{name}.png")
-            _write(folder / f"{name}.xlsx", xlsx(rows, parts["title"]))
-            resource = descriptor(f"{slug(docname)}--{name}", rows, parts, datasets)
-            _write(folder / f"{name}.json", json.dumps(resource, indent=2, ensure_ascii=False).encode())
-            address = f"{base}/{page}" if base else page
-            values = {"title": parts["title"], "description": parts["description"], "source": parts["source"],
-                      "name": name, "figure": _shown(figure["markup"], figure["vega"]),
-                      "root": relative_uri(page, ""), "back": relative_uri(page, app.builder.get_target_uri(docname)),
-                      "back_title": where["title"], "language": app.config.language or "en",
-                      "datasets": [(r.title, relative_uri(page, f"data/{r.path.name}")) for r in datasets],
-                      "edition": edition, "address": address,
-                      "edition_date": long_date(edition.date, app.config.language or "en"),
-                      "embed": f"{base}/{embed}" if base else relative_uri(page, embed),
-                      "citation": citation(parts["title"], where["title"], edition, address),
-                      "bibtex": bibtex(parts["title"], where["title"], edition, address, f"{slug(docname)}{name}"),
-                      "header": rows[0], "rows": rows[1:], "policy": POLICY}
-            _write(outdir / page, render("figure-page.html", **values).encode())
-            written += 1
-            (outdir / embed).parent.mkdir(parents=True, exist_ok=True)
-            _write(outdir / embed, render("figure-embed.html", **{
-                **values, "root": relative_uri(embed, ""), "back": relative_uri(embed, page),
-                "figure": _shown(figure["markup"], figure["vega"], relative_uri(embed, f"{FIGURES}/{docname}/"))}
-            ).encode())
-    # The figures of pages this process did not note (a page drawn as it is written, in an earlier build),
-    # as the last index listed them: the index lists every figure of the edition.
     record = outdir / FIGURES / "figures.json"
-    if record.is_file():
-        noted = {f["docname"] for f in listed}
-        listed += [f for f in json.loads(record.read_text(encoding="utf-8"))
-                   if f["docname"] not in noted and f["docname"] in app.env.found_docs]
-    listed.sort(key=lambda f: (f["docname"], f["page"]))
+    before: dict[str, list[dict[str, Any]]] = {}
+    for entry in json.loads(record.read_text(encoding="utf-8")) if record.is_file() else []:
+        before.setdefault(entry["docname"], []).append(entry)
+    noted, toc, listed = getattr(app.env, "wpsr_figures", {}), chapters(), []
+    for docname in sorted({*noted, *before} & set(app.env.found_docs)):
+        if docname not in app.wpsr_written and docname in before and \
+                all((outdir / e["page"]).is_file() for e in before[docname]):
+            listed += before[docname]  # not written in this build: as the last build listed it
+            continue
+        if docname not in noted:
+            continue  # written without a figure (any longer)
+        where = _context(app, docname, toc)
+        listed += [_write_figure(app, docname, where, figure) for figure in noted[docname]]
+        written += len(noted[docname])
     if listed:
         _write(record, json.dumps(listed, indent=1, ensure_ascii=False).encode())
-        index = f"{FIGURES}/index.html"
-        _write(outdir / index, render("figure-index.html", figures=listed, root=relative_uri(index, ""),
-                                      language=app.config.language or "en", edition=edition, policy=POLICY,
-                                      chapters=sorted({str(f["chapter"]) for f in listed if f["chapter"]}),
-                                      datasets=sorted({d for f in listed for d in f["datasets"]}),
-                                      sdgs=sorted({s for f in listed for s in f["sdgs"]}, key=int)).encode())
+        _write_index(app, listed)
     logger.info(f"[wpsr] {written} figure page(s) written in {time.perf_counter() - started:.2f} s", type="wpsr",
                 subtype="progress")
-    if base and listed:  # the sitemap lists each figure's page, its embed page and its downloads too
+
+
+def _write_index(app: Sphinx, listed: list[dict[str, Any]]) -> None:
+    """figures/index.html, and each figure's page, embed page and downloads in the sitemap."""
+    outdir, index = Path(app.builder.outdir), f"{FIGURES}/index.html"
+    edition = current_edition(app.config.wpsr_edition or None)
+    _write(outdir / index, render("figure-index.html", figures=listed, root=relative_uri(index, ""),
+                                  language=app.config.language or "en", edition=edition, policy=POLICY,
+                                  chapters=sorted({str(f["chapter"]) for f in listed if f["chapter"]}),
+                                  datasets=sorted({d for f in listed for d in f["datasets"]}),
+                                  sdgs=sorted({s for f in listed for s in f["sdgs"]}, key=int)).encode())
+    base = (app.config.html_baseurl or "").rstrip("/")
+    if base:
         own = [f["page"].removesuffix(".html") + ending for f in listed
                for ending in (".html", ".csv", ".xlsx", ".json", ".svg", ".png")]
         own += [EMBED + f["page"].removeprefix(FIGURES) for f in listed]
         pages = [app.builder.get_target_uri(doc) for doc in sorted(app.env.found_docs)]
-        _write(outdir / "sitemap.xml", sitemap(base, [*pages, f"{FIGURES}/index.html", *own]).encode())
+        _write(outdir / "sitemap.xml", sitemap(base, [*pages, index, *own]).encode())
 
 
 def citation(title: str, page: str, edition: Any, address: str) -> str:
