@@ -49,9 +49,11 @@ def parse(page: Path) -> Loads:
     return parser
 
 
-def site_pages(site: Path) -> list[Path]:
-    """The published pages (not the theme's template fragments under _static)."""
-    return sorted(p for p in site.rglob("*.html") if "_static" not in p.relative_to(site).parts)
+def site_pages(site: Path, *, figures: bool = True, embed: bool = False) -> list[Path]:
+    """The published pages, each figure's own page among them (``figures``), not the theme's template
+    fragments under _static; the pages other sites frame (``embed``) are fragments of a page too."""
+    skipped = {"_static", *(() if embed else ("embed",)), *(() if figures else ("figures",))}
+    return sorted(p for p in site.rglob("*.html") if p.relative_to(site).parts[0] not in skipped)
 
 
 def is_other_origin(url: str) -> bool:
@@ -64,7 +66,7 @@ def test_every_page_of_the_toc_is_published(site: Path) -> None:
 
 
 def test_no_page_loads_anything_from_another_origin(site: Path) -> None:
-    pages = site_pages(site)
+    pages = site_pages(site, embed=True)
     assert len(pages) >= len(toc_pages())
     for page in pages:
         others = [url for url in parse(page).loads if is_other_origin(url)]
@@ -75,7 +77,7 @@ def test_no_page_loads_anything_from_another_origin(site: Path) -> None:
 
 
 def test_local_links_and_loads_resolve(site: Path) -> None:
-    for page in site_pages(site):
+    for page in site_pages(site, embed=True):
         found = parse(page)
         for url in found.loads + found.links:
             if is_other_origin(url) or url.startswith(("data:", "mailto:", "#", "javascript:")):

@@ -33,10 +33,11 @@ from wpsr import data
 from wpsr.book import chapters, slug
 from wpsr.editions import current_edition
 from wpsr.markup import Markup, render
+from wpsr.markup import say as _
 from wpsr.provenance import long_date
 from wpsr.safety import chart_spec_element, clean_html
 from wpsr.sphinx_ext.security import POLICY
-from wpsr.sphinx_ext.webpage import FIGURES, FILE_REF, sitemap
+from wpsr.sphinx_ext.webpage import FIGURES, FILE_REF, SHARE_IMAGE, meta_tags, sitemap
 
 logger = logging.getLogger(__name__)
 EMBED = "embed"  # a figure's embed page: embed/<page>/<name>.html
@@ -148,6 +149,12 @@ def _context(app: Sphinx, docname: str, toc: list[dict[str, Any]]) -> dict[str, 
     return {"docname": docname, "title": title, "chapter": chapter, "sdgs": sdgs}
 
 
+def _around(app: Sphinx, edition: Any) -> dict[str, Any]:
+    """What every page of the edition carries: its edition (for the editions menu) and its footer."""
+    return {"edition_meta": render("edition-meta.html", edition=edition.id, status=edition.status),
+            "footer": Markup(app.config.html_theme_options.get("extra_footer", ""))}  # escaped by the extension
+
+
 def _write_figure(app: Sphinx, docname: str, where: dict[str, Any], figure: dict[str, Any]) -> dict[str, Any]:
     """A figure's page, embed page and files; its entry in the index."""
     outdir, edition = Path(app.builder.outdir), current_edition(app.config.wpsr_edition or None)
@@ -177,7 +184,10 @@ def _write_figure(app: Sphinx, docname: str, where: dict[str, Any], figure: dict
               "embed": f"{base}/{embed}" if base else relative_uri(page, embed),
               "citation": citation(parts["title"], where["title"], edition, address),
               "bibtex": bibtex(parts["title"], where["title"], edition, address, f"{slug(docname)}{name}"),
-              "header": rows[0], "rows": rows[1:], "policy": POLICY}
+              "header": rows[0], "rows": rows[1:], "policy": POLICY, **_around(app, edition)}
+    values["meta"] = Markup(meta_tags(title=parts["title"], site=edition.title, text=parts["description"],
+                                      image=f"{base}/{FIGURES}/{docname}/{name}.png" if base else f"{name}.png",
+                                      image_alt=parts["title"], url=address if base else None))
     _write(outdir / page, render("figure-page.html", **values).encode())
     (outdir / embed).parent.mkdir(parents=True, exist_ok=True)
     _write(outdir / embed, render("figure-embed.html", **{
@@ -219,12 +229,17 @@ def _write_index(app: Sphinx, listed: list[dict[str, Any]]) -> None:
     """figures/index.html, and each figure's page, embed page and downloads in the sitemap."""
     outdir, index = Path(app.builder.outdir), f"{FIGURES}/index.html"
     edition = current_edition(app.config.wpsr_edition or None)
+    base = (app.config.html_baseurl or "").rstrip("/")
+    share = f"{base}/_static/{SHARE_IMAGE}" if base else relative_uri(index, f"_static/{SHARE_IMAGE}")
+    meta = meta_tags(title=_("All figures"), site=edition.title, image=share, image_alt=edition.title,
+                     text=_("Every figure of the report, with its data, citation and embed code."),
+                     url=f"{base}/{index}" if base else None)
     _write(outdir / index, render("figure-index.html", figures=listed, root=relative_uri(index, ""),
                                   language=app.config.language or "en", edition=edition, policy=POLICY,
+                                  meta=Markup(meta), **_around(app, edition),
                                   chapters=sorted({str(f["chapter"]) for f in listed if f["chapter"]}),
                                   datasets=sorted({d for f in listed for d in f["datasets"]}),
                                   sdgs=sorted({s for f in listed for s in f["sdgs"]}, key=int)).encode())
-    base = (app.config.html_baseurl or "").rstrip("/")
     if base:
         own = [f["page"].removesuffix(".html") + ending for f in listed
                for ending in (".html", ".csv", ".xlsx", ".json", ".svg", ".png")]
