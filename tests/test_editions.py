@@ -183,6 +183,23 @@ def test_what_changed_compares_with_the_previous_edition(site: dict) -> None:
     assert "This is the first edition of the living report." in first
 
 
+def test_what_changed_names_the_figures_whose_data_changed(site: dict) -> None:
+    first, newest = site["path"] / "2023", site["path"] / "2024.1"
+    page = html.unescape((newest / "what-changed.html").read_text(encoding="utf-8"))
+    said = re.search(r"Figures whose data changed: (.*?)</p>", page, re.S)[1]
+    added = re.search(r"Figures new in this edition: (.*?)</p>", page, re.S)[1]
+    changed = 0
+    for figure in json.loads((newest / "figures" / "figures.json").read_text(encoding="utf-8")):
+        data = figure["page"].removesuffix(".html") + ".csv"
+        if not (first / data).is_file():
+            assert figure["title"] in added, figure["title"]
+            continue
+        differs = (first / data).read_bytes() != (newest / data).read_bytes()
+        assert (f">{figure['title']}</a>" in said) == differs, figure["title"]
+        changed += differs
+    assert changed  # the new contribution answers a sub-topic: the coverage chart's data changed
+
+
 def test_each_edition_is_published_in_its_languages_each_with_its_pdf(site: dict) -> None:
     newest, first = site["path"] / "2024.1", site["path"] / "2023"
     manifest = json.loads((newest / "manifest.json").read_text())

@@ -14,6 +14,10 @@ from sphinx.util.docutils import SphinxDirective
 
 from wpsr.book import book_root
 from wpsr.editions import compare, content_digest, current_edition, previous
+from wpsr.sphinx_ext.doctree import trusted_html
+
+# Where "What changed" lists the figures whose data changed: each figure's CSV is written with its page.
+CHANGED_FIGURES = '<div class="wpsr-changed-figures"></div>'
 
 
 class ChangesDirective(SphinxDirective):
@@ -43,4 +47,5 @@ class ChangesDirective(SphinxDirective):
             text = f"{heading.capitalize()}: " + ("; ".join(items) if items else "none") + "."
             listing += nodes.list_item("", nodes.paragraph(text=text))
         out.append(listing)
+        out.append(trusted_html(CHANGED_FIGURES))  # figure_pages fills it once the figures are written
         return out

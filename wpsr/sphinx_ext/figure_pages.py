@@ -221,8 +221,34 @@ def write_pages(app: Sphinx, exception: Exception | None) -> None:
     if listed:
         _write(record, json.dumps(listed, indent=1, ensure_ascii=False).encode())
         _write_index(app, listed)
+        _changed_since(app, listed)
     logger.info(f"[wpsr] {written} figure page(s) written in {time.perf_counter() - started:.2f} s", type="wpsr",
                 subtype="progress")
+
+
+def _changed_since(app: Sphinx, listed: list[dict[str, Any]]) -> None:
+    """On "What changed": the figures new in this edition, and those whose data changed since the
+    previous one, by their CSV's hash in its manifest."""
+    from wpsr.editions import sha256
+    from wpsr.sphinx_ext.changes import CHANGED_FIGURES
+
+    outdir, manifest = Path(app.builder.outdir), app.config.wpsr_previous_manifest
+    page = outdir / "what-changed.html"
+    if not (manifest and Path(manifest).is_file() and page.is_file()):
+        return
+    language = app.config.language or "en"
+    before = json.loads(Path(manifest).read_text(encoding="utf-8")).get("files", {})
+    folder = "" if language == "en" else f"{language}/"  # a translation's files sit in its folder
+    new, changed = [], []
+    for figure in listed:
+        data = figure["page"].removesuffix(".html") + ".csv"
+        if (outdir / data).is_file() and before.get(folder + data) != sha256(outdir / data):
+            (changed if folder + data in before else new).append(
+                (figure["title"], relative_uri("what-changed.html", figure["page"])))
+    said = str(render("changed-figures.html", new=new, changed=changed))
+    text = page.read_text(encoding="utf-8")
+    if CHANGED_FIGURES in text:
+        page.write_text(text.replace(CHANGED_FIGURES, said), encoding="utf-8")
 
 
 def _write_index(app: Sphinx, listed: list[dict[str, Any]]) -> None:
