@@ -128,3 +128,13 @@ def test_the_table_sorts_and_the_citation_copies_with_the_keyboard(browser: Brow
     copied = page.evaluate("() => navigator.clipboard.readText()")
     assert copied == page.inner_text("#wpsr-cite-text")
     context.close()
+
+
+def test_a_cell_that_reads_like_a_formula_stays_text_in_the_xlsx() -> None:
+    """A hostile output's data: the workbook holds the text, never a formula a spreadsheet would run."""
+    from wpsr.sphinx_ext.figure_pages import xlsx
+
+    written = xlsx([["name", "value"], ['=HYPERLINK("https://example.org","x")', "=1+1"], ["a", "2"]], "T")
+    sheet = load_workbook(io.BytesIO(written)).active
+    assert [[c.data_type for c in row] for row in sheet.iter_rows()] == [["s", "s"], ["s", "s"], ["s", "n"]]
+    assert sheet["B2"].value == "=1+1" and sheet["B3"].value == 2

@@ -68,7 +68,8 @@ def typed(cell: str) -> str | int | float:
 
 
 def xlsx(rows: list[list[str]], title: str) -> bytes:
-    """The rows as a one-sheet workbook (numbers as numbers), the title as the sheet's."""
+    """The rows as a one-sheet workbook (numbers as numbers, and text as text: a cell that reads like
+    a formula never becomes one), the title as the sheet's."""
     from openpyxl import Workbook
 
     book = Workbook()
@@ -76,6 +77,9 @@ def xlsx(rows: list[list[str]], title: str) -> bytes:
     sheet.title = re.sub(r"[\\/*?:\[\]]", " ", title)[:31] or "data"
     for row in rows:
         sheet.append([typed(cell) for cell in row])
+        for cell in sheet[sheet.max_row]:
+            if cell.data_type == "f":  # openpyxl takes text that starts with "=" for a formula
+                cell.data_type = "s"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
