@@ -285,6 +285,26 @@ def test_the_report_check_is_kept_until_a_source_changes(book: Path, tmp_path: P
     assert check_report(cache) == found  # read back from the cache, the same problems
 
 
+def test_after_an_edit_to_one_contribution_the_report_check_reads_only_that_one(
+        book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from wpsr import checker
+
+    cache, read = tmp_path / "check.json", []
+    rules = checker.check_contribution
+    monkeypatch.setattr(checker, "check_contribution", lambda c, context: read.append(c.path.name) or rules(c, context))
+    everything = sorted(p.name for p in (book / "contributions").glob("*.md"))
+    assert checker.check_report(cache) == [] and sorted(read) == everything
+    read.clear()
+    path = book / "contributions" / f"{GOOD}.md"
+    path.write_text(GOOD_TEXT.replace("chapter: 1\n", "chapter: 1\nkeyword: x\n", 1), encoding="utf-8")
+    assert [f.message for f in checker.check_report(cache)] == ["unknown field 'keyword' (the build ignores it)"]
+    assert read == [f"{GOOD}.md"]
+    read.clear()
+    toc = book / "_toc.yml"  # the rest of the book changed: every contribution is read again
+    toc.write_text(toc.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert len(checker.check_report(cache)) == 1 and sorted(read) == everything
+
+
 # --- figures declared in Markdown ({wpsr-figure}): checked before building, each problem located ----------
 
 DECLARED = """```{wpsr-figure} internet-use

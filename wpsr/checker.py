@@ -341,8 +341,9 @@ def check_page(path: Path) -> list[Problem]:
 
 
 def check_report(cache: Path) -> list[Problem]:
-    """``check()`` of the whole report, kept in `cache` and reused while no source file of the book,
-    and no module of the toolkit, has changed (a no-op preview then reads no contribution)."""
+    """``check()`` of the whole report, kept in `cache`: while nothing but some contributions changed,
+    only those are checked again (what each finds depends on the rest of the book, its labels and the
+    list of contributions, never on another contribution's text); when nothing changed, none is."""
     import hashlib
     import json
 
@@ -351,18 +352,38 @@ def check_report(cache: Path) -> list[Problem]:
     here = Path(__file__).parent
     toolkit = {str(p): p.stat().st_mtime_ns for p in [*here.glob("*.py"), *here.glob("*.yaml")]}  # the specification
     sources = {path: at for path, at in source_state(book_root()).items() if "/locales/" not in path}  # not checked
-    stamp = hashlib.sha256(json.dumps(sorted({**sources, **toolkit}.items())).encode()).hexdigest()
+    mine = {str(p.resolve()): p.stat().st_mtime_ns for p in files()}
+    rest = {k: v for k, v in {**sources, **toolkit}.items() if str(Path(k).resolve()) not in mine}
+    stamp = hashlib.sha256(json.dumps([sorted(rest.items()), sorted(mine), sorted(Context().all_labels())])
+                           .encode()).hexdigest()
     try:
         saved = json.loads(cache.read_text(encoding="utf-8"))
-        if saved["stamp"] == stamp:
-            return [Problem(**{**finding, "path": Path(finding["path"])}) for finding in saved["findings"]]
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    findings = check()
+        assert saved["stamp"] == stamp
+        kept = {path: [Problem(**{**f, "path": Path(f["path"])}) for f in entry["findings"]]
+                for path, entry in saved["contributions"].items() if entry["at"] == mine.get(path)}
+        others = [Problem(**{**f, "path": Path(f["path"])}) for f in saved["others"]]
+    except (OSError, ValueError, KeyError, TypeError, AssertionError):
+        kept, others = {}, None
+    changed = [Path(path) for path in mine if path not in kept]
+    if others is None:  # the rest of the book changed: every contribution, and the other pages
+        findings, changed = check(), [Path(path) for path in mine]
+    else:
+        findings = check(changed) if changed else []
+    by_file: dict[str, list[Problem]] = {path: list(found) for path, found in kept.items()}
+    for path in changed:
+        by_file[str(path)] = [f for f in findings if f.path == display(path)]
+    if others is None:
+        others = [f for f in findings if f.path not in {display(p) for p in changed}]
     cache.parent.mkdir(parents=True, exist_ok=True)
-    cache.write_text(json.dumps({"stamp": stamp, "findings": [{**f.__dict__, "path": str(f.path)} for f in findings]}),
-                     encoding="utf-8")
-    return findings
+
+    def saved_form(found: list[Problem]) -> list[dict]:
+        return [{**f.__dict__, "path": str(f.path)} for f in found]
+
+    cache.write_text(json.dumps({"stamp": stamp, "others": saved_form(others),
+                                 "contributions": {path: {"at": mine[path], "findings": saved_form(found)}
+                                                   for path, found in by_file.items()}}), encoding="utf-8")
+    return sorted([*others, *(f for found in by_file.values() for f in found)],
+                  key=lambda f: (str(f.path), f.line or 0))
 
 
 def check(paths: list[Path] | None = None) -> list[Problem]:
