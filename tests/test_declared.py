@@ -10,20 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_checker import DECLARED
 from wpsr.charts import rounded
 from wpsr.data import load, package
 
 PAGE = "team"
-BARS = """```{wpsr-figure} internet-use
-:kind: bars
-:value: share_pct
-:category: group
-:where: grouping = ITU region; year = latest
-:title: Internet use by ITU region, latest year
-
-The report team's reading: the gap between regions is the chapter's point.
-```
-
+# The checker's declaration, with the author's sentence, and a declared table after it.
+SENTENCE = "The report team's reading: the gap between regions is the chapter's point."
+BARS = DECLARED.replace("\n```\n", f"\n\n{SENTENCE}\n```\n") + """
 ```{wpsr-figure} civic-space
 :kind: table
 :where: report_year = latest

@@ -436,6 +436,16 @@ def odt_with_comment(path: Path, tracked: bool = False) -> Path:
     return path
 
 
+
+def refused(book: Path, wpsr, source: Path) -> str:
+    """What `wpsr new --from SOURCE` says when it refuses: one message, exit status 2, nothing written."""
+    before = state(book)
+    result = new(wpsr, book, source, "--title", "Refused")
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1  # one message
+    assert state(book) == before
+    return result.stderr
+
 @pytest.mark.parametrize(("make", "message"), [
     (lambda p: tracked_document(p / "inserted.docx", "ins"),
      "the document has tracked changes (in the paragraph that begins “Open data portals were launched in many "
@@ -453,14 +463,10 @@ def odt_with_comment(path: Path, tracked: bool = False) -> Path:
 def test_tracked_changes_and_comments_are_refused_naming_the_paragraph(
         book: Path, tmp_path: Path, wpsr, make: Callable[[Path], Path], message: str) -> None:
     source = make(tmp_path)
-    before = state(book)
-    result = new(wpsr, book, source, "--title", "Reviewed")
-    assert result.returncode == 2
-    assert message in result.stderr
-    assert "accept or reject every change" in result.stderr and "delete the comments" in result.stderr
-    assert ("LibreOffice" in result.stderr) == (source.suffix == ".odt")
-    assert len(result.stderr.strip().splitlines()) == 1  # one message
-    assert state(book) == before
+    said = refused(book, wpsr, source)
+    assert message in said
+    assert "accept or reject every change" in said and "delete the comments" in said
+    assert ("LibreOffice" in said) == (source.suffix == ".odt")
 
 
 def test_changes_and_comments_together_are_one_message(book: Path, tmp_path: Path, wpsr) -> None:
@@ -524,13 +530,8 @@ def sparse(path: Path, size: int) -> Path:
 ])
 def test_what_is_not_a_word_document_to_import_is_refused_with_one_message_and_nothing_written(
         book: Path, tmp_path: Path, wpsr, make: Callable[[Path], Path], message: str) -> None:
-    source = make(tmp_path)
-    before = state(book)
-    result = new(wpsr, book, source, "--title", "Refused")
-    assert result.returncode == 2
-    assert message in result.stderr
-    assert result.stderr.startswith("wpsr new: ") and len(result.stderr.strip().splitlines()) == 1
-    assert state(book) == before
+    said = refused(book, wpsr, make(tmp_path))
+    assert message in said and said.startswith("wpsr new: ")
 
 
 def test_an_odt_document_is_imported_too(book: Path, tmp_path: Path, wpsr) -> None:

@@ -242,11 +242,12 @@ def _check_directives(c: Contribution, body: Body, report: Callable[..., None]) 
         if name in REFUSED_DIRECTIVES:
             report(line, f"a {{{name}}} block in a contribution: {REFUSED_DIRECTIVES[name]}",
                    "write it in Markdown; charts come from {wpsr-figure} or wpsr.figure, tables from wpsr.table")
-        if name == "wpsr-figure":
+        if name in ("wpsr-figure", "wpsr-table"):  # checked against the data as the build will
             from wpsr.declared import problems
 
-            for what, how in problems(argument, options):
-                report(line, f"{{wpsr-figure}} {what}", how)
+            chosen = options if name == "wpsr-figure" else {k: v for k, v in options.items() if k != "caption"}
+            for what, how in problems(argument, chosen, kind=None if name == "wpsr-figure" else "table"):
+                report(line, f"{{{name}}} {what}", how)
     for line, what, how in file_problems(c.path.parent, body):
         report(line, what, how)
     for line, fence in body.unclosed:

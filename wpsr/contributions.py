@@ -276,8 +276,13 @@ def bibtex(contribution: Contribution, edition: Any, url: str) -> str:
         "edition": f"Living report edition {_bibtex_escape(edition.id)}",
         "url": url,
     }
-    key = re.sub(r"\W", "", f"wpsr{edition.id}{contribution.slug}")
-    return f"@incollection{{{key},\n" + ",\n".join(f"  {k} = {{{v}}}" for k, v in fields.items()) + "\n}"
+    return bibtex_entry("incollection", f"wpsr{edition.id}{contribution.slug}", fields)
+
+
+def bibtex_entry(kind: str, key: str, fields: dict[str, str]) -> str:
+    """A BibTeX entry of fields already escaped (``_bibtex_escape``), its key made of word characters."""
+    key = re.sub(r"\W", "", key)
+    return f"@{kind}{{{key},\n" + ",\n".join(f"  {k} = {{{v}}}" for k, v in fields.items()) + "\n}"
 
 
 def related(summary: Summary, others: list[Summary], limit: int = 3) -> list[Summary]:

@@ -280,8 +280,8 @@ def _with_outputs(app: Sphinx, notebook: Any) -> Any:
 # --- directives -------------------------------------------------------------------
 
 class TableDirective(doctree.DataDirective):
-    """A table of data/ as a page table: ``wpsr-table RESOURCE`` with
-    ``:columns: a, b``, ``:where: column=value`` and ``:caption:``."""
+    """A table of data/ as a page table: ``wpsr-table RESOURCE`` with ``:columns: a, b``, ``:where:
+    column = value; …`` (as ``{wpsr-figure}`` reads it; a problem is a located warning) and ``:caption:``."""
 
     required_arguments = 1
     option_spec: ClassVar[dict[str, Any]] = {"columns": directives.unchanged, "where": directives.unchanged,
@@ -290,12 +290,18 @@ class TableDirective(doctree.DataDirective):
     def run(self) -> list[nodes.Node]:
         import pandas as pd
 
+        from wpsr import declared  # the columns and the filter, as {wpsr-figure} reads and checks them
+
+        chosen = {k: v or "" for k, v in self.options.items() if k in ("columns", "where")}
+        found = declared.problems(self.arguments[0], chosen, kind="table")
+        if found:
+            for what, how in found:
+                logger.warning(f"{{wpsr-table}} {what} — {how}", location=(self.env.docname, self.lineno),
+                               type="wpsr", subtype="declared")
+            return []
         resource = self.resource(self.arguments[0])
-        frame = resource.load()
-        if "where" in self.options:
-            column, _, value = self.options["where"].partition("=")
-            frame = frame[frame[column.strip()].astype("string") == value.strip()]
-        columns = [c.strip() for c in self.options.get("columns", ",".join(frame.columns)).split(",")]
+        frame = declared.select(resource.load(), chosen.get("where", ""))
+        columns = declared.columns_of("table", chosen, frame)
         titles = {f.name: f.title for f in resource.fields}
         block = doctree.table(self.options.get("caption", resource.title),
                               [titles.get(c, c).replace("_", " ").capitalize() for c in columns],

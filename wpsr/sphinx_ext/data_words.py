@@ -43,11 +43,18 @@ class Words:
     def node(self, markup: str, source: str, line: int | None) -> nodes.Element:
         """The markup as a node whose words the page's catalog translates."""
         node = translatable_markup(markup=str(markup), words=list(self.english))
-        for text in self.english:
-            paragraph = nodes.paragraph(text, text, english=text)
-            paragraph.source, paragraph.line = source, line
-            node += paragraph
+        node += paragraphs(self.english, source, line)
         return node
+
+
+def paragraphs(texts: list[str], source: str, line: int | None) -> list[nodes.paragraph]:
+    """A paragraph per text, which the page's catalog translates (its ``english`` kept, to say which)."""
+    out = []
+    for text in texts:
+        paragraph = nodes.paragraph(text, text, english=text)
+        paragraph.source, paragraph.line = source, line
+        out.append(paragraph)
+    return out
 
 
 def said(markup: str, words: list[str | None], english: list[str]) -> str:

@@ -35,9 +35,8 @@ from wpsr.editions import current_edition
 from wpsr.markup import Markup, render
 from wpsr.markup import say as _
 from wpsr.provenance import long_date
-from wpsr.safety import chart_spec_element, clean_html
 from wpsr.sphinx_ext.security import POLICY
-from wpsr.sphinx_ext.webpage import FIGURES, FILE_REF, SHARE_IMAGE, meta_tags, sitemap
+from wpsr.sphinx_ext.webpage import FIGURES, FILE_REF, SHARE_IMAGE, meta_tags, share_png, write_if_changed
 
 logger = logging.getLogger(__name__)
 EMBED = "embed"  # a figure's embed page: embed/<page>/<name>.html
@@ -112,30 +111,16 @@ def descriptor(name: str, rows: list[list[str]], parts: dict[str, Any], datasets
     }
 
 
-def _png(svg: Path, png: Path) -> None:
-    if png.is_file() and png.stat().st_mtime_ns >= svg.stat().st_mtime_ns:
-        return
-    import vl_convert
-
-    png.write_bytes(vl_convert.svg_to_png(svg.read_text(encoding="utf-8"), scale=2))
-
-
-def _write(path: Path, content: bytes) -> None:
-    if not path.is_file() or path.read_bytes() != content:
-        path.write_bytes(content)
-
-
 # --- the pages ------------------------------------------------------------------------------
 
 def _shown(markup: str, vega: Any, folder: str = "") -> Markup:
-    """The figure's markup as its own pages show it: its files in ``folder`` (relative to the page), its
-    spec inside it."""
-    markup = FILE_REF.sub(lambda m: f'{m["attr"]}="{folder}{slug(m["name"].rpartition(".")[0]) or "figure"}.'
-                                    f'{m["name"].rpartition(".")[2].lower()}"{m["between"]}', clean_html(markup))
-    if isinstance(vega, dict):
-        head, closing, tail = markup.rpartition("</figure>")
-        markup = head + chart_spec_element(vega) + closing + tail if closing else markup
-    return Markup(markup)
+    """The figure's markup as its own pages show it: as its page publishes it, its files in ``folder``
+    (relative to the page)."""
+    from wpsr.sphinx_ext.figures import published  # figures notes each figure here: imported once read
+
+    return Markup(FILE_REF.sub(lambda m: f'{m["attr"]}="{folder}{slug(m["name"].rpartition(".")[0]) or "figure"}.'
+                                         f'{m["name"].rpartition(".")[2].lower()}"{m["between"]}',
+                               published(markup, vega)))
 
 
 def _context(app: Sphinx, docname: str, toc: list[dict[str, Any]]) -> dict[str, Any]:
@@ -174,10 +159,10 @@ def _write_figure(app: Sphinx, docname: str, where: dict[str, Any], figure: dict
     rows = list(csv.reader(io.StringIO(parts["csv"])))
     if not (folder / f"{name}.svg").is_file() or not rows:
         return entry
-    _png(folder / f"{name}.svg", folder / f"{name}.png")
-    _write(folder / f"{name}.xlsx", xlsx(rows, parts["title"]))
+    share_png(outdir, f"{FIGURES}/{docname}/{name}.svg")
+    write_if_changed(folder / f"{name}.xlsx", xlsx(rows, parts["title"]))
     resource = descriptor(f"{slug(docname)}--{name}", rows, parts, datasets)
-    _write(folder / f"{name}.json", json.dumps(resource, indent=2, ensure_ascii=False).encode())
+    write_if_changed(folder / f"{name}.json", json.dumps(resource, indent=2, ensure_ascii=False).encode())
     address = f"{base}/{page}" if base else page
     values = {"title": parts["title"], "description": parts["description"], "source": parts["source"],
               "name": name, "figure": _shown(figure["markup"], figure["vega"]),
@@ -192,9 +177,9 @@ def _write_figure(app: Sphinx, docname: str, where: dict[str, Any], figure: dict
     values["meta"] = Markup(meta_tags(title=parts["title"], site=edition.title, text=parts["description"],
                                       image=f"{base}/{FIGURES}/{docname}/{name}.png" if base else f"{name}.png",
                                       image_alt=parts["title"], url=address if base else None))
-    _write(outdir / page, render("figure-page.html", **values).encode())
+    write_if_changed(outdir / page, render("figure-page.html", **values).encode())
     (outdir / embed).parent.mkdir(parents=True, exist_ok=True)
-    _write(outdir / embed, render("figure-embed.html", **{
+    write_if_changed(outdir / embed, render("figure-embed.html", **{
         **values, "root": relative_uri(embed, ""), "back": relative_uri(embed, page),
         "figure": _shown(figure["markup"], figure["vega"], relative_uri(embed, f"{FIGURES}/{docname}/"))}).encode())
     return entry
@@ -223,7 +208,7 @@ def write_pages(app: Sphinx, exception: Exception | None) -> None:
         listed += [_write_figure(app, docname, where, figure) for figure in noted[docname]]
         written += len(noted[docname])
     if listed:
-        _write(record, json.dumps(listed, indent=1, ensure_ascii=False).encode())
+        write_if_changed(record, json.dumps(listed, indent=1, ensure_ascii=False).encode())
         _write_index(app, listed)
         _changed_since(app, listed)
     logger.info(f"[wpsr] {written} figure page(s) written in {time.perf_counter() - started:.2f} s", type="wpsr",
@@ -256,7 +241,7 @@ def _changed_since(app: Sphinx, listed: list[dict[str, Any]]) -> None:
 
 
 def _write_index(app: Sphinx, listed: list[dict[str, Any]]) -> None:
-    """figures/index.html, and each figure's page, embed page and downloads in the sitemap."""
+    """figures/index.html: every figure of the edition."""
     outdir, index = Path(app.builder.outdir), f"{FIGURES}/index.html"
     edition = current_edition(app.config.wpsr_edition or None)
     base = (app.config.html_baseurl or "").rstrip("/")
@@ -264,18 +249,31 @@ def _write_index(app: Sphinx, listed: list[dict[str, Any]]) -> None:
     meta = meta_tags(title=_("All figures"), site=edition.title, image=share, image_alt=edition.title,
                      text=_("Every figure of the report, with its data, citation and embed code."),
                      url=f"{base}/{index}" if base else None)
-    _write(outdir / index, render("figure-index.html", figures=listed, root=relative_uri(index, ""),
+    write_if_changed(outdir / index, render("figure-index.html", figures=listed, root=relative_uri(index, ""),
                                   language=app.config.language or "en", edition=edition, policy=POLICY,
-                                  meta=Markup(meta), **_around(app, edition),
-                                  chapters=sorted({str(f["chapter"]) for f in listed if f["chapter"]}),
-                                  datasets=sorted({d for f in listed for d in f["datasets"]}),
-                                  sdgs=sorted({s for f in listed for s in f["sdgs"]}, key=int)).encode())
-    if base:
-        own = [f["page"].removesuffix(".html") + ending for f in listed
-               for ending in (".html", ".csv", ".xlsx", ".json", ".svg", ".png")]
-        own += [EMBED + f["page"].removeprefix(FIGURES) for f in listed]
-        pages = [app.builder.get_target_uri(doc) for doc in sorted(app.env.found_docs)]
-        _write(outdir / "sitemap.xml", sitemap(base, [*pages, index, *own]).encode())
+                                  meta=Markup(meta), filters=_filters(listed), **_around(app, edition)).encode())
+
+
+def _filters(listed: list[dict[str, Any]]) -> Markup:
+    """The index's filters (wpsr-filters.js, as the calendar's): by chapter, dataset and SDG, and by title."""
+    from wpsr.sphinx_ext.annexes import filter_box
+
+    return filter_box("figures-table", _("{shown} of {total} figures shown"), _("Filter the figures"), "wpsr-figures",
+                      [("chapter", _("Chapter"), sorted({str(f["chapter"]) for f in listed if f["chapter"]})),
+                       ("dataset", _("Dataset"), sorted({d for f in listed for d in f["datasets"]})),
+                       ("sdg", _("SDG"), sorted({s for f in listed for s in f["sdgs"]}, key=int))],
+                      _("Title contains"))
+
+
+def site_files(outdir: Path) -> list[str]:
+    """The index of figures and each figure's page, embed page and downloads, as the last build listed
+    them (for the sitemap)."""
+    record = outdir / FIGURES / "figures.json"
+    listed = json.loads(record.read_text(encoding="utf-8")) if record.is_file() else []
+    return ([f"{FIGURES}/index.html"] if listed else []) + \
+        [f["page"].removesuffix(".html") + ending for f in listed
+         for ending in (".html", ".csv", ".xlsx", ".json", ".svg", ".png")] + \
+        [EMBED + f["page"].removeprefix(FIGURES) for f in listed]
 
 
 def citation(title: str, page: str, edition: Any, address: str) -> str:
@@ -285,15 +283,15 @@ def citation(title: str, page: str, edition: Any, address: str) -> str:
 
 
 def bibtex(title: str, page: str, edition: Any, address: str, key: str) -> str:
-    from wpsr.contributions import _bibtex_escape
+    """A figure as a BibTeX @misc entry, in the edition built."""
+    from wpsr.contributions import _bibtex_escape, bibtex_entry
 
     fields = {"author": "{United Nations Department of Economic and Social Affairs}",
               "title": "{" + _bibtex_escape(title) + "}",
               "howpublished": _bibtex_escape(f"Figure in {page}, {edition.title}"),
               "edition": f"Living report edition {_bibtex_escape(edition.id)}", "year": str(edition.date.year),
               "url": address}
-    key = re.sub(r"\W", "", f"wpsr{edition.id}{key}")
-    return f"@misc{{{key},\n" + ",\n".join(f"  {k} = {{{v}}}" for k, v in fields.items()) + "\n}"
+    return bibtex_entry("misc", f"wpsr{edition.id}{key}", fields)
 
 
 def setup(app: Sphinx) -> None:

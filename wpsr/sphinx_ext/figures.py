@@ -19,6 +19,7 @@ from sphinx.application import Sphinx
 
 from wpsr.languages import LANGUAGES, SOURCE
 from wpsr.safety import chart_spec_element, clean_html
+from wpsr.sphinx_ext.data_words import paragraphs
 from wpsr.sphinx_ext.doctree import trusted_html
 from wpsr.sphinx_ext.figure_pages import note
 
@@ -33,21 +34,23 @@ def figure_node(content: dict[str, Any], source: str, line: int | None) -> nodes
 
     node = translatable_figure(markup=str(content.get("html", "")), vega=content.get("vega"),
                                parts=content["figure"])
-    for text in chart_words(content["figure"]):
-        paragraph = nodes.paragraph(text, text, english=text)
-        paragraph.source, paragraph.line = source, line
-        node += paragraph
+    node += paragraphs(chart_words(content["figure"]), source, line)
     return node
 
 
-def output_html(markup: str, vega: Any) -> nodes.raw:
-    """A figure's or table's markup as the page publishes it: sanitized, with its chart's spec in an
+def published(markup: str, vega: Any) -> str:
+    """A figure's or table's markup as the site publishes it: sanitized, with its chart's spec in an
     inert JSON element before the figure closes."""
     markup = clean_html(markup)
     if isinstance(vega, dict):
         head, closing, tail = markup.rpartition("</figure>")
         markup = head + chart_spec_element(vega) + closing + tail if closing else markup
-    return trusted_html(markup, classes=["output", "text_html"])
+    return markup
+
+
+def output_html(markup: str, vega: Any) -> nodes.raw:
+    """A figure's or table's output as its page publishes it (see `published`)."""
+    return trusted_html(published(markup, vega), classes=["output", "text_html"])
 
 
 def number_locale(code: str) -> dict | None:

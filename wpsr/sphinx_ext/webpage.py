@@ -107,7 +107,7 @@ def write_figure_files(app: Sphinx, doctree: nodes.document, docname: str) -> No
         if ext.lower() == "csv":
             content = safe_csv(content.decode("utf-8")).encode("utf-8")
         target = f"{FIGURES}/{docname}/{slug(stem) or 'figure'}.{ext.lower()}"
-        _write_if_changed(outdir / target, content)
+        write_if_changed(outdir / target, content)
         if ext == "svg":
             shares.setdefault(docname, target)
         return f'{match["attr"]}="{relative_uri(page_uri, target)}"{match["between"]}'
@@ -134,7 +134,7 @@ def file_problem(ext: str, uri: str, content: bytes) -> str | None:
     return None
 
 
-def _write_if_changed(path: Path, content: bytes) -> None:
+def write_if_changed(path: Path, content: bytes) -> None:
     """Write only what changed, so the share PNG drawn from an unchanged SVG is not drawn again."""
     if not (path.is_file() and path.read_bytes() == content):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -142,7 +142,8 @@ def _write_if_changed(path: Path, content: bytes) -> None:
 
 
 def share_png(outdir: Path, svg_target: str) -> str:
-    """The PNG beside a chart's SVG (drawn once per change of the SVG), for link previews."""
+    """The PNG beside a chart's SVG (drawn once per change of the SVG), for link previews and the
+    figure's own page."""
     import vl_convert as vlc
 
     svg = outdir / svg_target
@@ -159,7 +160,7 @@ def default_share_image(folder: Path, title: str) -> None:
     words, lines = title.split(), [""]
     for word in words:
         lines[-1:] = [lines[-1], word] if len(lines[-1]) + len(word) > 28 else [f"{lines[-1]} {word}".strip()]
-    _write_if_changed(folder / SHARE_IMAGE, vlc.svg_to_png(render("share-card.svg", lines=lines)))
+    write_if_changed(folder / SHARE_IMAGE, vlc.svg_to_png(render("share-card.svg", lines=lines)))
 
 
 # --- code folded ------------------------------------------------------------------------
@@ -324,10 +325,18 @@ def _finish(app: Sphinx, exception: Exception | None) -> None:
             shutil.rmtree(path)
         else:
             path.unlink(missing_ok=True)
+
+
+def _write_sitemap(app: Sphinx, exception: Exception | None) -> None:
+    """With a base URL: the edition's sitemap, its pages and each figure's own pages and files."""
+    from wpsr.sphinx_ext.figure_pages import site_files  # written just before (build-finished, 800)
+
     base = (app.config.html_baseurl or "").rstrip("/")
-    if base and app.builder.name == "html":
-        pages = [app.builder.get_target_uri(doc) for doc in sorted(app.env.found_docs)]
-        (Path(app.builder.outdir) / "sitemap.xml").write_text(sitemap(base, pages), encoding="utf-8")
+    if exception is not None or not base or app.builder.name != "html":
+        return
+    pages = [app.builder.get_target_uri(doc) for doc in sorted(app.env.found_docs)]
+    outdir = Path(app.builder.outdir)
+    (outdir / "sitemap.xml").write_text(sitemap(base, [*pages, *site_files(outdir)]), encoding="utf-8")
 
 
 def _static_files(app: Sphinx) -> None:
@@ -351,3 +360,4 @@ def setup(app: Sphinx) -> None:
     app.connect("doctree-resolved", write_figure_files)
     app.connect("html-page-context", _page_context, priority=600)  # after the theme adds its functions
     app.connect("build-finished", _finish)
+    app.connect("build-finished", _write_sitemap, priority=850)  # after each figure's own pages
