@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import copy_book
+from tests.conftest import copy_book, run_wpsr
 from wpsr.build import Settings, build
 from wpsr.problems import Problem
 
@@ -120,3 +120,27 @@ def test_a_build_with_nothing_to_do_does_nothing_until_an_input_or_the_output_ch
     edited = build(copied, Settings(strict=True))
     assert not edited.up_to_date and edited.pages_read == ["contributions/civic-space-under-pressure"]
     assert not build(copied, Settings(strict=True, fresh=True)).up_to_date  # --all always builds
+
+
+def test_every_language_builds_beside_english_and_a_failing_one_is_named(copied: Path) -> None:
+    """`wpsr build --language all`: English, and each language of the edition in a worker of its own
+    (forked once English's notebooks are in the cache); a translation that fails fails the build, by name."""
+    editions = copied / "editions.yaml"
+    entries = yaml.safe_load(editions.read_text(encoding="utf-8"))
+    entries[-1]["languages"] = ["en", "fr", "es"]
+    editions.write_text(yaml.safe_dump(entries, sort_keys=False), encoding="utf-8")
+    built = run_wpsr(copied, "build", "--strict", "--language", "all")
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    assert re.search(r"\[fr\]\n(.*\n)*Built in [0-9.]+ s: .*_build/html/fr/index.html", built.stdout)
+    assert "Built 3 languages (en, fr, es)" in built.stdout
+    for code in ("fr", "es"):
+        assert f'lang="{code}"' in (copied / "_build" / "html" / code / "index.html").read_text(encoding="utf-8")
+
+    catalog = copied / "locales" / "es" / "LC_MESSAGES" / "key-messages.po"
+    text = catalog.read_text(encoding="utf-8")
+    catalog.write_text(re.sub(r'msgstr "(.*?)(\d+)', lambda m: f'msgstr "{m[1]}{int(m[2]) + 1}', text, count=1),
+                       encoding="utf-8")  # a number that differs from the English
+    failed = run_wpsr(copied, "build", "--strict", "--language", "all")
+    assert failed.returncode == 1
+    assert "The build failed in: es (above)." in failed.stderr
+    assert re.search(r"locales/es/LC_MESSAGES/key-messages.po:\d+: .*number", failed.stderr), failed.stderr

@@ -256,3 +256,19 @@ def test_a_site_with_a_base_url_has_canonical_links_and_a_sitemap(root_app) -> N
         assert re.search(rf'<meta property="og:image" content="{re.escape(BASE_URL)}[^"]+\.png">', html), page
         if page.name not in ("search.html", "genindex.html"):
             assert f"<loc>{address}</loc>" in sitemap
+
+
+@pytest.mark.sphinx("html", testroot="site", srcdir="sidebar-rendered-once")
+def test_the_book_s_navigation_is_rendered_once_a_page_and_is_on_every_page(root_app) -> None:
+    """The theme renders a page's sidebar templates once more only to drop the empty ones: not the
+    book's navigation, which lists every page (wpsr.sphinx_ext.theme)."""
+    templates, rendered = root_app.builder.templates, []
+    render = templates.render
+    templates.render = lambda name, context: rendered.append(name) or render(name, context)
+    root_app.build()
+    assert "sbt-sidebar-nav.html" not in rendered
+    assert "navbar-logo.html" in rendered  # the theme still checks its other templates
+    for page in pages(Path(root_app.outdir), figures=False):
+        if page.name not in ("search.html", "genindex.html"):
+            html = page.read_text(encoding="utf-8")
+            assert re.search(r'class="bd-links bd-docs-nav"[^>]*>(.|\n)*toctree-l1', html), page

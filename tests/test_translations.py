@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,38 @@ def test_an_english_page_marks_none_of_its_data_words() -> None:
     from wpsr.sphinx_ext.data_words import said
 
     assert said("<b>@@wpsr-word-0@@</b>", ["A & B"], ["A & B"]) == "<b>A &amp; B</b>"
+
+
+@pytest.mark.sphinx("html", testroot="passages", freshenv=True)
+def test_translated_passages_read_as_sphinx_s_own_parse_reads_them(make_app, app_params,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plain passage becomes its paragraph without a parse, a marked-up one is parsed once (not once
+    per pass of the i18n transform): the page's nodes are exactly those of Sphinx's own reading."""
+    from sphinx.transforms import i18n
+
+    from wpsr.sphinx_ext import passages
+
+    own_parse, parsed = passages.PARSE, []
+
+    def counted(app, source: str, *rest):
+        parsed.append(source)
+        return own_parse(app, source, *rest)
+
+    monkeypatch.setattr(passages, "PARSE", counted)
+    args, kwargs = app_params
+    quick = make_app(*args, **kwargs)
+    quick.build()
+    read_quickly = quick.env.get_doctree("index").pformat().replace(str(quick.srcdir), "SOURCE")
+
+    monkeypatch.setattr(i18n, "publish_msgstr", own_parse)
+    srcdir = shutil.copytree(kwargs["srcdir"], kwargs["srcdir"].parent / "passages-own",
+                             ignore=shutil.ignore_patterns("_build"))
+    own = make_app(*args, **{**kwargs, "srcdir": srcdir, "confoverrides": {"extensions": ["myst_nb"]}})
+    own.build()
+    assert read_quickly == own.env.get_doctree("index").pformat().replace(str(srcdir), "SOURCE")
+    for translated in ("Des passages de toute sorte", "Une phrase simple", "emphase", "rôle", "术语", "Sa définition"):
+        assert translated in read_quickly
+    assert "Une phrase qui finit" not in read_quickly  # a list, not a paragraph: Sphinx keeps the English
+    assert sorted(parsed) == sorted(set(parsed))  # each marked-up passage parsed once
+    assert not [p for p in parsed if passages.plain(p)] and len(parsed) == 4
+    assert not passages.plain("- Une phrase") and not passages.plain("2030 : un") and passages.plain("术语")

@@ -307,10 +307,35 @@ class BuildLog(logging.Handler):
 
 # --- the build ---------------------------------------------------------------------------
 
-def build(root: Path, settings: Settings = Settings(), progress: Progress = lambda message: None) -> Result:
+# What a build imports, some of it only as it reads or writes a page: Sphinx and its builders, the
+# theme, MyST-NB and its cache, the extension, and what it draws charts, cuts fonts and writes
+# spreadsheets and calendars with.
+BUILD_MODULES = ("jupyter_book.config", "sphinx.application", "sphinx.builders.html", "sphinx.builders.singlehtml",
+                 "myst_nb.sphinx_ext", "myst_nb.core.read", "jupyter_cache", "jupytext", "sphinx_book_theme",
+                 "sphinx_design", "a11y_pygments", "wpsr.sphinx_ext", "pandas", "altair", "vl_convert", "openpyxl",
+                 "fontTools.subset", "fontTools.ttLib.woff2", "icalendar")
+
+
+def preload(root: Path) -> None:
+    """Import what a build of the book at `root` imports (about 3 s: the modules above and the
+    extensions its configuration names), once, in a process that then forks workers to build."""
+    import importlib
+
+    from jupyter_book.config import get_final_config
+
+    config, _ = get_final_config(user_yaml=root / "_config.yml", sourcedir=root, use_external_toc=True,
+                                 cli_config={"latex_individualpages": False})
+    for name in [*BUILD_MODULES, *config["extensions"]]:
+        importlib.import_module(name)
+
+
+def build(root: Path, settings: Settings = Settings(), progress: Progress = lambda message: None,
+          executed: Callable[[], object] = lambda: None) -> Result:
     """Check what can be checked first, then build the book at `root` into _build/BUILDER, as
-    `jupyter-book build -n --keep-going` does (with -W when strict). Raises ``EditionError`` if
-    editions.yaml is broken: which edition to build is then unknown."""
+    `jupyter-book build -n --keep-going` does (with -W when strict). ``executed`` is called once the
+    notebooks are executed (or found in the cache), before the pages are read: from then on, another
+    language's build finds every output in the cache. Raises ``EditionError`` if editions.yaml is
+    broken: which edition to build is then unknown."""
     root = root.resolve()
     result = Result(ok=False, output=settings.output(root) / "index.html")
     started = time.perf_counter()
@@ -325,13 +350,14 @@ def build(root: Path, settings: Settings = Settings(), progress: Progress = lamb
         if stop:
             result.stopped_before, result.problems = stop
         else:
-            _run_sphinx(root, settings, result, progress)
+            _run_sphinx(root, settings, result, progress, executed)
             last.record(result)
     result.timings["total"] = time.perf_counter() - started
     return result
 
 
-def _run_sphinx(root: Path, settings: Settings, result: Result, progress: Progress) -> None:
+def _run_sphinx(root: Path, settings: Settings, result: Result, progress: Progress,
+                executed: Callable[[], object]) -> None:
     import io
     import sys
 
@@ -374,6 +400,7 @@ def _run_sphinx(root: Path, settings: Settings, result: Result, progress: Progre
 
             app.connect("source-read", read)
             app.connect("env-before-read-docs", mark("read"), priority=100)
+            app.connect("env-before-read-docs", lambda *_: executed() and None, priority=900)  # after execution
             app.connect("env-updated", mark("write"))
             app.build(force_all=settings.fresh)
             result.ok = app.statuscode == 0

@@ -118,44 +118,57 @@ def cmd_build(args: argparse.Namespace) -> int:
     return build_builders(book_root(), settings, args.builder)
 
 
-def build_builders(root: Path, settings: Settings, builders: list[str]) -> int:
+def build_builders(root: Path, settings: Settings, builders: list[str],
+                   executed: Callable[[], object] = lambda: None) -> int:
     """One language's builds, one builder after the other, in this process: the pages are read once
-    (``--all`` applies to the first), and the next builder writes from what the first read."""
+    (``--all`` applies to the first), and the next builder writes from what the first read.
+    ``executed``: as `wpsr.build.build` takes it, for the first builder."""
     import dataclasses
 
     for index, builder in enumerate(builders):
-        if build_once(root, dataclasses.replace(settings, builder=builder, fresh=settings.fresh and index == 0)):
+        if build_once(root, dataclasses.replace(settings, builder=builder, fresh=settings.fresh and index == 0),
+                      executed=executed if index == 0 else lambda: None):
             return 1
     return 0
 
 
 def build_languages(root: Path, settings: Settings, builders: list[str]) -> int:
-    """English first, in this process (it executes the notebooks the translations then find in the
-    cache), then the translations, one process per core, each running every builder; each language's
-    output as it ends."""
+    """English in this process; as soon as it has executed the notebooks (which the translations then
+    find in the cache), the translations too, beside it, in one worker per core forked before English
+    started (the build's modules already imported), each language running every builder; each
+    language's output as it ends."""
     import dataclasses
-    import subprocess
-    from concurrent.futures import ThreadPoolExecutor
+    import multiprocessing
+    from concurrent.futures import Future, ProcessPoolExecutor
 
+    from wpsr.build import preload
     from wpsr.languages import SOURCE
 
     translations = [code for code in settings.languages if code != SOURCE]
     started = time.perf_counter()
-    if build_builders(root, dataclasses.replace(settings, language="en"), builders):
-        return 1
+    preload(root)  # before the workers are forked: each then starts a build at once
+    running: dict[str, Future] = {}
+    workers = max(1, min(os.cpu_count() or 1, len(translations)))
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        pool.submit(int).result()  # forks every worker now, while this process runs nothing else
 
-    def run(code: str) -> subprocess.CompletedProcess:
-        arguments = dataclasses.replace(settings, language=code).arguments()  # the last --builder counts
-        command = [sys.executable, "-m", "wpsr", "build", *arguments, "--builder", ",".join(builders)]
-        return subprocess.run(command, cwd=root, capture_output=True, text=True)
+        def start() -> None:
+            for code in translations:
+                if code not in running:
+                    running[code] = pool.submit(translate, root, dataclasses.replace(settings, language=code),
+                                                builders)
 
-    failed = []
-    with ThreadPoolExecutor(max(1, min(os.cpu_count() or 1, len(translations)))) as pool:
-        for code, done in zip(translations, pool.map(run, translations), strict=True):
+        if build_builders(root, dataclasses.replace(settings, language="en"), builders, executed=start):
+            pool.shutdown(cancel_futures=True)  # a translation already running ends; none other starts
+            return 1
+        start()  # if English had nothing to read (up to date)
+        failed = []
+        for code in translations:
+            status, out, err = running[code].result()
             print(f"\n[{code}]", flush=True)
-            print(done.stdout, end="", flush=True)
-            print(done.stderr, end="", file=sys.stderr, flush=True)
-            if done.returncode:
+            print(out, end="", flush=True)
+            print(err, end="", file=sys.stderr, flush=True)
+            if status:
                 failed.append(code)
     if failed:
         print(f"\nThe build failed in: {', '.join(failed)} (above).", file=sys.stderr)
@@ -165,15 +178,35 @@ def build_languages(root: Path, settings: Settings, builders: list[str]) -> int:
     return 0
 
 
+def translate(root: Path, settings: Settings, builders: list[str]) -> tuple[int, str, str]:
+    """One translation's builds, in a worker of `build_languages`, as `wpsr build --language CODE`
+    runs them: its exit status, and what it printed."""
+    import io
+
+    out, err = io.StringIO(), io.StringIO()
+    os.chdir(root)
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            status = build_builders(root, settings, builders)
+        except Exception as error:  # said as the command line would say it
+            import traceback
+
+            traceback.print_exception(error)
+            status = 1
+    return status, out.getvalue(), err.getvalue()
+
+
 def build_once(root: Path, settings: Settings | None = None,
-               then: Callable[[list[str]], object] = lambda problems: None) -> int:
+               then: Callable[[list[str]], object] = lambda problems: None,
+               executed: Callable[[], object] = lambda: None) -> int:
     """One build, in this process: progress as it goes, then what was built, or what failed and where
-    (``then`` is given the problems that failed it: none if it succeeded)."""
+    (``then`` is given the problems that failed it: none if it succeeded; ``executed``: as
+    `wpsr.build.build` takes it)."""
     from wpsr.build import Settings, build
     from wpsr.review import preview_notice
 
     settings = settings or Settings()
-    result = build(root, settings, progress=lambda message: print(message, flush=True))
+    result = build(root, settings, progress=lambda message: print(message, flush=True), executed=executed)
     then([] if result.ok else [str(p) for p in result.problems + result.warnings]
          or [result.stopped_before or "the build failed (its output says why)"])
     if result.stopped_before:

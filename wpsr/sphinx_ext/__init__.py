@@ -49,8 +49,10 @@ from wpsr.sphinx_ext import (
     gate,
     languages,
     pages,
+    passages,
     search,
     security,
+    theme,
     webpage,
 )
 from wpsr.translations import interface
@@ -425,6 +427,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     pages.setup(app)
     webpage.setup(app)
     languages.setup(app)
+    passages.setup(app)
+    theme.setup(app)
     figures.setup(app)
     figure_pages.setup(app)
     data_words.setup(app)

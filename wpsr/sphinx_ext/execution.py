@@ -16,6 +16,7 @@ them on every core.
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import hashlib
 import json
@@ -78,6 +79,7 @@ class DependencyTracker:
             self.state: dict[str, dict] = json.loads(self.state_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             self.state = {}
+        self.saved = copy.deepcopy(self.state)  # as read: written again only if changed
         self.started: dict[str, float] = {}
         LAST_EXECUTED.clear()
         self.executed_ahead: set[str] = set()
@@ -144,8 +146,14 @@ class DependencyTracker:
         return str(path.relative_to(self.root)) if path.is_relative_to(self.root) else str(path)
 
     def save(self) -> None:
+        """Write the state if this build changed it (a translation's build, which executes nothing,
+        leaves what English's, running beside it, writes), whole or not at all."""
+        if self.state == self.saved:
+            return
         self.state_path.parent.mkdir(parents=True, exist_ok=True)
-        self.state_path.write_text(json.dumps(self.state, indent=1, sort_keys=True), encoding="utf-8")
+        partial = self.state_path.with_name(f"{STATE_FILE}.{os.getpid()}.partial")
+        partial.write_text(json.dumps(self.state, indent=1, sort_keys=True), encoding="utf-8")
+        partial.replace(self.state_path)
 
 
 def execute_ahead(app: Sphinx, env: Any, docnames: list[str]) -> None:
