@@ -144,3 +144,62 @@ def test_every_language_builds_beside_english_and_a_failing_one_is_named(copied:
     assert failed.returncode == 1
     assert "The build failed in: es (above)." in failed.stderr
     assert re.search(r"locales/es/LC_MESSAGES/key-messages.po:\d+: .*number", failed.stderr), failed.stderr
+
+
+def test_a_preview_builds_again_with_its_application_until_a_warning_or_its_configuration_lets_it_go(
+        copied: Path) -> None:
+    """`wpsr serve --watch` keeps its Sphinx application between saves (wpsr.kept_app): an edit is read
+    and written by the same one; a warning lets it go, so the page is read again once fixed; a change
+    to _config.yml makes a new one."""
+    from wpsr import kept_app
+
+    preview = Settings(keep=True)
+    page, written = copied / "key-messages.md", copied / "_build" / "html" / "key-messages.html"
+    text = page.read_text(encoding="utf-8")
+    try:
+        assert build(copied, preview).ok
+        first = kept_app._kept.app
+        page.write_text(text + "\nOne more sentence.\n", encoding="utf-8")
+        edited = build(copied, preview)
+        assert edited.ok and edited.pages_read == ["key-messages"] and kept_app._kept.app is first
+        assert "One more sentence." in written.read_text(encoding="utf-8")
+        index = copied / "_build" / "html" / "pagefind" / "pagefind-entry.json"
+        index.unlink()
+        assert [work() for work in edited.afterwards] == [None] and index.is_file()  # the search index, after
+
+        page.write_text(text + "\nSee [a missing page](chapters/missing.md).\n", encoding="utf-8")
+        warned = build(copied, preview)
+        assert [w for w in warned.warnings if "missing.md" in w.message] and kept_app._kept is None
+        page.write_text(text + "\nA sentence once fixed.\n", encoding="utf-8")
+        fixed = build(copied, preview)
+        assert fixed.ok and fixed.warnings == [] and "key-messages" in fixed.pages_read
+        assert "A sentence once fixed." in written.read_text(encoding="utf-8")
+        second = kept_app._kept.app
+        assert second is not first
+
+        config = copied / "_config.yml"
+        config.write_text(config.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        assert build(copied, preview).ok and kept_app._kept.app is not second
+    finally:
+        kept_app.forget()
+
+
+def test_a_saved_catalog_shows_in_the_preview_s_next_build(copied: Path) -> None:
+    """`wpsr serve --watch --language fr`: a translation saved in its catalog is on the page after the
+    rebuild (neither Sphinx's translators nor Python's cache of the catalogs it read keep the old one)."""
+    from wpsr import kept_app
+
+    french = Settings(language="fr", keep=True)
+    catalog = copied / "locales" / "fr" / "LC_MESSAGES" / "key-messages.po"
+    try:
+        assert build(copied, french).ok
+        text = catalog.read_text(encoding="utf-8")
+        revised = re.sub(r'(msgid "[^"]+"\nmsgstr ")', r"\1(révisé) ", text, count=1)
+        assert revised != text
+        catalog.write_text(revised, encoding="utf-8")
+        result = build(copied, french)
+        assert result.ok and result.pages_read == ["key-messages"]
+        page = copied / "_build" / "html" / "fr" / "key-messages.html"
+        assert "(révisé) " in page.read_text(encoding="utf-8")
+    finally:
+        kept_app.forget()

@@ -8,6 +8,7 @@ import re
 import socket
 import subprocess
 import threading
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +19,6 @@ from playwright.sync_api import Browser
 from tests.conftest import WPSR, copy_book
 from wpsr.serving import PREVIEW_TAG, serving
 
-pytestmark = [pytest.mark.browser, pytest.mark.build]
 PAGE = "contributions/civic-space-under-pressure"
 
 
@@ -54,6 +54,8 @@ def previewing(built_book: Path, tmp_path: Path) -> Iterator[tuple[Path, str, li
         process.wait(30)
 
 
+@pytest.mark.browser
+@pytest.mark.build
 def test_an_open_page_reloads_where_it_was_after_a_save_and_shows_a_failed_build(
         previewing: tuple[Path, str, list[str]], browser: Browser) -> None:
     book, url, printed = previewing
@@ -85,6 +87,7 @@ def test_an_open_page_reloads_where_it_was_after_a_save_and_shows_a_failed_build
     page.close()
 
 
+@pytest.mark.build
 def test_only_a_preview_s_pages_get_its_script_and_the_files_never_do(built_book: Path) -> None:
     site = built_book / "_build" / "html"
     assert not [p for p in site.rglob("*.html") if b"/_wpsr/preview.js" in p.read_bytes()]
@@ -99,3 +102,28 @@ def test_only_a_preview_s_pages_get_its_script_and_the_files_never_do(built_book
         served = urllib.request.urlopen(f"{url}/{PAGE}.html").read()
         assert re.search(rb"<script src=\"/_wpsr/preview.js\" defer></script></body>", served)
         assert urllib.request.urlopen(f"{url}/_wpsr/preview.js").read().startswith(b"// The preview")
+
+
+def test_a_file_saved_while_the_preview_builds_is_built_next(tmp_path: Path) -> None:
+    """The watcher compares with what it built from, not with what it finds once the build is done."""
+    from wpsr.cli import watch
+
+    class Enough(Exception):
+        pass
+
+    page = tmp_path / "index.md"
+    page.write_text("first\n", encoding="utf-8")
+    built: list[str] = []
+
+    def rebuild() -> None:
+        built.append(page.read_text(encoding="utf-8"))
+        if len(built) == 1:  # saved again while this build runs
+            time.sleep(0.05)
+            page.write_text("saved while building\n", encoding="utf-8")
+        else:
+            raise Enough
+
+    threading.Timer(0.3, lambda: page.write_text("second\n", encoding="utf-8")).start()
+    with pytest.raises(Enough):
+        watch(tmp_path, rebuild, every=0.05)
+    assert built == ["second\n", "saved while building\n"]

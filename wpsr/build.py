@@ -30,6 +30,7 @@ from typing import Any
 
 from sphinx.errors import SphinxError
 
+from wpsr import kept_app
 from wpsr.book import building
 from wpsr.languages import LANGUAGES
 from wpsr.problems import Problem, display
@@ -51,6 +52,7 @@ class Settings:
     verbose: bool = False  # pass Sphinx's own log on as progress
     language: str = "en"  # the language of the pages: English, or a translation from locales/
     languages: tuple[str, ...] = ()  # the languages built into the same site, which each page links
+    keep: bool = False  # keep the Sphinx application for the next build (a preview: wpsr.kept_app)
 
     def arguments(self) -> list[str]:
         """These settings as `wpsr build`'s arguments, for a build in another process."""
@@ -74,7 +76,7 @@ class Settings:
         """The Sphinx configuration values these settings set (``checked``: the data and, strict, the
         contributions were checked before Sphinx started, so the extension does not check them again)."""
         values = {"external_toc_path": (root / "_toc.yml").as_posix(), "latex_individualpages": False,
-                  "nitpicky": True, "wpsr_preview": not self.strict, "wpsr_checked": checked,
+                  "nitpicky": True, "wpsr_preview": not self.strict, "wpsr_checked": checked, "wpsr_watched": self.keep,
                   "wpsr_edition": self.edition or "", "wpsr_site": self.site,
                   "wpsr_previous_manifest": str(self.previous_manifest or ""), "language": self.language,
                   "wpsr_languages": list(self.languages),
@@ -102,6 +104,9 @@ class Result:
     timings: dict[str, float] = field(default_factory=dict)  # seconds: checks, execution, reading, writing, total
     detail: str = ""  # the traceback of a failing cell, or of a fault in the toolkit
     up_to_date: bool = False  # nothing changed since the last clean build: nothing was done
+    # A watched preview's work that the page does not wait for (its search index): the caller runs
+    # each once it has said the result, and says what each returns.
+    afterwards: list[Callable[[], str | None]] = field(default_factory=list)
 
     @property
     def seconds(self) -> float:
@@ -187,7 +192,7 @@ class UpToDate:
                  **{str(p): p.stat().st_mtime_ns for p in toolkit.rglob("*") if p.suffix != ".pyc" and p.is_file()},
                  **{str(p): p.stat().st_mtime_ns for p in [self.root / "package-lock.json", *self._packages()]
                     if p.exists()}}
-        settings = {**self.settings.__dict__, "verbose": False, "fresh": False}
+        settings = {**self.settings.__dict__, "verbose": False, "fresh": False, "keep": False}
         return json.dumps([sorted(files.items()), str(settings), today().isoformat(), sys.version])
 
     def _packages(self) -> list[Path]:
@@ -341,7 +346,7 @@ def build(root: Path, settings: Settings = Settings(), progress: Progress = lamb
     started = time.perf_counter()
     with building(root):
         last = UpToDate(root, settings)
-        if last.replay(result):
+        if not (settings.keep and kept_app.empty()) and last.replay(result):  # a watched preview makes its app
             result.timings["total"] = time.perf_counter() - started
             return result
         last.forget()
@@ -358,52 +363,72 @@ def build(root: Path, settings: Settings = Settings(), progress: Progress = lamb
 
 def _run_sphinx(root: Path, settings: Settings, result: Result, progress: Progress,
                 executed: Callable[[], object]) -> None:
+    import contextlib
+    import gettext
     import io
     import sys
 
     from jupyter_book.config import get_final_config
     from sphinx import locale
     from sphinx.application import Sphinx
+    from sphinx.util import logging as sphinx_logging
     from sphinx.util.docutils import docutils_namespace, patch_docutils
 
     from wpsr.sphinx_ext.execution import LAST_EXECUTED
-
-    # Sphinx keeps each catalog's translator for the life of the process, keyed by the catalog's name
-    # alone, and adds a later language's behind it: a second language built in this process (the
-    # tests, `wpsr serve --watch`) would be given the first one's words. Each build starts afresh.
-    locale.translators.clear()
 
     overrides, _ = get_final_config(user_yaml=root / "_config.yml", sourcedir=root, use_external_toc=True,
                                     cli_config=settings.overrides(root, checked=True))
     quiet = io.StringIO()  # Sphinx's printed log: the result carries what matters
     out = sys.stdout if settings.verbose else quiet
-    app = None
+    app, listeners = None, []
     marks = {"start": time.perf_counter()}
+    key = kept_app.key_of(root, settings, overrides)
+    kept = kept_app.take(key) if settings.keep else kept_app.forget()
+    registry = kept.registry if kept else contextlib.ExitStack()
+    # Sphinx keeps each catalog's translator for the life of the process, keyed by the catalog's name
+    # alone, and adds a later language's (or a catalog's saved again) behind it: a second build in
+    # this process (the tests, `wpsr serve --watch`) would be given the first one's words. A new
+    # application starts afresh; a kept one forgets its pages' catalogs only (Sphinx's, the theme's
+    # and the extensions' were set up as it was made).
+    pages = set(kept.app.env.found_docs) if kept else set()
+    for name in [n for n in locale.translators if not kept or n[1] in pages]:
+        del locale.translators[name]
+    for read in [r for r in gettext._translations if Path(r[1]).is_relative_to(root / "locales")]:
+        del gettext._translations[read]  # Python's own cache of the catalogs it read, which a save changed
     try:
-        with patch_docutils(None), docutils_namespace():
+        if kept:  # a preview's next build: the application it kept, its per-build state made afresh
+            app = kept.app
+            app.statuscode, app._warncount = 0, 0
+            sphinx_logging.setup(app, out, out)
+            app.wpsr_log = BuildLog.attach(app)
+            app.emit("wpsr-build-started")
+        else:
+            registry.enter_context(patch_docutils(None))
+            registry.enter_context(docutils_namespace())
             app = Sphinx(srcdir=root, confdir=None, outdir=settings.output(root),
                          doctreedir=settings.doctrees(root), buildername=settings.builder,
                          confoverrides=overrides, status=out, warning=out, freshenv=settings.fresh,
                          warningiserror=settings.strict, keep_going=True)
-            log: BuildLog = app.wpsr_log
-            log.listener = progress
-            for message in log.seen:
-                progress(message)
-            if app.builder.name == "singlehtml":
-                app.set_html_assets_policy("always")
-            def read(_app: Any, docname: str, _source: list[str]) -> None:
-                result.pages_read.append(docname)
-                progress(f"  reading {docname}")
+        log: BuildLog = app.wpsr_log
+        log.listener = progress
+        for message in log.seen:
+            progress(message)
+        if app.builder.name == "singlehtml":
+            app.set_html_assets_policy("always")
 
-            def mark(name: str) -> Callable[..., None]:
-                return lambda *_: marks.setdefault(name, time.perf_counter()) and None
+        def read(_app: Any, docname: str, _source: list[str]) -> None:
+            result.pages_read.append(docname)
+            progress(f"  reading {docname}")
 
-            app.connect("source-read", read)
-            app.connect("env-before-read-docs", mark("read"), priority=100)
-            app.connect("env-before-read-docs", lambda *_: executed() and None, priority=900)  # after execution
-            app.connect("env-updated", mark("write"))
-            app.build(force_all=settings.fresh)
-            result.ok = app.statuscode == 0
+        def mark(name: str) -> Callable[..., None]:
+            return lambda *_: marks.setdefault(name, time.perf_counter()) and None
+
+        listeners = [app.connect("source-read", read),
+                     app.connect("env-before-read-docs", mark("read"), priority=100),
+                     app.connect("env-before-read-docs", lambda *_: executed() and None, priority=900),
+                     app.connect("env-updated", mark("write"))]
+        app.build(force_all=settings.fresh)
+        result.ok = app.statuscode == 0
     except Stopped as err:
         result.problems, result.detail = err.problems, err.detail
     except Exception as err:  # Sphinx's own errors, and faults in an extension: said, with the traceback
@@ -416,12 +441,19 @@ def _run_sphinx(root: Path, settings: Settings, result: Result, progress: Progre
         speak("en")  # the templates spoke the build's language: this process goes on in English
         if app is not None:
             app.wpsr_log.detach()
+            for listener in listeners:
+                app.disconnect(listener)
+        if app is not None and settings.keep and app.statuscode == 0 and not app._warncount and not result.problems:
+            kept_app.keep(kept_app.Kept(key, app, registry))
+        else:
+            registry.close()
     ended = time.perf_counter()
     if app is not None:
         result.warnings = app.wpsr_log.warnings
         result.drafts = {doc: found for doc, found in getattr(app, "wpsr_findings", {}).items()
                          if any(f.severity == "error" for f in found)}
         result.pages_written = sorted(getattr(app, "wpsr_written", ()))
+        result.afterwards = list(getattr(app, "wpsr_afterwards", ()))
         result.timings["execution"] = getattr(app, "wpsr_execution_seconds", 0.0)
     result.executed = sorted(LAST_EXECUTED)
     read, write = marks.get("read", ended), marks.get("write", ended)

@@ -209,6 +209,10 @@ def build_once(root: Path, settings: Settings | None = None,
     result = build(root, settings, progress=lambda message: print(message, flush=True), executed=executed)
     then([] if result.ok else [str(p) for p in result.problems + result.warnings]
          or [result.stopped_before or "the build failed (its output says why)"])
+    for work in result.afterwards:  # what the page did not wait for
+        said = work()
+        if said:
+            print(said, file=sys.stderr, flush=True)
     if result.stopped_before:
         print(f"The build stopped before it started: {result.stopped_before}.", file=sys.stderr)
         for problem in result.problems:
@@ -382,7 +386,7 @@ def cmd_cff(args: argparse.Namespace) -> int:
     return 0
 
 
-def watch(root: Path, rebuild: Callable[[], object], *, every: float = 0.3) -> None:
+def watch(root: Path, rebuild: Callable[[], object], *, every: float = 0.1) -> None:
     """Call `rebuild` whenever a source file is saved, added or removed (until Ctrl+C)."""
     state = source_state(root)
     while True:
@@ -392,8 +396,8 @@ def watch(root: Path, rebuild: Callable[[], object], *, every: float = 0.3) -> N
             changed = sorted(Path(p).relative_to(root).as_posix() for p in now.keys() ^ state.keys()
                              | {p for p in now.keys() & state.keys() if now[p] != state[p]})
             print(f"\nChanged: {', '.join(changed)}", flush=True)
+            state = now  # what is saved while it builds is built next
             rebuild()
-            state = source_state(root)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -405,7 +409,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     root = book_root()
     site = root / "_build" / "html"
-    preview = Settings(language=args.language)  # the pages rebuilt after a save: English, or a translation's
+    preview = Settings(language=args.language, keep=True)  # rebuilt after a save: English, or a translation
     reloading = serving.Reloading() if args.watch else None  # open pages reload after each build
     if reloading:
         build_once(root, preview, then=reloading.built)

@@ -166,7 +166,11 @@ def _check_contributions(app: Sphinx) -> None:
 
 
 def _start(app: Sphinx) -> None:
+    """What each build starts from (a preview builds again with the same application: wpsr.kept_app)."""
     app.wpsr_written = set()
+    app.wpsr_execution_seconds = 0.0
+    app.wpsr_share_images = {}
+    app.wpsr_afterwards = []  # a watched preview's work that the page does not wait for (wpsr.build.Result)
 
 
 def _outdated(app: Sphinx, env: Any, added: set, changed: set, removed: set) -> list[str]:
@@ -398,9 +402,11 @@ def _require_output_gate() -> None:
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", _configure)
     app.connect("config-inited", _exclude_pages_not_in_toc)
-    app.connect("builder-inited", _validate_data)
-    app.connect("builder-inited", _check_contributions)
-    app.connect("builder-inited", _start)
+    app.add_event("wpsr-build-started")  # as the builder is made, and as a kept application builds again
+    app.connect("builder-inited", lambda app: app.emit("wpsr-build-started"))
+    app.connect("wpsr-build-started", _validate_data)
+    app.connect("wpsr-build-started", _check_contributions)
+    app.connect("wpsr-build-started", _start)
     app.connect("env-get-outdated", _outdated)
     app.connect("html-page-context", _page_scripts)
     app.connect("build-finished", _finish)
@@ -409,6 +415,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_js_file("wpsr-page.js", loading_method="defer")  # binds the print button (no inline handler)
     app.connect("doctree-resolved", _drop_thebe, priority=900)
     app.add_config_value("wpsr_preview", False, "", bool)  # drafts built, their problems on their pages
+    app.add_config_value("wpsr_watched", False, "", bool)  # a preview rebuilt after each save, its page reloaded
     app.add_config_value("wpsr_checked", False, "", bool)  # data (strict: contributions) checked before Sphinx
     app.add_config_value("wpsr_edition", "", "env", str)  # an id from editions.yaml; "" for the newest
     app.add_config_value("wpsr_site", False, "html", bool)  # a published, versioned site: the editions menu

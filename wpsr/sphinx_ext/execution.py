@@ -234,7 +234,7 @@ def _doctree_read(app: Sphinx, doctree: Any) -> None:
 
 
 def setup(app: Sphinx) -> None:
-    app.connect("builder-inited", _start)
+    app.connect("wpsr-build-started", _start)
     app.connect("env-before-read-docs", execute_ahead)
     app.connect("source-read", _source_read)
     app.connect("doctree-read", _doctree_read, priority=300)

@@ -177,13 +177,28 @@ def script_characters(outdir: Path) -> frozenset[int]:
     return characters_of([*outdir.glob("*.js"), *(outdir / "_static").glob("*.js")])
 
 
+# What this process last read of each file, by its time and size: a rebuild (a preview's, after a
+# save) reads again only the pages it wrote.
+_characters: dict[Path, tuple[tuple[int, int], frozenset[int]]] = {}
+_linked: dict[Path, tuple[tuple[int, int], str]] = {}
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    status = path.stat()
+    return status.st_mtime_ns, status.st_size
+
+
 def characters_of(files: Iterable[Path]) -> frozenset[int]:
-    found: set[str] = set()
+    found: set[int] = set()
     for path in files:
-        text = path.read_text(encoding="utf-8", errors="ignore")
-        found.update(html.unescape(text) if path.suffix == ".html" else text)
-        found.update(chr(int(code, 16)) for code in ESCAPE.findall(text))
-    return frozenset(ord(c) for c in found if not 0xD800 <= ord(c) <= 0xDFFF)
+        stamp = _stamp(path)
+        if path not in _characters or _characters[path][0] != stamp:
+            text = path.read_text(encoding="utf-8", errors="ignore")
+            shown = {*(html.unescape(text) if path.suffix == ".html" else text),
+                     *(chr(int(code, 16)) for code in ESCAPE.findall(text))}
+            _characters[path] = stamp, frozenset(ord(c) for c in shown if not 0xD800 <= ord(c) <= 0xDFFF)
+        found |= _characters[path][1]
+    return frozenset(found)
 
 
 # --- cutting and serving ---------------------------------------------------------------
@@ -307,10 +322,13 @@ def version_links(pages: Iterable[Path], css: Path) -> None:
     an earlier one fetches it again; the stylesheet is written after the pages, so they name it here."""
     checksum = format(zlib.crc32(css.read_bytes().replace(b"\r", b"")), "08x")
     for page in pages:
+        if _linked.get(page) == (_stamp(page), checksum):
+            continue  # this process linked it, and it has not been written since
         text = page.read_text(encoding="utf-8")
         linked = LINK.sub(rf'\1?v={checksum}"', text)
         if linked != text:
             page.write_text(linked, encoding="utf-8")
+        _linked[page] = _stamp(page), checksum
 
 
 # --- Sphinx --------------------------------------------------------------------------

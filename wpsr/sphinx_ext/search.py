@@ -51,10 +51,17 @@ def _index(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.name != "html":
         return
     language = app.config.language if app.config.language in LANGUAGES else SOURCE
+    if app.config.wpsr_watched:  # a watched preview: the page reloads first, its search index follows
+        app.wpsr_afterwards.append(lambda: _said(index(Path(app.outdir), language)))
+        return
     failed = index(Path(app.outdir), language)
     if failed:
-        logger.warning(f"the search index could not be built: {failed} — reinstall the requirements "
-                       "(pagefind-bin-extended)", type="wpsr", subtype="search")
+        logger.warning(_said(failed), type="wpsr", subtype="search")
+
+
+def _said(failed: str | None) -> str | None:
+    return failed and f"the search index could not be built: {failed} — reinstall the requirements " \
+        "(pagefind-bin-extended)"
 
 
 def _no_sphinx_index(app: Sphinx) -> None:

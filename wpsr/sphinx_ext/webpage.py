@@ -233,12 +233,14 @@ def book_title(app: Sphinx) -> str:
 
 
 def _home_description(app: Sphinx) -> str:
-    if not hasattr(app, "wpsr_home_description"):
+    """The home page's description, taken again only when the home page was read again."""
+    read = app.env.all_docs.get(app.config.root_doc)
+    if getattr(app, "wpsr_home_description", (None, ""))[0] != read:
         try:
-            app.wpsr_home_description = description(app.env.get_doctree(app.config.root_doc))
+            app.wpsr_home_description = read, description(app.env.get_doctree(app.config.root_doc))
         except OSError:  # the home page is not read yet: fall back on the title alone
-            app.wpsr_home_description = ""
-    return app.wpsr_home_description or book_title(app)
+            app.wpsr_home_description = read, ""
+    return app.wpsr_home_description[1] or book_title(app)
 
 
 def _needed(filename: str, body: str) -> bool:
