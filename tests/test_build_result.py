@@ -203,3 +203,40 @@ def test_a_saved_catalog_shows_in_the_preview_s_next_build(copied: Path) -> None
         assert "(révisé) " in page.read_text(encoding="utf-8")
     finally:
         kept_app.forget()
+
+
+def test_a_contribution_written_in_french_says_so_and_links_its_original_and_back(copied: Path) -> None:
+    """`language: fr` and `translation_of:`: in the English site its text is marked French, a note says
+    so, and it and its original link to each other; in the French site it is no translation of anything."""
+    from wpsr.contributions import specification
+
+    original = (copied / "contributions" / "civic-space-under-pressure.md").read_text(encoding="utf-8")
+    french = original.replace("status: published\n", "status: published\nlanguage: fr\n"
+                              "translation_of: civic-space-under-pressure\n", 1)
+    french = re.sub(r'title: "[^"]*"', 'title: "L\'espace civique sous pression"', french, count=1)
+    for section in specification()["sections"]:
+        french = french.replace(f"## {section['title']}\n", f"## {section['titles']['fr'][0]}\n", 1)
+    (copied / "contributions" / "espace-civique.md").write_text(french, encoding="utf-8")
+    toc = copied / "_toc.yml"
+    toc.write_text(toc.read_text(encoding="utf-8").replace(
+        "          - file: contributions/civic-space-under-pressure\n",
+        "          - file: contributions/civic-space-under-pressure\n          - file: contributions/espace-civique\n"),
+        encoding="utf-8")
+    both = ("en", "fr")
+    assert build(copied, Settings(languages=both)).ok
+    site = copied / "_build" / "html" / "contributions"
+    page = (site / "espace-civique.html").read_text(encoding="utf-8")
+    assert '<div lang="fr" dir="ltr"><section' in page and "This contribution is written in French." in page
+    assert re.search(r'Original, in English: <a href="../contributions/civic-space-under-pressure.html" hreflang="en" '
+                     r'lang="en">Civic space under pressure', page)
+    english = (site / "civic-space-under-pressure.html").read_text(encoding="utf-8")
+    assert ('Translation into French: <a href="../fr/contributions/espace-civique.html" hreflang="fr" '
+            'lang="fr">') in english
+    assert '<div lang="fr"' not in english
+
+    assert build(copied, Settings(language="fr", languages=both)).ok
+    in_french = (site.parent / "fr" / "contributions" / "espace-civique.html").read_text(encoding="utf-8")
+    assert "wpsr-untranslated" not in in_french and '<section lang="en"' not in in_french
+    assert "wpsr-banner-translation" in in_french and "written in" not in in_french  # only the link to its original
+    assert 'href="../../contributions/civic-space-under-pressure.html" hreflang="en"' in in_french  # its original
+    assert 'figcaption class="wpsr-chart-title">' in in_french  # its chart's words are its own, not English

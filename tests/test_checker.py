@@ -50,6 +50,13 @@ METADATA_CASES = [
     ('subtopic: "c1-g1-05"', 'subtopic: "c2-g1-01"', "is a sub-topic of chapter 2, not of chapter 1", "subtopic:",
      "error"),
     ("status: published", "status: final", "'status' is 'final', not one of", "status:", "error"),
+    ("status: published\n", "status: published\nlanguage: de\n", "'language' is not one of the report's languages",
+     "language: de", "error"),
+    ("status: published\n", "status: published\ntranslation_of: closing-the-digital-divid\n",
+     "names no contribution in contributions/ ('closing-the-digital-divid'); did you mean closing-the-digital-divide?",
+     "translation_of:", "error"),
+    ("status: published\n", "status: published\ntranslation_of: closing-the-digital-divide\n",
+     "'translation_of' names a contribution written in the same language (en)", "translation_of:", "error"),
     ("    year: 2021\n", "    year: twenty\n", "'resources.1.year' is not a four-digit year", "year: twenty", "error"),
     ("    url: https://findings2021.monitor.civicus.org/", "    url: findings2021.monitor.civicus.org",
      "'resources.1.url' is not a web address", "url: findings2021", "error"),
@@ -348,3 +355,18 @@ def test_a_contribution_that_shows_its_data_without_code_needs_no_code_cell(book
     table = "```{wpsr-figure} civic-space\n:kind: table\n:where: report_year = latest\n```\n"
     text = text.replace("## Results and trends", f"{DECLARED}\n{table}\n## Results and trends", 1)
     assert [str(f) for f in check_text(book, text) if f.severity == "error"] == []
+
+
+def test_a_contribution_written_in_another_language_has_its_sections_and_words_counted_in_it(book: Path) -> None:
+    """`language: fr` (or any of the six): the sections are titled in that language (as the
+    specification gives them) and its words counted in it; Chinese by its characters."""
+    french = GOOD_TEXT.replace("status: published\n", "status: published\nlanguage: fr\n", 1)
+    for section in specification()["sections"]:
+        french = french.replace(f"## {section['title']}\n", f"## {section['titles']['fr'][0]}\n", 1)
+    assert check_text(book, french) == []
+    as_english = check_text(book, french.replace("language: fr\n", ""))
+    assert len([f for f in as_english if f.message.startswith("missing section")]) == len(specification()["sections"])
+    from wpsr.body import count_words
+
+    assert count_words("Les experts ont plaidé pour une taille « intelligente ».") == 8
+    assert count_words("专家们主张“明智”的规模。") == 7  # 10 characters, 1.5 a word

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pycountry
 import yaml
@@ -77,48 +78,59 @@ def check_contribution(contribution: Contribution, context: Context) -> list[Pro
 
 
 def _check_sections(c: Contribution, body: Body, report: Callable[..., None]) -> None:
+    """The specification's sections, in order, titled in the contribution's language (or in English)."""
     sections = specification()["sections"]
-    wanted = [s["title"] for s in sections]
-    key = _heading_key
+    wanted = [section_titles(s, c.language)[0] for s in sections]
+    accepted = [{_heading_key(t) for t in [*section_titles(s, c.language), s["title"]]} for s in sections]
     found = body.headings
     for level, line, text in found:
         if level == 1:
             report(line, f"a level-1 heading ('# {text}')",
                    "the page title comes from the front matter's `title`: remove this line, or make it `##`")
     seconds = [(line, text) for level, line, text in found if level == 2]
-    keys = [key(text) for _, text in seconds]
+    keys = [_heading_key(text) for _, text in seconds]
     for line, text in seconds:
-        if key(text) not in map(key, wanted):
+        if not any(_heading_key(text) in titles for titles in accepted):
             close = difflib.get_close_matches(text, wanted, n=1)
             report(line, f"'## {text}' is not a section of the specification",
                    f"did you mean '## {close[0]}'?" if close else "make it a `###` heading inside a section",
                    severity="warning")
     last_line = c.body_start
     position = -1
+    placed: dict[int, int] = {}  # a section's index: the index of its heading among the level-2 headings
     for index, title in enumerate(wanted):
-        if key(title) not in keys:
+        at = next((i for i, k in enumerate(keys) if k in accepted[index]), None)
+        if at is None:
             report(last_line, f"missing section '## {title}'",
                    f"add it {'after the section ' + repr(wanted[index - 1]) if index else 'first'}; "
                    f"it covers: {sections[index]['guidance']}")
             continue
-        at = keys.index(key(title))
+        placed[index] = at
         line = seconds[at][0]
         if at < position:
             report(line, f"section '## {title}' is out of order",
                    "the sections go in this order: " + "; ".join(wanted))
         position = max(position, at)
         last_line = line
-    for section in sections:
-        if section.get("table") and key(section["title"]) in keys:
-            start, end = _section_range(c, seconds, keys.index(key(section["title"])))
+    for index, section in enumerate(sections):
+        if section.get("table") and index in placed:
+            start, end = _section_range(c, seconds, placed[index])
             if not any(start <= line <= end for line in body.tables) and \
                     not any(start <= line <= end and "table(" in code for line, code in body.cells):
-                report(start, f"the section '{section['title']}' has no table",
+                report(start, f"the section '{wanted[index]}' has no table",
                        "add a Markdown table, a list-table, or a code cell that calls wpsr.table(...)")
 
 
+def section_titles(section: dict[str, Any], language: str) -> list[str]:
+    """A section's titles in a language (``specification.yaml``: the first is the one to write)."""
+    if language == "en":
+        return [section["title"]]
+    given = (section.get("titles") or {}).get(language) or [section["title"]]
+    return [given] if isinstance(given, str) else list(given)
+
+
 def _heading_key(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+    return re.sub(r"[\W_]+", " ", text.casefold()).strip()
 
 
 def _section_range(c: Contribution, seconds: list[tuple[int, str]], index: int) -> tuple[int, int]:

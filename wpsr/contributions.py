@@ -60,6 +60,17 @@ class Contribution:
         return str(self.meta.get("title", self.slug))
 
     @property
+    def language(self) -> str:
+        """The language it is written in (front matter ``language:``; English if left out)."""
+        return str(self.meta.get("language") or "en")
+
+    @property
+    def translation_of(self) -> str | None:
+        """The slug of the contribution this one translates, if it is a translation."""
+        value = self.meta.get("translation_of")
+        return str(value) if value else None
+
+    @property
     def chapter(self) -> int | None:
         value = self.meta.get("chapter")
         return value if type(value) is int else None  # not a bool

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from wpsr.body import count_words
 from wpsr.book import WEB_ADDRESS
 from wpsr.contributions import NOTEBOOK_KEYS, Contribution, specification
 from wpsr.safety import invisible_characters
@@ -98,7 +99,7 @@ class MetadataRules:
                     "remove the markup")
         if len(value) > rule.get("max_length", len(value)):
             return f"is {len(value)} characters long, more than {rule['max_length']}"
-        words = len(value.split())
+        words = count_words(value)
         if words < rule.get("min_words", 0):
             return f"has {words} words, fewer than {rule['min_words']}"
         if words > rule.get("max_words", words):
@@ -142,6 +143,25 @@ class MetadataRules:
             total = (total + int(digit)) * 2
         check = (12 - total % 11) % 11
         return None if text[-1] == ("X" if check == 10 else str(check)) else f"has a wrong check digit ({value!r})"
+
+    def is_language(self, value: Any, rule: dict) -> str | None:
+        from wpsr.languages import LANGUAGES
+
+        return None if value in LANGUAGES else f"is not one of the report's languages ({value!r})"
+
+    def is_contribution(self, value: Any, rule: dict) -> str | None:
+        from wpsr.contributions import FOLDER, files, read
+
+        found = next((p for p in files() if p.suffix == ".md" and p.stem == str(value)), None)
+        if found is None:
+            close = difflib.get_close_matches(str(value), [p.stem for p in files() if p.stem != self.c.slug], n=1)
+            return f"names no contribution in {FOLDER}/ ({value!r})" + (f"; did you mean {close[0]}?" if close else "")
+        if found.stem == self.c.slug:
+            return "names this contribution itself"
+        original, _ = read(found)
+        if original is not None and original.language == self.c.language:
+            return f"names a contribution written in the same language ({self.c.language})"
+        return None
 
     def is_subtopic(self, value: Any, rule: dict) -> str | None:
         row = self.context.subtopics.get(str(value))

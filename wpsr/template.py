@@ -74,6 +74,10 @@ def front_matter(*, title: str, chapter: int, subtopic: str, authors: list[dict[
             out += yaml.safe_dump({name: value}, sort_keys=False, allow_unicode=True, width=100).splitlines()
         elif value is not None:
             out.append(f"{name}: {_yaml(value)}")
+        elif name == "language":
+            out.append(f"language: en  # {rule['help']}")
+        elif not rule.get("required"):
+            out.append(f"# {name}: {rule['help']}")
         elif name == "abstract":
             out.append(f"abstract: >-\n  {todo}: {rule['help']}, in plain words for a busy reader.")
         else:

@@ -77,13 +77,17 @@ def _draw(app: Sphinx, doctree: nodes.document) -> None:
     if app.builder.name == "gettext":
         return
     language = app.config.language or SOURCE
+    from wpsr.sphinx_ext.languages import contribution_of
+
+    written = contribution_of(app, app.env.docname)
+    foreign = written is not None and written.language != SOURCE  # its words are in its own language, not English
     for node in list(doctree.findall(translatable_figure)):
         markup, vega, parts = node["markup"], node["vega"], node["parts"]
         if language != SOURCE and (image := image_of(markup)) is not None:
             from wpsr.charts import TEXT_PARTS, draw, translated  # Altair and pandas: only for translations
 
             words = {p["english"]: p.astext() for p in node.findall(nodes.paragraph) if p.get("translated")}
-            english = [part for part in TEXT_PARTS if parts[part] not in words]
+            english = [] if foreign else [part for part in TEXT_PARTS if parts[part] not in words]
             if words:
                 parts = translated(parts, words, number_locale(language))
                 markup, vega = draw(parts, english=english)

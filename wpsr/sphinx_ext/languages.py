@@ -19,6 +19,7 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util.nodes import NodeMatcher
 
+from wpsr.contributions import FOLDER, Contribution, files, read
 from wpsr.languages import LANGUAGES, SOURCE, Language
 from wpsr.markup import Markup, render
 from wpsr.translations import interface, page_status
@@ -37,9 +38,33 @@ def version_href(root: str, code: str, pagename: str) -> str:
     return f"{root}{'' if code == SOURCE else code + '/'}{pagename}.html"
 
 
+def contribution_of(app: Sphinx, docname: str) -> Contribution | None:
+    """The contribution a page is, if it is one (its language, what it translates)."""
+    path = Path(app.srcdir) / f"{docname}.md"
+    if not docname.startswith(f"{FOLDER}/") or not path.is_file():
+        return None
+    return read(path)[0]
+
+
+def translations_of(app: Sphinx, contribution: Contribution) -> list[Contribution]:
+    """The other versions of a contribution: its original and the original's translations (read once
+    a build, from the contributions' front matter)."""
+    if getattr(app, "wpsr_versions", None) is None:
+        found = [c for c in (read(p)[0] for p in files() if p.suffix == ".md") if c is not None]
+        app.wpsr_versions = {c.slug: c for c in found if c.translation_of or any(o.translation_of == c.slug
+                                                                                  for o in found)}
+    original = contribution.translation_of or contribution.slug
+    return [c for c in app.wpsr_versions.values()
+            if c.slug != contribution.slug and original in (c.slug, c.translation_of)]
+
+
 def _mark_untranslated(app: Sphinx, doctree: nodes.document, docname: str) -> None:
-    """A passage a translation lacks keeps its English, and says so to screen readers and browsers."""
+    """A passage a translation lacks keeps its English, and says so to screen readers and browsers (a
+    contribution written in another language keeps its own, marked as a whole as the page is written)."""
     if language_of(app).code == SOURCE:
+        return
+    written = contribution_of(app, docname)
+    if written is not None and written.language != SOURCE:
         return
     untranslated = list(NodeMatcher(nodes.Element, translated=False).findall(doctree))
     if not any(NodeMatcher(nodes.Element, translated=Any).findall(doctree)):  # no catalog: the whole page
@@ -68,21 +93,48 @@ def _page(app: Sphinx, pagename: str, templatename: str, context: dict, doctree:
     menu = render("languages.html", label=_("Languages"), current=language, versions=versions) \
         if len(versions) > 1 else Markup("")  # an English-only preview has no other language to offer
     note = Markup("")
-    if language.code != SOURCE:
+    contribution = contribution_of(app, pagename)
+    written = contribution.language if contribution else SOURCE
+    if contribution is not None:
+        note = _versions(app, contribution, language, root)
+        if written != language.code:  # its text as it is written, marked as such (the site's banners are not)
+            own, body = LANGUAGES.get(written, LANGUAGES[SOURCE]), context["body"]
+            start = max(body.find("<section"), 0)
+            context["body"] = body[:start] + str(Markup('<div lang="{}" dir="{}">').format(own.code, own.direction)) \
+                + body[start:] + "</div>"
+    if language.code != SOURCE and written == SOURCE:
         status = page_status(language.code, pagename)
         progress = doctree.get("translation_progress") if doctree is not None else None
         shown = ""
         if progress and progress["total"] and progress["translated"] < progress["total"]:
             shown = _("{translated} of {total} passages of this page are translated; the others are shown in "
                       "English.").format(**progress)
-        note = render("translation-note.html",
-                      whose=_("This page is the report team's translation into {language}, not an official "
-                              "translation of the United Nations.").format(language=_(language.english)),
-                      english=version_href(root, SOURCE, pagename), english_label=_("Read the English page."),
-                      progress=shown,
-                      outdated=_("The English page has changed since this translation was made: the English "
-                                 "is the current text.") if status.outdated else "")
+        note += render("translation-note.html",
+                       whose=_("This page is the report team's translation into {language}, not an official "
+                               "translation of the United Nations.").format(language=_(language.english)),
+                       english=version_href(root, SOURCE, pagename), english_label=_("Read the English page."),
+                       progress=shown,
+                       outdated=_("The English page has changed since this translation was made: the English "
+                                  "is the current text.") if status.outdated else "")
     context["body"] = str(menu) + str(note) + context["body"]
+
+
+def _versions(app: Sphinx, contribution: Contribution, language: Language, root: str) -> Markup:
+    """The note on a contribution's page: the language it is written in, if not the page's, and links
+    to its other versions (each in the site of its own language, if the site has it)."""
+    _ = interface(language.code)
+    written = LANGUAGES.get(contribution.language, LANGUAGES[SOURCE])
+    said = _("This contribution is written in {language}.").format(language=_(written.english)) \
+        if written.code != language.code else ""
+    versions = []
+    for other in translations_of(app, contribution):
+        label = _("Original, in {language}:") if other.slug == contribution.translation_of else \
+            _("Translation into {language}:")
+        own = LANGUAGES.get(other.language, LANGUAGES[SOURCE])
+        site = own.code if own.code in {*app.config.wpsr_languages, SOURCE} else language.code
+        versions.append((label.format(language=_(own.english)), version_href(root, site, other.docname), own.code,
+                         other.title))
+    return render("written-in.html", written=said, versions=versions) if said or versions else Markup("")
 
 
 DIRECTION = re.compile(r"<html\b")
