@@ -93,7 +93,7 @@ def build(book: Path, *args: str, said: list[str] | None = None) -> tuple[float,
 
 def edits(book: Path) -> dict[str, tuple[float, int]]:
     """In this process, as `wpsr serve --watch` does: rebuilds after a no-op, a prose edit and a metadata edit."""
-    from wpsr.cli import build_once
+    from wpsr.running import build_once
 
     os.environ["WPSR_BOOK_ROOT"] = str(book)
     page = book / "contributions" / "closing-the-digital-divide.md"

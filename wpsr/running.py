@@ -1,0 +1,142 @@
+"""Builds run from the command line, printed as they go: one build (`build_once`), one language's
+builders one after the other (`build_builders`), and every language of an edition, English in this
+process and the translations beside it (`build_languages`)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from wpsr.build import Settings
+
+
+def build_builders(root: Path, settings: Settings, builders: list[str],
+                   executed: Callable[[], object] = lambda: None) -> int:
+    """One language's builds, one builder after the other, in this process: the pages are read once
+    (``--all`` applies to the first), and the next builder writes from what the first read.
+    ``executed``: as `wpsr.build.build` takes it, for the first builder."""
+    import dataclasses
+
+    for index, builder in enumerate(builders):
+        if build_once(root, dataclasses.replace(settings, builder=builder, fresh=settings.fresh and index == 0),
+                      executed=executed if index == 0 else lambda: None):
+            return 1
+    return 0
+
+
+def build_languages(root: Path, settings: Settings, builders: list[str]) -> int:
+    """English in this process; as soon as it has executed the notebooks (which the translations then
+    find in the cache), the translations too, beside it, in one worker per core forked before English
+    started (the build's modules already imported), each language running every builder; each
+    language's output as it ends."""
+    import dataclasses
+    import multiprocessing
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+    from wpsr.build import preload
+    from wpsr.languages import SOURCE
+
+    translations = [code for code in settings.languages if code != SOURCE]
+    started = time.perf_counter()
+    preload(root)  # before the workers are forked: each then starts a build at once
+    running: dict[str, Future] = {}
+    workers = max(1, min(os.cpu_count() or 1, len(translations)))
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        pool.submit(int).result()  # forks every worker now, while this process runs nothing else
+
+        def start() -> None:
+            for code in translations:
+                if code not in running:
+                    running[code] = pool.submit(translate, root, dataclasses.replace(settings, language=code),
+                                                builders)
+
+        if build_builders(root, dataclasses.replace(settings, language="en"), builders, executed=start):
+            pool.shutdown(cancel_futures=True)  # a translation already running ends; none other starts
+            return 1
+        start()  # if English had nothing to read (up to date)
+        failed = []
+        for code in translations:
+            status, out, err = running[code].result()
+            print(f"\n[{code}]", flush=True)
+            print(out, end="", flush=True)
+            print(err, end="", file=sys.stderr, flush=True)
+            if status:
+                failed.append(code)
+    if failed:
+        print(f"\nThe build failed in: {', '.join(failed)} (above).", file=sys.stderr)
+        return 1
+    print(f"\nBuilt {len(settings.languages)} languages ({', '.join(settings.languages)}) in "
+          f"{time.perf_counter() - started:.1f} s.", flush=True)
+    return 0
+
+
+def translate(root: Path, settings: Settings, builders: list[str]) -> tuple[int, str, str]:
+    """One translation's builds, in a worker of `build_languages`, as `wpsr build --language CODE`
+    runs them: its exit status, and what it printed."""
+    import io
+
+    out, err = io.StringIO(), io.StringIO()
+    os.chdir(root)
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            status = build_builders(root, settings, builders)
+        except Exception as error:  # said as the command line would say it
+            import traceback
+
+            traceback.print_exception(error)
+            status = 1
+    return status, out.getvalue(), err.getvalue()
+
+
+def build_once(root: Path, settings: Settings | None = None,
+               then: Callable[[list[str]], object] = lambda problems: None,
+               executed: Callable[[], object] = lambda: None) -> int:
+    """One build, in this process: progress as it goes, then what was built, or what failed and where
+    (``then`` is given the problems that failed it: none if it succeeded; ``executed``: as
+    `wpsr.build.build` takes it)."""
+    from wpsr.build import Settings, build
+    from wpsr.review import preview_notice
+
+    settings = settings or Settings()
+    result = build(root, settings, progress=lambda message: print(message, flush=True), executed=executed)
+    then([] if result.ok else [str(p) for p in result.problems + result.warnings]
+         or [result.stopped_before or "the build failed (its output says why)"])
+    for work in result.afterwards:  # what the page did not wait for
+        said = work()
+        if said:
+            print(said, file=sys.stderr, flush=True)
+    if result.stopped_before:
+        print(f"The build stopped before it started: {result.stopped_before}.", file=sys.stderr)
+        for problem in result.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    # A preview runs unreviewed code on this machine: say so, of what it executed (if it failed, of all).
+    unreviewed = None if settings.strict else preview_notice(set(result.executed) if result.ok else None)
+    if unreviewed:
+        print(unreviewed, flush=True)
+    if result.ok:
+        for warning in result.warnings if result.up_to_date else ():  # said as they came in a build that ran
+            print(warning, flush=True)
+        print(f"Up to date: nothing changed since the last build ({result.seconds:.1f} s): {result.output}"
+              if result.up_to_date else f"Built in {result.seconds:.1f} s: {result.output}", flush=True)
+        if result.drafts and not settings.strict:
+            print(f"A preview: {', '.join(sorted(str(found[0].path) for found in result.drafts.values()))} break(s) "
+                  "the specification, as the banner at the top of each page says; `wpsr build --strict` and "
+                  "`wpsr publish` refuse them.", flush=True)
+        return 0
+    if result.detail:
+        print(result.detail, file=sys.stderr)
+    print("\nBuild failed.", file=sys.stderr)
+    for problem in result.problems:
+        print(problem, file=sys.stderr)
+    if result.warnings:
+        print(f"{len(result.warnings)} warning(s), each fatal in a strict build:", file=sys.stderr)
+        for warning in result.warnings:
+            print(warning, file=sys.stderr)
+    return 1
