@@ -216,14 +216,18 @@ def test_a_contribution_written_in_french_says_so_and_links_its_original_and_bac
     french = re.sub(r'title: "[^"]*"', 'title: "L\'espace civique sous pression"', french, count=1)
     for section in specification()["sections"]:
         french = french.replace(f"## {section['title']}\n", f"## {section['titles']['fr'][0]}\n", 1)
-    (copied / "contributions" / "espace-civique.md").write_text(french, encoding="utf-8")
     toc = copied / "_toc.yml"
     toc.write_text(toc.read_text(encoding="utf-8").replace(
         "          - file: contributions/civic-space-under-pressure\n",
         "          - file: contributions/civic-space-under-pressure\n          - file: contributions/espace-civique\n"),
         encoding="utf-8")
     both = ("en", "fr")
+    unlinked = french.replace("translation_of: civic-space-under-pressure\n", "")
+    (copied / "contributions" / "espace-civique.md").write_text(unlinked, encoding="utf-8")
     assert build(copied, Settings(languages=both)).ok
+    (copied / "contributions" / "espace-civique.md").write_text(french, encoding="utf-8")  # it names its original
+    relinked = build(copied, Settings(languages=both))
+    assert relinked.ok and "contributions/civic-space-under-pressure" in relinked.pages_written
     site = copied / "_build" / "html" / "contributions"
     page = (site / "espace-civique.html").read_text(encoding="utf-8")
     assert '<div lang="fr" dir="ltr"><section' in page and "This contribution is written in French." in page
@@ -239,4 +243,11 @@ def test_a_contribution_written_in_french_says_so_and_links_its_original_and_bac
     assert "wpsr-untranslated" not in in_french and '<section lang="en"' not in in_french
     assert "wpsr-banner-translation" in in_french and "written in" not in in_french  # only the link to its original
     assert 'href="../../contributions/civic-space-under-pressure.html" hreflang="en"' in in_french  # its original
+
+    from wpsr import translations
+
+    assert translations.update(copied, progress=lambda said: None) == []
+    catalogs = copied / "locales" / "es" / "LC_MESSAGES" / "contributions"
+    assert (catalogs / "civic-space-under-pressure.po").is_file()
+    assert not (catalogs / "espace-civique.po").exists()  # written in French: no catalog of its English
     assert 'figcaption class="wpsr-chart-title">' in in_french  # its chart's words are its own, not English

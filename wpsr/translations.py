@@ -271,12 +271,17 @@ def update(root: Path, progress: Callable[[str], None] = print) -> list[Problem]
     from sphinx_intl.basic import update as merge
 
     from wpsr.build import Settings, build
+    from wpsr.contributions import FOLDER
+    from wpsr.contributions import read as read_contribution
 
     # every page read again: a directive's words come from data and code that Sphinx does not watch
     result = build(root, Settings(builder="gettext", fresh=True), progress=lambda message: None)
     if not result.ok:
         return result.problems + result.warnings
     templates = root / "_build" / "gettext"
+    for contribution in [c for c in (read_contribution(p)[0] for p in sorted((root / FOLDER).glob("*.md")))
+                         if c and c.language != SOURCE]:
+        (templates / f"{contribution.docname}.pot").unlink(missing_ok=True)  # written in another language
     own = extract_interface(templates / f"{INTERFACE}.pot")
     progress(f"Extracted the messages of {len(result.pages_read)} page(s) and {own} of the toolkit "
              f"into {display(templates)}.")

@@ -175,10 +175,12 @@ def _start(app: Sphinx) -> None:
 
 
 def _outdated(app: Sphinx, env: Any, added: set, changed: set, removed: set) -> list[str]:
-    """Notebooks whose data changed, and pages that say what is next if the day has changed."""
+    """Notebooks whose data changed, pages that say what is next if the day has changed, and the
+    versions of a contribution whose translations changed (each links to the others)."""
     dated = getattr(env, "wpsr_dated_pages", set()) if getattr(env, "wpsr_build_day", None) != \
         data.today() else set()
-    return [doc for doc in [*app.wpsr_tracker.stale, *sorted(dated)] if doc in env.all_docs]
+    relinked = languages.versions_changed(env, added | changed, removed)
+    return [doc for doc in [*app.wpsr_tracker.stale, *sorted(dated), *sorted(relinked)] if doc in env.all_docs]
 
 
 # --- pages ------------------------------------------------------------------------

@@ -58,6 +58,27 @@ def translations_of(app: Sphinx, contribution: Contribution) -> list[Contributio
             if c.slug != contribution.slug and original in (c.slug, c.translation_of)]
 
 
+def versions_changed(env: Any, saved: set[str], removed: set[str]) -> set[str]:
+    """The pages of the versions of a contribution whose translations were added, removed or named
+    another original since the last build: each links to the others. The environment keeps what
+    each translation translates (``wpsr_originals``: docname, its original's slug)."""
+    originals: dict[str, str] = getattr(env, "wpsr_originals", {})
+    touched: set[str] = set()
+    for docname in sorted(saved | removed):
+        if not docname.startswith(f"{FOLDER}/"):
+            continue
+        before = originals.pop(docname, None)
+        path = Path(env.srcdir) / f"{docname}.md"
+        found = read(path)[0] if docname not in removed and path.is_file() else None
+        now = found.translation_of if found else None
+        if now:
+            originals[docname] = now
+        for original in {before, now} - {None}:
+            touched |= {f"{FOLDER}/{original}", *(doc for doc, its in originals.items() if its == original)}
+    env.wpsr_originals = originals
+    return touched - saved - removed
+
+
 def _mark_untranslated(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """A passage a translation lacks keeps its English, and says so to screen readers and browsers (a
     contribution written in another language keeps its own, marked as a whole as the page is written)."""
