@@ -14,6 +14,7 @@ import zlib
 from collections.abc import Callable
 from pathlib import Path
 from subprocess import CompletedProcess
+from typing import Any
 
 import docx
 import pypandoc
@@ -85,6 +86,17 @@ def new(wpsr: Callable[..., CompletedProcess], book: Path, source: Path, *extra:
                 "--from", str(source), *extra)
 
 
+def imported(wpsr: Callable[..., CompletedProcess], book: Path, document: Any, folder: Path, title: str,
+             slug: str) -> tuple[CompletedProcess, Path]:
+    """A Word document saved, then imported by `wpsr new --from` as the contribution `slug`, which
+    succeeds: what the command said, and the new file."""
+    source = folder / f"{slug}.docx"
+    document.save(source)
+    result = new(wpsr, book, source, "--title", title)
+    assert result.returncode == 0, result.stderr
+    return result, book / "contributions" / f"{slug}.md"
+
+
 def state(book: Path) -> tuple[list[str], str]:
     """What an import may change: the files under contributions/ and _toc.yml."""
     return (sorted(str(p.relative_to(book)) for p in (book / "contributions").rglob("*")),
@@ -153,11 +165,7 @@ def test_headings_that_are_no_section_are_kept_inside_theirs_and_reported_at_the
     document.add_paragraph("How we looked.")
     document.add_heading("Context and policies", 1)  # close to a section, but not one
     document.add_paragraph("Some context.")
-    source = tmp_path / "draft.docx"
-    document.save(source)
-    result = new(wpsr, book, source, "--title", "A title")
-    assert result.returncode == 0, result.stderr
-    path = book / "contributions" / "a-title.md"
+    result, path = imported(wpsr, book, document, tmp_path, "A title", "a-title")
     text = body(path)
     assert "### Methodology\n\nHow we looked." in text
     assert "### Context and policies\n\nSome context." in text
@@ -249,11 +257,7 @@ def test_a_table_of_numbers_is_reported_and_offered_as_a_csv(book: Path, tmp_pat
                                  (1, 1): "23.5", (1, 2): "40.1", (2, 0): "Chile", (2, 1): "1,204", (2, 2): "87 %"
                                  }.items():
         table.cell(row, column).text = value
-    source = tmp_path / "numbers.docx"
-    document.save(source)
-    result = new(wpsr, book, source, "--title", "Numbers")
-    assert result.returncode == 0, result.stderr
-    path = book / "contributions" / "numbers.md"
+    result, path = imported(wpsr, book, document, tmp_path, "Numbers", "numbers")
     line = line_of(path, "| Country")
     assert f"contributions/numbers.md:{line}: warning: a table of numbers (2 rows)" in result.stderr
     saved = (book / "contributions" / "numbers-files" / "table-1.csv").read_text(encoding="utf-8")
@@ -269,11 +273,7 @@ def test_images_are_extracted_beside_the_contribution_and_one_without_alt_text_i
     document.add_paragraph("A chart follows.")
     document.add_picture(io.BytesIO(png((0, 0, 200))), width=Inches(1))
     document.inline_shapes[1]._inline.docPr.set("descr", "Forty per cent of budgets were published in 2022")
-    source = tmp_path / "images.docx"
-    document.save(source)
-    result = new(wpsr, book, source, "--title", "Images")
-    assert result.returncode == 0, result.stderr
-    path = book / "contributions" / "images.md"
+    result, path = imported(wpsr, book, document, tmp_path, "Images", "images")
     text = body(path)
     assert "![TODO: describe what this image shows](images-files/figure-1.png)" in text
     assert "![Forty per cent of budgets were published in 2022](images-files/figure-2.png)" in text
@@ -299,11 +299,7 @@ def test_an_image_browsers_cannot_show_is_reported(book: Path, tmp_path: Path, w
     document.add_heading("Results and trends, strengths and challenges", 1)
     document.add_picture(io.BytesIO(bmp()), width=Inches(1))
     document.inline_shapes[0]._inline.docPr.set("descr", "A green square")
-    source = tmp_path / "bitmap.docx"
-    document.save(source)
-    result = new(wpsr, book, source, "--title", "Bitmap")
-    assert result.returncode == 0, result.stderr
-    path = book / "contributions" / "bitmap.md"
+    result, path = imported(wpsr, book, document, tmp_path, "Bitmap", "bitmap")
     line = line_of(path, "bitmap-files/figure-1.bmp")
     assert (f"contributions/bitmap.md:{line}: a .bmp image (bitmap-files/figure-1.bmp) cannot be shown on the web "
             "— save the picture as PNG") in result.stderr

@@ -383,7 +383,7 @@ def _run_sphinx(root: Path, settings: Settings, result: Result, progress: Progre
     app, listeners = None, []
     marks = {"start": time.perf_counter()}
     key = kept_app.key_of(root, settings, overrides)
-    kept = kept_app.take(key) if settings.keep else kept_app.forget()
+    kept = kept_app.take(key if settings.keep else None)
     registry = kept.registry if kept else contextlib.ExitStack()
     # Sphinx keeps each catalog's translator for the life of the process, keyed by the catalog's name
     # alone, and adds a later language's (or a catalog's saved again) behind it: a second build in

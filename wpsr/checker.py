@@ -13,14 +13,13 @@ import re
 from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
 
 import pycountry
 import yaml
 
 from wpsr.body import Body, collect, parse, word_count  # noqa: F401 (word_count: the checker's API)
 from wpsr.book import SCHEME, book_root, chapters, front_matter_end, parse_yaml, safe_link, toc_files, yaml_error
-from wpsr.contributions import FOLDER, Contribution, files, read, specification, subtopics
+from wpsr.contributions import FOLDER, Contribution, files, read, section_titles, specification, subtopics
 from wpsr.editions import SUBSTITUTIONS
 from wpsr.metadata import MetadataRules
 from wpsr.problems import Problem, display
@@ -119,14 +118,6 @@ def _check_sections(c: Contribution, body: Body, report: Callable[..., None]) ->
                     not any(start <= line <= end and "table(" in code for line, code in body.cells):
                 report(start, f"the section '{wanted[index]}' has no table",
                        "add a Markdown table, a list-table, or a code cell that calls wpsr.table(...)")
-
-
-def section_titles(section: dict[str, Any], language: str) -> list[str]:
-    """A section's titles in a language (``specification.yaml``: the first is the one to write)."""
-    if language == "en":
-        return [section["title"]]
-    given = (section.get("titles") or {}).get(language) or [section["title"]]
-    return [given] if isinstance(given, str) else list(given)
 
 
 def _heading_key(text: str) -> str:

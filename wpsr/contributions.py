@@ -31,6 +31,14 @@ def specification() -> dict[str, Any]:
     return yaml.load(SPECIFICATION.read_text(encoding="utf-8"), Loader=Loader)
 
 
+def section_titles(section: dict[str, Any], language: str) -> list[str]:
+    """A section's titles in a language (``specification.yaml``: the first is the one to write)."""
+    if language == "en":
+        return [section["title"]]
+    given = (section.get("titles") or {}).get(language) or [section["title"]]
+    return [given] if isinstance(given, str) else list(given)
+
+
 def private_fields() -> set[str]:
     """Author fields never shown or published (e.g. email)."""
     spec = specification()["fields"]["authors"]["items"]["fields"]

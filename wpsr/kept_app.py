@@ -37,8 +37,9 @@ def key_of(root: Path, settings: Any, overrides: dict[str, Any]) -> str:
     return json.dumps([str(root), repr(settings), overrides, files], default=str, sort_keys=True)
 
 
-def take(key: str) -> Kept | None:
-    """The kept application if it was made from the same; else None, and the kept one is let go."""
+def take(key: str | None) -> Kept | None:
+    """The kept application if it was made from the same (a key of None: none is wanted); else None,
+    and the kept one is let go."""
     global _kept
     found, _kept = _kept, None
     if found is not None and found.key != key:

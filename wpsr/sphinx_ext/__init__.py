@@ -170,7 +170,6 @@ def _start(app: Sphinx) -> None:
     app.wpsr_written = set()
     app.wpsr_execution_seconds = 0.0
     app.wpsr_share_images = {}
-    app.wpsr_versions = None  # each contribution's other versions, read once a build (languages.translations_of)
     app.wpsr_afterwards = []  # a watched preview's work that the page does not wait for (wpsr.build.Result)
 
 

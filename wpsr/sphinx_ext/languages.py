@@ -19,7 +19,7 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util.nodes import NodeMatcher
 
-from wpsr.contributions import FOLDER, Contribution, files, read
+from wpsr.contributions import FOLDER, Contribution, read
 from wpsr.languages import LANGUAGES, SOURCE, Language
 from wpsr.markup import Markup, render
 from wpsr.translations import interface, page_status
@@ -47,15 +47,13 @@ def contribution_of(app: Sphinx, docname: str) -> Contribution | None:
 
 
 def translations_of(app: Sphinx, contribution: Contribution) -> list[Contribution]:
-    """The other versions of a contribution: its original and the original's translations (read once
-    a build, from the contributions' front matter)."""
-    if getattr(app, "wpsr_versions", None) is None:
-        found = [c for c in (read(p)[0] for p in files() if p.suffix == ".md") if c is not None]
-        app.wpsr_versions = {c.slug: c for c in found if c.translation_of or any(o.translation_of == c.slug
-                                                                                  for o in found)}
+    """The other versions of a contribution: its original and the original's translations (what each
+    translation translates: ``versions_changed``)."""
     original = contribution.translation_of or contribution.slug
-    return [c for c in app.wpsr_versions.values()
-            if c.slug != contribution.slug and original in (c.slug, c.translation_of)]
+    originals: dict[str, str] = getattr(app.env, "wpsr_originals", {})
+    docnames = {f"{FOLDER}/{original}", *(doc for doc, its in originals.items() if its == original)}
+    found = [contribution_of(app, doc) for doc in sorted(docnames - {contribution.docname})]
+    return [c for c in found if c is not None and original in (c.slug, c.translation_of)]
 
 
 def versions_changed(env: Any, saved: set[str], removed: set[str]) -> set[str]:

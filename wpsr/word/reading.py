@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from wpsr.contributions import read as read_contribution
+from wpsr.contributions import section_titles as contribution_titles
 from wpsr.contributions import specification
 from wpsr.problems import Problem, display
 from wpsr.safety import IMAGE_TYPES, safe_csv, svg_problem
@@ -78,13 +79,9 @@ def heading_key(text: str) -> str:
 
 def section_titles() -> list[list[str]]:
     """Each section's titles: the English, then each translation (``specification.yaml``)."""
-    out = []
-    for section in specification()["sections"]:
-        titles = [section["title"]]
-        for value in (section.get("titles") or {}).values():
-            titles += [value] if isinstance(value, str) else list(value)
-        out.append(titles)
-    return out
+    return [[section["title"], *(title for language in section.get("titles") or {}
+                                 for title in contribution_titles(section, language))]
+            for section in specification()["sections"]]
 
 
 def match_section(text: str) -> int | None:
