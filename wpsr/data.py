@@ -34,6 +34,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from wpsr.book import book_root
 from wpsr.package import DESCRIPTOR, DataError, DataPackage
 from wpsr.problems import Problem, display, line_at
 from wpsr.provenance import CADENCES, Age, Currency, today
@@ -214,9 +215,20 @@ def log_dependency(*paths: Path) -> None:
             out.writelines(f"{p.resolve()}\n" for p in [*paths, *modules])
 
 
+_packages: dict[Path, tuple[bytes, DataPackage]] = {}
+
+
 def package() -> DataPackage:
-    """The book's data package."""
-    return DataPackage.read()
+    """The book's data package: read (and its descriptor checked) again only when the descriptor's
+    content changed, as a build asks for it from many places."""
+    path = book_root() / "data" / DESCRIPTOR
+    try:
+        content = path.read_bytes()
+    except OSError:
+        return DataPackage.read()  # which says what is missing
+    if path not in _packages or _packages[path][0] != content:
+        _packages[path] = content, DataPackage.read()
+    return _packages[path][1]
 
 
 def problems() -> list[Problem]:
