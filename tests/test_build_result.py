@@ -5,12 +5,14 @@ from __future__ import annotations
 import html
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.conftest import copy_book, run_wpsr
+from tests.conftest import ROOT, run_wpsr
 from wpsr.build import Settings, build
 from wpsr.problems import Problem
 
@@ -18,15 +20,15 @@ pytestmark = pytest.mark.build
 
 
 @pytest.fixture
-def copied(built_book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def copied(built_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the built book, its execution cache included; no WPSR_ variable set."""
     for name in [n for n in os.environ if n.startswith("WPSR_")]:
         monkeypatch.delenv(name)
-    return copy_book(tmp_path / "book", build_from=built_book)
+    return built_copy
 
 
 def test_an_edit_reads_and_writes_that_page_and_sets_nothing_in_the_environment(copied: Path) -> None:
-    assert build(copied, Settings()).ok  # in its new folder, the copy is read once
+    assert build(copied, Settings()).ok  # the preview of the strict build it was copied from
     before = dict(os.environ)
     key = copied / "key-messages.md"
     key.write_text(key.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
@@ -120,6 +122,17 @@ def test_a_build_with_nothing_to_do_does_nothing_until_an_input_or_the_output_ch
     edited = build(copied, Settings(strict=True))
     assert not edited.up_to_date and edited.pages_read == ["contributions/civic-space-under-pressure"]
     assert not build(copied, Settings(strict=True, fresh=True)).up_to_date  # --all always builds
+
+
+def test_importing_what_a_build_imports_leaves_python_s_logging_as_it_was() -> None:
+    """`build.preload`, before the translations' workers are forked: a11y_pygments configures the root
+    logger at INFO as it is imported, which would print every library's INFO messages (fontTools',
+    hundreds of lines a font cut) into the build's output."""
+    said = subprocess.run([sys.executable, "-c", "import logging; from pathlib import Path; "
+                           "from wpsr.build import preload; preload(Path.cwd()); "
+                           "print(logging.getLogger().handlers, logging.getLevelName(logging.getLogger().level))"],
+                          cwd=ROOT, capture_output=True, text=True, check=True)
+    assert said.stdout.split() == ["[]", "WARNING"], said.stdout + said.stderr
 
 
 def test_every_language_builds_beside_english_and_a_failing_one_is_named(copied: Path) -> None:

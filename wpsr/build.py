@@ -22,7 +22,6 @@ import logging
 import os
 import sys
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +52,9 @@ class Settings:
     language: str = "en"  # the language of the pages: English, or a translation from locales/
     languages: tuple[str, ...] = ()  # the languages built into the same site, which each page links
     keep: bool = False  # keep the Sphinx application for the next build (a preview: wpsr.kept_app)
+    # The sources, the data and (strict) the contributions were checked by an earlier build of the
+    # same run, which read the same files (the first builder's, English's beside a translation): not again.
+    checked: bool = False
 
     def arguments(self) -> list[str]:
         """These settings as `wpsr build`'s arguments, for a build in another process."""
@@ -131,16 +133,18 @@ def _data_stamp(root: Path) -> str:
                      for p in sorted((root / "data").rglob("*")) if p.is_file())  # data/reach/ too
 
 
-def problems_before(root: Path, strict: bool, language: str = "en") -> tuple[str, list[Problem]] | None:
+def problems_before(root: Path, strict: bool, language: str = "en",
+                    checked: bool = False) -> tuple[str, list[Problem]] | None:
     """Why the build cannot start (what, and its problems), or None. A broken editions.yaml raises
-    its one located ``EditionError``."""
+    its one located ``EditionError``. ``checked``: as ``Settings.checked``; the language's catalogs
+    are checked all the same."""
     from wpsr.book import source_problems
     from wpsr.editions import current_edition
 
     current_edition()
     stamp, recorded = _data_stamp(root), root / "_build" / ".wpsr-valid-data"
-    stages = [("problems in the book's pages and _toc.yml", source_problems)]
-    if not recorded.is_file() or recorded.read_text(encoding="utf-8") != stamp:
+    stages = [] if checked else [("problems in the book's pages and _toc.yml", source_problems)]
+    if not checked and (not recorded.is_file() or recorded.read_text(encoding="utf-8") != stamp):
         from wpsr.data import problems
 
         stages.append(("problems in data/, which breaks its schema", problems))
@@ -156,7 +160,7 @@ def problems_before(root: Path, strict: bool, language: str = "en") -> tuple[str
         broken = [p for p in check(catalogs(root, language)) if p.severity == "error"]
         if broken:
             return f"the {language} catalogs would break pages: run `wpsr translate check` after fixing", broken
-    if strict:
+    if strict and not checked:
         from wpsr.checker import check
         from wpsr.review import refusals
 
@@ -192,7 +196,7 @@ class UpToDate:
                  **{str(p): p.stat().st_mtime_ns for p in toolkit.rglob("*") if p.suffix != ".pyc" and p.is_file()},
                  **{str(p): p.stat().st_mtime_ns for p in [self.root / "package-lock.json", *self._packages()]
                     if p.exists()}}
-        settings = {**self.settings.__dict__, "verbose": False, "fresh": False, "keep": False}
+        settings = {**self.settings.__dict__, "verbose": False, "fresh": False, "keep": False, "checked": False}
         return json.dumps([sorted(files.items()), str(settings), today().isoformat(), sys.version])
 
     def _packages(self) -> list[Path]:
@@ -330,8 +334,14 @@ def preload(root: Path) -> None:
 
     config, _ = get_final_config(user_yaml=root / "_config.yml", sourcedir=root, use_external_toc=True,
                                  cli_config={"latex_individualpages": False})
+    top = logging.getLogger()
+    handlers, level = list(top.handlers), top.level
     for name in [*BUILD_MODULES, *config["extensions"]]:
         importlib.import_module(name)
+    # a11y_pygments (the code's colours) calls logging.basicConfig(level=INFO) as it is imported: every
+    # library's INFO messages (fontTools' at each font cut) would reach the build's output
+    top.handlers[:] = handlers
+    top.setLevel(level)
 
 
 def build(root: Path, settings: Settings = Settings(), progress: Progress = lambda message: None,
@@ -350,112 +360,14 @@ def build(root: Path, settings: Settings = Settings(), progress: Progress = lamb
             result.timings["total"] = time.perf_counter() - started
             return result
         last.forget()
-        stop = problems_before(root, settings.strict, settings.language)
+        stop = problems_before(root, settings.strict, settings.language, settings.checked)
         result.timings["checks"] = time.perf_counter() - started
         if stop:
             result.stopped_before, result.problems = stop
         else:
-            _run_sphinx(root, settings, result, progress, executed)
+            from wpsr.sphinx_run import run_sphinx
+
+            run_sphinx(root, settings, result, progress, executed)
             last.record(result)
     result.timings["total"] = time.perf_counter() - started
     return result
-
-
-def _run_sphinx(root: Path, settings: Settings, result: Result, progress: Progress,
-                executed: Callable[[], object]) -> None:
-    import contextlib
-    import gettext
-    import io
-    import sys
-
-    from jupyter_book.config import get_final_config
-    from sphinx import locale
-    from sphinx.application import Sphinx
-    from sphinx.util import logging as sphinx_logging
-    from sphinx.util.docutils import docutils_namespace, patch_docutils
-
-    from wpsr.sphinx_ext.execution import LAST_EXECUTED
-
-    overrides, _ = get_final_config(user_yaml=root / "_config.yml", sourcedir=root, use_external_toc=True,
-                                    cli_config=settings.overrides(root, checked=True))
-    quiet = io.StringIO()  # Sphinx's printed log: the result carries what matters
-    out = sys.stdout if settings.verbose else quiet
-    app, listeners = None, []
-    marks = {"start": time.perf_counter()}
-    key = kept_app.key_of(root, settings, overrides)
-    kept = kept_app.take(key if settings.keep else None)
-    registry = kept.registry if kept else contextlib.ExitStack()
-    # Sphinx keeps each catalog's translator for the life of the process, keyed by the catalog's name
-    # alone, and adds a later language's (or a catalog's saved again) behind it: a second build in
-    # this process (the tests, `wpsr serve --watch`) would be given the first one's words. A new
-    # application starts afresh; a kept one forgets its pages' catalogs only (Sphinx's, the theme's
-    # and the extensions' were set up as it was made).
-    pages = set(kept.app.env.found_docs) if kept else set()
-    for name in [n for n in locale.translators if not kept or n[1] in pages]:
-        del locale.translators[name]
-    for read in [r for r in gettext._translations if Path(r[1]).is_relative_to(root / "locales")]:
-        del gettext._translations[read]  # Python's own cache of the catalogs it read, which a save changed
-    try:
-        if kept:  # a preview's next build: the application it kept, its per-build state made afresh
-            app = kept.app
-            app.statuscode, app._warncount = 0, 0
-            sphinx_logging.setup(app, out, out)
-            app.wpsr_log = BuildLog.attach(app)
-            app.emit("wpsr-build-started")
-        else:
-            registry.enter_context(patch_docutils(None))
-            registry.enter_context(docutils_namespace())
-            app = Sphinx(srcdir=root, confdir=None, outdir=settings.output(root),
-                         doctreedir=settings.doctrees(root), buildername=settings.builder,
-                         confoverrides=overrides, status=out, warning=out, freshenv=settings.fresh,
-                         warningiserror=settings.strict, keep_going=True)
-        log: BuildLog = app.wpsr_log
-        log.listener = progress
-        for message in log.seen:
-            progress(message)
-        if app.builder.name == "singlehtml":
-            app.set_html_assets_policy("always")
-
-        def read(_app: Any, docname: str, _source: list[str]) -> None:
-            result.pages_read.append(docname)
-            progress(f"  reading {docname}")
-
-        def mark(name: str) -> Callable[..., None]:
-            return lambda *_: marks.setdefault(name, time.perf_counter()) and None
-
-        listeners = [app.connect("source-read", read),
-                     app.connect("env-before-read-docs", mark("read"), priority=100),
-                     app.connect("env-before-read-docs", lambda *_: executed() and None, priority=900),
-                     app.connect("env-updated", mark("write"))]
-        app.build(force_all=settings.fresh)
-        result.ok = app.statuscode == 0
-    except Stopped as err:
-        result.problems, result.detail = err.problems, err.detail
-    except Exception as err:  # Sphinx's own errors, and faults in an extension: said, with the traceback
-        where = getattr(err, "category", None) or type(err).__name__
-        result.problems = [Problem("", None, f"{where}: {err}", "the traceback is in the result's detail")]
-        result.detail = "".join(traceback.format_exception(err))
-    finally:
-        from wpsr.markup import speak
-
-        speak("en")  # the templates spoke the build's language: this process goes on in English
-        if app is not None:
-            app.wpsr_log.detach()
-            for listener in listeners:
-                app.disconnect(listener)
-        if app is not None and settings.keep and app.statuscode == 0 and not app._warncount and not result.problems:
-            kept_app.keep(kept_app.Kept(key, app, registry))
-        else:
-            registry.close()
-    ended = time.perf_counter()
-    if app is not None:
-        result.warnings = app.wpsr_log.warnings
-        result.drafts = {doc: found for doc, found in getattr(app, "wpsr_findings", {}).items()
-                         if any(f.severity == "error" for f in found)}
-        result.pages_written = sorted(getattr(app, "wpsr_written", ()))
-        result.afterwards = list(getattr(app, "wpsr_afterwards", ()))
-        result.timings["execution"] = getattr(app, "wpsr_execution_seconds", 0.0)
-    result.executed = sorted(LAST_EXECUTED)
-    read, write = marks.get("read", ended), marks.get("write", ended)
-    result.timings.update(start=read - marks["start"], reading=write - read, writing=ended - write)
-    result.ok = result.ok and not result.problems

@@ -24,7 +24,8 @@ def build_builders(root: Path, settings: Settings, builders: list[str],
     import dataclasses
 
     for index, builder in enumerate(builders):
-        if build_once(root, dataclasses.replace(settings, builder=builder, fresh=settings.fresh and index == 0),
+        later = {"fresh": False, "checked": True} if index else {}  # the first builder read and checked the book
+        if build_once(root, dataclasses.replace(settings, builder=builder, **later),
                       executed=executed if index == 0 else lambda: None):
             return 1
     return 0
@@ -47,14 +48,15 @@ def build_languages(root: Path, settings: Settings, builders: list[str]) -> int:
     preload(root)  # before the workers are forked: each then starts a build at once
     running: dict[str, Future] = {}
     workers = max(1, min(os.cpu_count() or 1, len(translations)))
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        pool.submit(int).result()  # forks every worker now, while this process runs nothing else
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                             initializer=_start_renderer) as pool:
+        pool.submit(int)  # forks every worker now, while this process has started nothing
 
         def start() -> None:
             for code in translations:
                 if code not in running:
-                    running[code] = pool.submit(translate, root, dataclasses.replace(settings, language=code),
-                                                builders)
+                    running[code] = pool.submit(translate, root, dataclasses.replace(settings, language=code,
+                                                                                     checked=True), builders)
 
         if build_builders(root, dataclasses.replace(settings, language="en"), builders, executed=start):
             pool.shutdown(cancel_futures=True)  # a translation already running ends; none other starts
@@ -74,6 +76,14 @@ def build_languages(root: Path, settings: Settings, builders: list[str]) -> int:
     print(f"\nBuilt {len(settings.languages)} languages ({', '.join(settings.languages)}) in "
           f"{time.perf_counter() - started:.1f} s.", flush=True)
     return 0
+
+
+def _start_renderer() -> None:
+    """In a translation's worker, as English builds: start the chart renderer (half a second), which
+    draws each chart again in the translation's words."""
+    import vl_convert
+
+    vl_convert.vegalite_to_svg({"mark": "point", "data": {"values": [{}]}}, vl_version="6.4")
 
 
 def translate(root: Path, settings: Settings, builders: list[str]) -> tuple[int, str, str]:
