@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import io
 import os
 import shutil
 import subprocess
@@ -82,31 +83,34 @@ def run_wpsr(book: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([*WPSR, *args], cwd=book, env=env, capture_output=True, text=True, timeout=600)
 
 
-@pytest.fixture
-def wpsr(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) \
-        -> Callable[..., subprocess.CompletedProcess]:
+def run_here(book: Path, *args: str) -> subprocess.CompletedProcess:
     """`wpsr ARGS` run in this process, in the book, without any WPSR_ variable: what `run_wpsr` does,
     without starting Python and importing the toolkit again (the command line's own process is
     tested by the tests that use run_wpsr). Returns what run_wpsr returns."""
+    from wpsr.cli import main
 
-    def run(book: Path, *args: str) -> subprocess.CompletedProcess:
-        from wpsr.cli import main
-
-        with monkeypatch.context() as patch:
-            for name in [n for n in os.environ if n.startswith("WPSR_")]:
-                patch.delenv(name)
-            patch.chdir(book)
-            capsys.readouterr()
+    out, err = io.StringIO(), io.StringIO()
+    unset = {name: os.environ.pop(name) for name in [n for n in os.environ if n.startswith("WPSR_")]}
+    was = Path.cwd()
+    os.chdir(book)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
                 code = main(list(args))
             except SystemExit as stop:  # as `python -m wpsr` ends: sys.exit(main()), argparse's errors
                 code = stop.code if isinstance(stop.code, int) else 0 if stop.code is None else 1
                 if isinstance(stop.code, str):
                     print(stop.code, file=sys.stderr)
-            said = capsys.readouterr()
-        return subprocess.CompletedProcess(["wpsr", *args], code, said.out, said.err)
+    finally:
+        os.chdir(was)
+        os.environ.update(unset)
+    return subprocess.CompletedProcess(["wpsr", *args], code, out.getvalue(), err.getvalue())
 
-    return run
+
+@pytest.fixture
+def wpsr() -> Callable[..., subprocess.CompletedProcess]:
+    """`run_here`, for the tests that take the command line as a fixture."""
+    return run_here
 
 
 @contextlib.contextmanager
@@ -130,7 +134,7 @@ def _shared_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the book built from cold by the real, strict build: once per test run, whatever the
     number of workers. Tests only read it; a test that changes the book changes a copy of it
-    (`copy_book(target, build_from=built_book)`)."""
+    (`built_copy`, or `copy_book(target, build_from=built_book)`)."""
     shared = _shared_folder(tmp_path_factory)
     book, done = shared / "built-book", shared / "built-book.ok"
     with _locked(shared / "built-book.lock"):
@@ -140,6 +144,32 @@ def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
             result = run_wpsr(book, "build", "--strict", "--all")
             assert result.returncode == 0, result.stdout + result.stderr
             done.write_text("built\n")
+    return book
+
+
+@pytest.fixture(scope="session")
+def _scratch(built_book: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """This process's copy of the built book, built again in the one folder where `built_copy` puts
+    it (in a new folder, Sphinx reads every page again), and a copy of it as it was then."""
+    base = tmp_path_factory.getbasetemp()
+    book, pristine = base / "scratch-book", base / "scratch-pristine"
+    copy_book(book, build_from=built_book)
+    result = run_here(book, "build", "--strict")
+    assert result.returncode == 0, result.stdout + result.stderr
+    shutil.copytree(book, pristine, symlinks=True)  # with each file's time: Sphinx finds nothing changed
+    return book, pristine
+
+
+@pytest.fixture
+def built_copy(_scratch: tuple[Path, Path]) -> Path:
+    """A copy of the built book that this test may change, in the folder its build was made in: a
+    build in it reads only what the test changed. Made afresh for each test."""
+    from wpsr import kept_app
+
+    book, pristine = _scratch
+    kept_app.forget()  # an application kept by an earlier test, in this same folder
+    shutil.rmtree(book)
+    shutil.copytree(pristine, book, symlinks=True)
     return book
 
 

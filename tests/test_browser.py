@@ -223,16 +223,13 @@ def test_every_page_passes_axe_runs_under_its_policy_and_loads_only_what_its_wei
     every request it makes is a file of the site that the page-weight budget counts."""
     from wpsr.weight import weigh
 
-    problems = []
+    problems: list[str] = []
     # each figure's own page is one template's: tests/test_figure_pages.py runs axe on one of each kind
-    for path in sorted(p.relative_to(site).as_posix() for p in site_pages(site, figures=False)):
-        page = browser.new_page()
-        page.add_init_script(COLLECT_VIOLATIONS)
-        requested, failed = [], []
-        page.on("request", lambda r, requested=requested: requested.append(r.url))
-        page.on("requestfailed", lambda r, failed=failed: failed.append(r.url))
-        page.on("response", lambda r, failed=failed: r.status >= 400 and failed.append(f"{r.status} {r.url}"))
-        page.goto(f"{server}/{path}")
+    paths = sorted(p.relative_to(site).as_posix() for p in site_pages(site, figures=False))
+    # Every page is opened first, then each is checked: one page's wait for its network to fall
+    # quiet is the time the others load in.
+    opened = [(path, *open_watched(browser, f"{server}/{path}")) for path in paths]
+    for path, page, _, _ in opened:
         policy = page.get_attribute('meta[http-equiv="Content-Security-Policy"]', "content")
         assert policy and "script-src 'self'" in policy and "object-src 'none'" in policy, path
         scripts = policy.split("script-src")[1].split(";")[0]  # the search page alone compiles WebAssembly
@@ -246,6 +243,7 @@ def test_every_page_passes_axe_runs_under_its_policy_and_loads_only_what_its_wei
         page.evaluate("window.__violations.length = 0")  # axe's own <style>, which the policy rightly refuses
         for figure in page.locator("figure.wpsr-chart").all():
             figure.dispatch_event("pointerenter")
+    for path, page, requested, failed in opened:
         page.wait_for_load_state("networkidle")
         assert page.evaluate("window.__violations") == [], path
         problems += [f"{path}: request failed: {url}" for url in failed]
@@ -259,6 +257,20 @@ def test_every_page_passes_axe_runs_under_its_policy_and_loads_only_what_its_wei
                      if not r.startswith((server, "data:"))]
         page.close()
     assert problems == []
+
+
+def open_watched(browser: Browser, url: str) -> tuple[Page, list[str], list[str]]:
+    """The page at url, opened with its policy's violations collected, and the requests it makes and
+    those that failed, as they come."""
+    page = browser.new_page()
+    page.add_init_script(COLLECT_VIOLATIONS)
+    requested: list[str] = []
+    failed: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.on("requestfailed", lambda r: failed.append(r.url))
+    page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.status} {r.url}"))
+    page.goto(url)
+    return page, requested, failed
 
 
 def test_the_chart_runtime_waits_until_a_chart_nears_the_screen(browser: Browser, server: str, site: Path) -> None:

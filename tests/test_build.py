@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import ROOT, copy_book, run_wpsr
+from tests.conftest import ROOT, copy_book, run_here
 from wpsr.editions import current_edition
 
 pytestmark = pytest.mark.build
@@ -121,7 +121,7 @@ def test_annexes_are_rendered_from_data(site: Path) -> None:
 
 def test_same_commit_builds_the_same_html(built_book: Path, tmp_path: Path) -> None:
     again = copy_book(tmp_path / "again")
-    result = run_wpsr(again, "build", "--strict", "--all")
+    result = run_here(again, "build", "--strict", "--all")
     assert result.returncode == 0, result.stderr
     first, second = built_book / "_build" / "html", again / "_build" / "html"
     pages = sorted(p.relative_to(first) for p in site_pages(first))
@@ -130,11 +130,11 @@ def test_same_commit_builds_the_same_html(built_book: Path, tmp_path: Path) -> N
     assert mismatch == [] and errors == []
 
 
-def test_editing_a_csv_re_executes_exactly_the_notebooks_that_read_it(built_book: Path, tmp_path: Path) -> None:
-    book = copy_book(tmp_path / "book", build_from=built_book)
+def test_editing_a_csv_re_executes_exactly_the_notebooks_that_read_it(built_copy: Path) -> None:
+    book = built_copy
     csv = book / "data" / "civic_space.csv"
     csv.write_text(csv.read_text().replace("2020,Repressed,43.4", "2020,Repressed,47.9"))
-    result = run_wpsr(book, "build", "--strict")
+    result = run_here(book, "build", "--strict")
     assert result.returncode == 0, result.stderr
     page = (book / "_build" / "html" / "chapters" / "relationships-with-society.html").read_text()
     assert "Repressed: 40.0% in 2019, 47.9% in 2020" in page and "43.4% in 2020" not in page
@@ -144,14 +144,14 @@ def test_editing_a_csv_re_executes_exactly_the_notebooks_that_read_it(built_book
     assert sorted(Path(p).name for p in executed) == ["civic-space-under-pressure.md", "relationships-with-society.md"]
 
 
-def test_a_cell_that_raises_fails_the_build_naming_notebook_line_and_error(built_book: Path, tmp_path: Path) -> None:
-    book = copy_book(tmp_path / "book", build_from=built_book)
+def test_a_cell_that_raises_fails_the_build_naming_notebook_line_and_error(built_copy: Path) -> None:
+    book = built_copy
     page = book / "chapters" / "assets-and-innovations.md"
     cells = page.read_text().count("```{code-cell}")
     page.write_text(page.read_text() + "\n```{code-cell} ipython3\nshare = 1\nshare = share / 2\n```\n"
                     "\n```{code-cell} ipython3\nshare = 1\nshare = share / 0\n```\n")  # two cells that start alike
     line = page.read_text().splitlines().index("share = share / 0")
-    result = run_wpsr(book, "build", "--strict")
+    result = run_here(book, "build", "--strict")
     assert result.returncode == 1
     assert f"chapters/assets-and-innovations.md:{line}: code cell {cells + 2} raised" in result.stderr
     assert "raised ZeroDivisionError: division by zero" in result.stderr
@@ -165,19 +165,19 @@ def test_a_broken_csv_stops_the_build_before_it_starts(built_book: Path, tmp_pat
     fields = lines[line - 1].split(",")
     lines[line - 1] = ",".join([*fields[:3], "137.1", *fields[4:]])
     csv.write_text("\n".join(lines) + "\n")
-    result = run_wpsr(book, "build", "--strict")
+    result = run_here(book, "build", "--strict")
     assert result.returncode == 1
     expected = f"data/internet_use.csv:{line}: share_pct: 137.1 is above the maximum 100 — correct the value"
     assert expected in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_a_warning_fails_every_build_until_it_is_fixed(built_book: Path, tmp_path: Path) -> None:
-    book = copy_book(tmp_path / "book", build_from=built_book)
+def test_a_warning_fails_every_build_until_it_is_fixed(built_copy: Path) -> None:
+    book = built_copy
     index = book / "index.md"
     index.write_text(index.read_text() + "\nSee [a missing page](chapters/missing.md).\n")
     for _ in range(2):
-        result = run_wpsr(book, "build", "--strict")
+        result = run_here(book, "build", "--strict")
         assert result.returncode == 1
         assert "index.md:" in result.stderr and "missing.md" in result.stderr
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import ROOT, copy_book, run_wpsr
+from tests.conftest import ROOT, run_here
 from wpsr.contributions import read
 from wpsr.editions import current_edition
 
@@ -124,14 +124,13 @@ def test_the_specification_page_is_generated_from_the_specification(site: Path) 
         assert title in words
 
 
-def test_editing_a_contribution_updates_every_page_built_from_it(built_book: Path, tmp_path: Path) -> None:
-    book = copy_book(tmp_path / "book", build_from=built_book)
-    assert run_wpsr(book, "build", "--strict").returncode == 0  # in its new folder, the copy is read once
+def test_editing_a_contribution_updates_every_page_built_from_it(built_copy: Path) -> None:
+    book = built_copy
     path = book / "contributions" / "civic-space-under-pressure.md"
     path.write_text(path.read_text().replace("status: published", "status: in review")
                     .replace("  - text: Keep civil society representatives", "  - text: Keep, by law, civil society "
                              "representatives"))
-    result = run_wpsr(book, "build", "--strict")
+    result = run_here(book, "build", "--strict")
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.findall(r"^  reading (\S+)", result.stdout, re.M) == ["contributions/civic-space-under-pressure"]
     site = book / "_build" / "html"
@@ -140,14 +139,14 @@ def test_editing_a_contribution_updates_every_page_built_from_it(built_book: Pat
     assert "Status: in review" in page(site, "chapters/relationships-with-society.html")
 
 
-def test_a_preview_shows_a_drafts_problems_and_the_strict_build_refuses_it(built_book: Path, tmp_path: Path) -> None:
-    book = copy_book(tmp_path / "book", build_from=built_book)
+def test_a_preview_shows_a_drafts_problems_and_the_strict_build_refuses_it(built_copy: Path) -> None:
+    book = built_copy
     path = book / "contributions" / "civic-space-under-pressure.md"
     hostile = "Civic <script>alert(7)</script> space"
     text = re.sub(r"(?m)^title: .*$", f'title: "{hostile}"', path.read_text(encoding="utf-8"), count=1)
     path.write_text(text, encoding="utf-8")
     line = next(n for n, row in enumerate(text.splitlines(), 1) if row.startswith("title:"))
-    preview = run_wpsr(book, "build")
+    preview = run_here(book, "build")
     assert preview.returncode == 0, preview.stdout + preview.stderr
     assert "contributions/civic-space-under-pressure.md break(s) the specification" in preview.stdout
     site = book / "_build" / "html"
@@ -157,6 +156,6 @@ def test_a_preview_shows_a_drafts_problems_and_the_strict_build_refuses_it(built
     for written in site.rglob("*.html"):
         assert "<script>alert(7)" not in written.read_text(encoding="utf-8"), written
     assert "Civic &lt;script&gt;alert(7)&lt;/script&gt; space" in (site / "index.html").read_text(encoding="utf-8")
-    strict = run_wpsr(book, "build", "--strict")
+    strict = run_here(book, "build", "--strict")
     assert strict.returncode == 1
     assert f"contributions/civic-space-under-pressure.md:{line}: 'title' holds markup" in strict.stderr

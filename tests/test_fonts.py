@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, copy_book, run_wpsr
+from tests.conftest import ROOT, run_here
 from wpsr.serving import serving
 from wpsr.sphinx_ext import fonts
 
@@ -163,15 +163,15 @@ def test_pages_name_the_stylesheet_they_get(tmp_path: Path) -> None:
 
 @pytest.mark.build
 @pytest.mark.browser
-def test_chinese_page_is_set_in_the_site_s_own_font(tmp_path: Path, browser, built_book: Path) -> None:
+def test_chinese_page_is_set_in_the_site_s_own_font(browser, built_copy: Path) -> None:
     """On a machine without a Chinese font (as this one), the Chinese of the page's heading is drawn in
     the served Noto Sans SC, from _static/wpsr-fonts/ (its digits in the theme's font), with nothing
     from another origin, within the first visit's budget. One language is built, from the shared
     build's executed notebooks."""
-    book = copy_book(tmp_path / "book", build_from=built_book)
+    book = built_copy
     if not (book / "locales").exists():
         shutil.copytree(ROOT / "locales", book / "locales")
-    result = run_wpsr(book, "build", "--language", "zh")
+    result = run_here(book, "build", "--language", "zh")
     assert result.returncode == 0, result.stdout + result.stderr
     with serving(book / "_build" / "html") as url:
         context = browser.new_context(viewport={"width": 390, "height": 844})

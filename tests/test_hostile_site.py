@@ -12,7 +12,7 @@ import pytest
 import yaml
 from playwright.sync_api import Browser
 
-from tests.conftest import ROOT, copy_book, run_wpsr
+from tests.conftest import ROOT, copy_book, run_here, run_wpsr
 from tests.test_browser import wait_until
 from tests.test_checker import GOOD_TEXT
 from tests.test_hostile import BODY_START
@@ -171,7 +171,7 @@ def hostile(built_book: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple
     """The hostile copy of the book, built as an author previews it (from the shared build: what is
     read and executed again is what the hostile files change)."""
     book = hostile_sources(tmp_path_factory.mktemp("hostile"), built_from=built_book)
-    return book, run_wpsr(book, "build")
+    return book, run_here(book, "build")
 
 
 def test_the_preview_publishes_none_of_it_and_says_where(hostile: tuple[Path, subprocess.CompletedProcess]) -> None:

@@ -20,7 +20,7 @@ from playwright.sync_api import Browser
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.conftest import ROOT, copy_book
-from tests.test_browser import AXE, COLLECT_VIOLATIONS, WCAG_AA
+from tests.test_browser import AXE, COLLECT_VIOLATIONS, WCAG_AA, open_watched
 from wpsr.build import Settings, build
 from wpsr.languages import LANGUAGES
 from wpsr.serving import serving
@@ -226,20 +226,18 @@ def test_a_phone_never_scrolls_sideways(browser: Browser, served: str, code: str
 def test_translated_pages_pass_axe_keep_their_policy_and_budgets(browser: Browser, served: str, translated: Path,
                                                                  code: str) -> None:
     problems = []
-    for path in ("index", CHAPTER, "annexes/translations"):
-        page = browser.new_page()
-        page.add_init_script(COLLECT_VIOLATIONS)
-        elsewhere: list[str] = []
-        page.on("request", lambda r, elsewhere=elsewhere: not r.url.startswith((served, "data:"))
-                and elsewhere.append(r.url))
-        page.goto(f"{served}/{code}/{path}.html")
+    opened = [(path, *open_watched(browser, f"{served}/{code}/{path}.html"))  # each loads as the one before is checked
+              for path in ("index", CHAPTER, "annexes/translations")]
+    for path, page, requested, failed in opened:
         page.wait_for_load_state("networkidle")
         problems += [f"{code}/{path}: policy violation {v}" for v in page.evaluate("window.__violations")]
         page.evaluate(AXE + "\n;true")
         result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_AA)
         problems += [f"{code}/{path}: {v['id']} ({v['help']}): {v['nodes'][0]['html'][:160]}"
                      for v in result["violations"]]
-        problems += [f"{code}/{path}: requests another origin: {url}" for url in elsewhere]
+        problems += [f"{code}/{path}: requests another origin: {url}" for url in requested
+                     if not url.startswith((served, "data:"))]
+        problems += [f"{code}/{path}: request failed: {url}" for url in failed]
         problems += weigh(translated, translated / code / f"{path}.html").over_budget()
         page.close()
     assert problems == [], "\n".join(problems)

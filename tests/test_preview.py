@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from tests.conftest import WPSR, copy_book
+from tests.conftest import WPSR
 from wpsr.serving import PREVIEW_TAG, serving
 
 PAGE = "contributions/civic-space-under-pressure"
@@ -29,9 +29,9 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def previewing(built_book: Path, tmp_path: Path) -> Iterator[tuple[Path, str, list[str]]]:
+def previewing(built_copy: Path) -> Iterator[tuple[Path, str, list[str]]]:
     """The book served by `wpsr serve --watch`: (book, address, what it has printed so far)."""
-    book = copy_book(tmp_path / "book", build_from=built_book)
+    book = built_copy
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("WPSR_")}
     process = subprocess.Popen([*WPSR, "serve", "--watch", "--port", str(port)], cwd=book, env=env, text=True,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import copy_book, run_wpsr
+from tests.conftest import copy_book, run_here, run_wpsr
 from wpsr import review, reviewed
 from wpsr.build import problems_before
 from wpsr.cli import main
@@ -210,11 +210,11 @@ def test_a_broken_record_is_one_located_error(book: Path, change, line: int, mes
 
 @pytest.mark.build
 def test_the_preview_runs_unreviewed_code_and_says_so_then_approval_lets_the_strict_build_run_it(
-        built_book: Path, tmp_path: Path) -> None:
-    book = copy_book(tmp_path / "book", build_from=built_book)  # only the changed contribution is executed
+        built_copy: Path, tmp_path: Path) -> None:
+    book = built_copy  # only the changed contribution is executed
     marker = tmp_path / "ran"
     (book / KEY).write_text((book / KEY).read_text(encoding="utf-8") + marker_cell(marker), encoding="utf-8")
-    preview = run_wpsr(book, "build")
+    preview = run_here(book, "build")
     assert preview.returncode == 0, preview.stdout[-3000:] + preview.stderr
     assert marker.read_text() == "ran"
     notice = [ln for ln in preview.stdout.splitlines() if ln.startswith("Preview: ran the code")]
@@ -222,6 +222,6 @@ def test_the_preview_runs_unreviewed_code_and_says_so_then_approval_lets_the_str
                       "build and `wpsr publish` refuse them until a maintainer has reviewed them (`wpsr review`)"]
     approved = run_wpsr(book, "review", KEY, "--approve")
     assert approved.returncode == 0, approved.stderr
-    strict = run_wpsr(book, "build", "--strict")
+    strict = run_here(book, "build", "--strict")
     assert strict.returncode == 0, strict.stdout[-3000:] + strict.stderr
     assert "Preview:" not in strict.stdout

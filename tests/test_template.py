@@ -10,7 +10,7 @@ import nbformat
 import pytest
 import yaml
 
-from tests.conftest import copy_book, run_wpsr
+from tests.conftest import copy_book, run_here, run_wpsr
 
 AUTHOR = "Amina Example; University of Somewhere | Another Institute; KEN; 0000-0002-1825-0097; amina@example.org"
 
@@ -54,10 +54,10 @@ def test_new_scaffolds_a_contribution_that_passes_the_structural_checks(book: Pa
 
 
 @pytest.mark.build
-def test_the_scaffold_builds_and_its_email_is_published_nowhere(built_book: Path, tmp_path: Path) -> None:
-    book = copy_book(tmp_path / "book", build_from=built_book)  # only the new contribution is executed
+def test_the_scaffold_builds_and_its_email_is_published_nowhere(built_copy: Path) -> None:
+    book = built_copy  # only the new contribution is executed
     assert new(run_wpsr, book).returncode == 0
-    result = run_wpsr(book, "build", "--strict")  # its figure is declared: no code waits for a review
+    result = run_here(book, "build", "--strict")  # its figure is declared: no code waits for a review
     assert result.returncode == 0, result.stdout + result.stderr
     site = book / "_build" / "html"
     page = (site / "contributions" / "open-budgets-under-pressure.html").read_text()
