@@ -33,7 +33,7 @@ def build_builders(root: Path, settings: Settings, builders: list[str],
 
 def build_languages(root: Path, settings: Settings, builders: list[str]) -> int:
     """English in this process; as soon as it has executed the notebooks (which the translations then
-    find in the cache), the translations too, beside it, in one worker per core forked before English
+    find in the cache), the translations too, beside it, in workers forked before English
     started (the build's modules already imported), each language running every builder; each
     language's output as it ends."""
     import dataclasses
@@ -47,7 +47,9 @@ def build_languages(root: Path, settings: Settings, builders: list[str]) -> int:
     started = time.perf_counter()
     preload(root)  # before the workers are forked: each then starts a build at once
     running: dict[str, Future] = {}
-    workers = max(1, min(os.cpu_count() or 1, len(translations)))
+    # One more worker than cores: the cores are shared with English only while it builds, and the
+    # last translations then end closer together (measured: 34-35 s for six languages, against 36-38 s).
+    workers = max(1, min((os.cpu_count() or 1) + 1, len(translations)))
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                              initializer=_start_renderer) as pool:
         pool.submit(int)  # forks every worker now, while this process has started nothing
