@@ -60,8 +60,8 @@ def main() -> None:
     import statistics
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=3, help="cold builds of each, in turn")
-    runs = parser.parse_args().runs
+    parser.add_argument("--runs", type=int, default=3, help="cold builds of each, in turn (at least 1)")
+    runs = max(1, parser.parse_args().runs)
     cold()  # untimed: the first build after a while reads the toolkit from disk, not from its cache
     pairs = [(cold(), cold("--language", "all")) for _ in range(runs)]
     seconds, read, written = catalog_edit()

@@ -86,7 +86,8 @@ def run_wpsr(book: Path, *args: str) -> subprocess.CompletedProcess:
 def run_here(book: Path, *args: str) -> subprocess.CompletedProcess:
     """`wpsr ARGS` run in this process, in the book, without any WPSR_ variable: what `run_wpsr` does,
     without starting Python and importing the toolkit again (the command line's own process is
-    tested by the tests that use run_wpsr). Returns what run_wpsr returns."""
+    tested by the tests that use run_wpsr, and `--language all`, which forks workers, runs there:
+    never fork a test process). Returns what run_wpsr returns."""
     from wpsr.cli import main
 
     out, err = io.StringIO(), io.StringIO()

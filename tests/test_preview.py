@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import subprocess
 import threading
@@ -35,7 +36,7 @@ def previewing(built_copy: Path) -> Iterator[tuple[Path, str, list[str]]]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("WPSR_")}
     process = subprocess.Popen([*WPSR, "serve", "--watch", "--port", str(port)], cwd=book, env=env, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     printed: list[str] = []
     serving_now = threading.Event()
 
@@ -49,8 +50,8 @@ def previewing(built_copy: Path) -> Iterator[tuple[Path, str, list[str]]]:
     try:
         assert serving_now.wait(180), "".join(printed)
         yield book, f"http://127.0.0.1:{port}", printed
-    finally:
-        process.terminate()
+    finally:  # the server and whatever it started (the search index it may still be writing into the book)
+        os.killpg(process.pid, signal.SIGTERM)
         process.wait(30)
 
 

@@ -152,8 +152,9 @@ def problems_before(root: Path, strict: bool, language: str = "en",
         problems = find()
         if problems:
             return where, problems
-    recorded.parent.mkdir(parents=True, exist_ok=True)
-    recorded.write_text(stamp, encoding="utf-8")
+    if not checked:  # valid as this build found it, not as an earlier one did
+        recorded.parent.mkdir(parents=True, exist_ok=True)
+        recorded.write_text(stamp, encoding="utf-8")
     if language != "en":  # a catalog that would break a page never reaches one
         from wpsr.translations import catalogs, check
 
@@ -328,18 +329,24 @@ BUILD_MODULES = ("jupyter_book.config", "sphinx.application", "sphinx.builders.h
 def preload(root: Path) -> None:
     """Import what a build of the book at `root` imports (about 3 s: the modules above and the
     extensions its configuration names), once, in a process that then forks workers to build."""
-    import importlib
 
     from jupyter_book.config import get_final_config
 
     config, _ = get_final_config(user_yaml=root / "_config.yml", sourcedir=root, use_external_toc=True,
                                  cli_config={"latex_individualpages": False})
+    import_quietly([*BUILD_MODULES, *config["extensions"]])
+
+
+def import_quietly(names: list[str]) -> None:
+    """Import these modules, leaving Python's logging as it was: a11y_pygments (the code's colours,
+    which the theme loads as a build ends) calls logging.basicConfig(level=INFO) as it is imported,
+    and every library's INFO messages (fontTools', at each font cut) would reach the build's output."""
+    import importlib
+
     top = logging.getLogger()
     handlers, level = list(top.handlers), top.level
-    for name in [*BUILD_MODULES, *config["extensions"]]:
+    for name in names:
         importlib.import_module(name)
-    # a11y_pygments (the code's colours) calls logging.basicConfig(level=INFO) as it is imported: every
-    # library's INFO messages (fontTools' at each font cut) would reach the build's output
     top.handlers[:] = handlers
     top.setLevel(level)
 
@@ -351,9 +358,12 @@ def build(root: Path, settings: Settings = Settings(), progress: Progress = lamb
     notebooks are executed (or found in the cache), before the pages are read: from then on, another
     language's build finds every output in the cache. Raises ``EditionError`` if editions.yaml is
     broken: which edition to build is then unknown."""
+    from wpsr import data
+
     root = root.resolve()
     result = Result(ok=False, output=settings.output(root) / "index.html")
     started = time.perf_counter()
+    data.forget_package()  # read and checked once a build: what it links to may have changed since
     with building(root):
         last = UpToDate(root, settings)
         if not (settings.keep and kept_app.empty()) and last.replay(result):  # a watched preview makes its app

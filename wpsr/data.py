@@ -220,7 +220,7 @@ _packages: dict[Path, tuple[bytes, DataPackage]] = {}
 
 def package() -> DataPackage:
     """The book's data package: read (and its descriptor checked) again only when the descriptor's
-    content changed, as a build asks for it from many places."""
+    content changed, or after `forget_package` (a build asks for it from many places)."""
     path = book_root() / "data" / DESCRIPTOR
     try:
         content = path.read_bytes()
@@ -229,6 +229,12 @@ def package() -> DataPackage:
     if path not in _packages or _packages[path][0] != content:
         _packages[path] = content, DataPackage.read()
     return _packages[path][1]
+
+
+def forget_package() -> None:
+    """Read the data package afresh next time: its checks look at more than the descriptor's bytes
+    (a resource's file may have become a link out of data/, or a folder)."""
+    _packages.clear()
 
 
 def problems() -> list[Problem]:

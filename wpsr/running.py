@@ -83,9 +83,12 @@ def build_languages(root: Path, settings: Settings, builders: list[str]) -> int:
 def _start_renderer() -> None:
     """In a translation's worker, as English builds: start the chart renderer (half a second), which
     draws each chart again in the translation's words."""
-    import vl_convert
+    try:
+        import vl_convert
 
-    vl_convert.vegalite_to_svg({"mark": "point", "data": {"values": [{}]}}, vl_version="6.4")
+        vl_convert.vegalite_to_svg({"mark": "point", "data": {"values": [{}]}}, vl_version="6.4")
+    except Exception:  # only a head start: a renderer that fails here fails, and is said, in the build
+        pass
 
 
 def translate(root: Path, settings: Settings, builders: list[str]) -> tuple[int, str, str]:
