@@ -74,11 +74,11 @@ class Settings:
         kind = "gettext" if self.builder == "gettext" else self.language
         return root / "_build" / (".doctrees" if kind == "en" else f".doctrees-{kind}")
 
-    def overrides(self, root: Path, *, checked: bool) -> dict[str, Any]:
-        """The Sphinx configuration values these settings set (``checked``: the data and, strict, the
-        contributions were checked before Sphinx started, so the extension does not check them again)."""
+    def overrides(self, root: Path) -> dict[str, Any]:
+        """The Sphinx configuration values these settings set. ``wpsr_checked``: `build` checks the data
+        and (strict) the contributions before Sphinx starts, so the extension does not check them again."""
         values = {"external_toc_path": (root / "_toc.yml").as_posix(), "latex_individualpages": False,
-                  "nitpicky": True, "wpsr_preview": not self.strict, "wpsr_checked": checked, "wpsr_watched": self.keep,
+                  "nitpicky": True, "wpsr_preview": not self.strict, "wpsr_checked": True, "wpsr_watched": self.keep,
                   "wpsr_edition": self.edition or "", "wpsr_site": self.site,
                   "wpsr_previous_manifest": str(self.previous_manifest or ""), "language": self.language,
                   "wpsr_languages": list(self.languages),

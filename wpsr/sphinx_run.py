@@ -33,7 +33,7 @@ def run_sphinx(root: Path, settings: Settings, result: Result, progress: Progres
     import_quietly(["a11y_pygments"])  # before the theme imports it as the build ends
 
     overrides, _ = get_final_config(user_yaml=root / "_config.yml", sourcedir=root, use_external_toc=True,
-                                    cli_config=settings.overrides(root, checked=True))
+                                    cli_config=settings.overrides(root))
     quiet = io.StringIO()  # Sphinx's printed log: the result carries what matters
     out = sys.stdout if settings.verbose else quiet
     app, listeners = None, []
