@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -169,8 +168,6 @@ def test_chinese_page_is_set_in_the_site_s_own_font(browser, built_copy: Path) -
     from another origin, within the first visit's budget. One language is built, from the shared
     build's executed notebooks."""
     book = built_copy
-    if not (book / "locales").exists():
-        shutil.copytree(ROOT / "locales", book / "locales")
     result = run_here(book, "build", "--language", "zh")
     assert result.returncode == 0, result.stdout + result.stderr
     with serving(book / "_build" / "html") as url:
