@@ -151,6 +151,25 @@ def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def first_edition(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A git repository of the book, and a site into which `wpsr publish` put its first edition, 2023
+    (tests/test_editions.py's `publish_first_edition`): once per test run, whatever the number of
+    workers. tests/test_editions.py publishes the next edition into the same site; the first is
+    never changed, and other tests only read it."""
+    from tests.test_editions import publish_first_edition
+
+    shared = _shared_folder(tmp_path_factory)
+    repo, site, done = shared / "editions-repo", shared / "editions-site", shared / "editions.ok"
+    with _locked(shared / "editions.lock"):
+        if not done.exists():
+            shutil.rmtree(repo, ignore_errors=True)
+            shutil.rmtree(site, ignore_errors=True)
+            publish_first_edition(repo, site)
+            done.write_text("published\n")
+    return repo, site
+
+
+@pytest.fixture(scope="session")
 def _scratch(built_book: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """This process's copy of the built book, built again in the one folder where `built_copy` puts
     it (in a new folder, Sphinx reads every page again), and a copy of it as it was then."""

@@ -45,10 +45,14 @@ def publish(repo: Path, edition: str, site: Path, *extra: str) -> subprocess.Com
     return run_wpsr(repo, "publish", edition, "--site", str(site), *extra)
 
 
-@pytest.fixture(scope="module")
-def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A git repository of the book with two tagged, published editions: 2023, in English, and 2024.1."""
-    repo = tmp_path_factory.mktemp("repo")
+def publish_first_edition(repo: Path, site: Path) -> None:
+    """A git repository of the book in repo, whose first edition, 2023, in English, `wpsr publish` put
+    into site (conftest's `first_edition`, once per test run). The edition carries a contribution
+    whose code a maintainer reviewed and whose outputs are hostile: tests/test_hostile_site.py
+    reads its published page."""
+    from tests.test_hostile_site import add_hostile_outputs
+
+    repo.mkdir(parents=True)
     tracked = subprocess.run(["git", "-C", str(ROOT), "ls-files"], check=True, capture_output=True,
                              text=True).stdout.split()
     for name in {*tracked, "reviewed.yaml"}:  # the record of reviewed code, tracked once committed
@@ -56,11 +60,20 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
             (repo / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, repo / name)
     (repo / "node_modules").symlink_to(ROOT / "node_modules")
+    add_hostile_outputs(repo)
     git(repo, "init", "-q", "-b", "main")
     set_editions(repo, FIRST)
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "Edition 2023")
     git(repo, "tag", "edition-2023")
+    first = publish(repo, "2023", site)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr
+
+
+@pytest.fixture(scope="module")
+def repo(first_edition: tuple[Path, Path]) -> Path:
+    """The first edition's repository, with the next edition, 2024.1, tagged in it."""
+    repo, _ = first_edition
     # The next edition: one contribution commissioned, one dataset corrected.
     result = run_wpsr(repo, "new", "--chapter", "3", "--subtopic", "c3-g2-05", "--title", "Participatory budgeting",
                       "--author", "The report team; UN DESA; USA")
@@ -79,11 +92,9 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def site(repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+def site(repo: Path, first_edition: tuple[Path, Path]) -> Iterator[dict]:
     """Both editions published; the 2023 folder's files as they were before 2024.1 came out."""
-    site = tmp_path_factory.mktemp("site")
-    first = publish(repo, "2023", site)
-    assert first.returncode == 0, first.stdout[-3000:] + first.stderr
+    _, site = first_edition
     before = hashes(site / "2023")
     second = publish(repo, "2024.1", site)
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr

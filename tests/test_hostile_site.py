@@ -277,57 +277,51 @@ def git(repo: Path, *args: str) -> None:
                    check=True, capture_output=True, text=True)
 
 
-@pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A git repository of the book with a contribution whose code a maintainer reviewed and whose
-    outputs are hostile, published as a draft edition with `wpsr publish`."""
-    repo = copy_book(tmp_path_factory.mktemp("repo"))
-    for name in ("requirements.txt", "package.json", "package-lock.json"):
-        shutil.copy2(ROOT / name, repo / name)
+def add_hostile_outputs(repo: Path) -> None:
+    """A contribution whose code a maintainer reviewed and whose outputs are hostile, in repo's book and
+    its table of contents."""
     contribution = repo / "contributions" / "hostile-outputs.md"
     contribution.write_text(_contribution("hostile-outputs", "Outputs", body=OUTPUTS_CELL).replace(EMAIL, "x@y.org"),
                             encoding="utf-8")
     _list_in_toc(repo, "hostile-outputs")
     approved = run_wpsr(repo, "review", "contributions/hostile-outputs.md", "--approve")
     assert approved.returncode == 0, approved.stdout + approved.stderr
-    editions = yaml.safe_load((repo / "editions.yaml").read_text(encoding="utf-8"))
-    editions[-1]["languages"] = ["en"]  # a translation shows the same outputs: English is enough here
-    (repo / "editions.yaml").write_text(yaml.safe_dump(editions, sort_keys=False), encoding="utf-8")
-    git(repo, "init", "-q", "-b", "main")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "A reviewed contribution with hostile outputs")
-    site = tmp_path_factory.mktemp("published") / "site"  # not basetemp/site: sphinx.testing's root
-    result = run_wpsr(repo, "publish", "2023", "--site", str(site))
-    assert result.returncode == 0, result.stdout + result.stderr
-    return repo, site
 
 
 @pytest.mark.browser
-def test_hostile_outputs_run_no_script_after_a_real_publish(published: tuple[Path, Path], browser: Browser) -> None:
-    _, site = published
-    edition = next(p for p in site.iterdir() if p.is_dir() and p.name[:4].isdigit())
-    page = (edition / "contributions" / "hostile-outputs.html").read_text(encoding="utf-8")
+def test_hostile_outputs_run_no_script_after_a_real_publish(first_edition: tuple[Path, Path], browser: Browser) -> None:
+    """The first edition of tests/test_editions.py carries the reviewed contribution whose outputs are hostile."""
+    _, site = first_edition
+    page = (site / "2023" / "contributions" / "hostile-outputs.html").read_text(encoding="utf-8")
     assert "<td>ok</td>" in page  # the table the cell drew is published, its script is not
     assert re.search(r'<img [^>]*src="\.\./_images/[0-9a-f]+\.png"', page)  # and so is the image it drew
     assert not re.search(RUNNABLE_PWNED, page) and not re.search(HANDLER_IN_TAG, page)
     with serving(site) as url:
-        seen = visit(browser, f"{url}/{edition.name}/contributions/hostile-outputs.html")
+        seen = visit(browser, f"{url}/2023/contributions/hostile-outputs.html")
     assert not seen["pwned"] and seen["dialogs"] == [] and seen["violations"] == [], seen
 
 
-def test_a_script_output_stops_the_publish_at_its_cell(published: tuple[Path, Path]) -> None:
-    repo, site = published
-    before = sorted(p.relative_to(site).as_posix() for p in site.rglob("*"))
+def test_a_script_output_stops_the_publish_at_its_cell(tmp_path: Path) -> None:
+    repo = copy_book(tmp_path / "repo")
+    for name in ("requirements.txt", "package.json", "package-lock.json"):
+        shutil.copy2(ROOT / name, repo / name)
+    add_hostile_outputs(repo)
+    editions = yaml.safe_load((repo / "editions.yaml").read_text(encoding="utf-8"))
+    editions[-1]["languages"] = ["en"]  # a translation shows the same outputs: English is enough here
+    (repo / "editions.yaml").write_text(yaml.safe_dump(editions, sort_keys=False), encoding="utf-8")
     contribution = repo / "contributions" / "hostile-outputs.md"
     text = contribution.read_text(encoding="utf-8").replace(
         "display(HTML(", f"from IPython.display import Javascript\ndisplay(Javascript(\"{PWNED}\"))\ndisplay(HTML(", 1)
     contribution.write_text(text, encoding="utf-8")
     assert run_wpsr(repo, "review", "contributions/hostile-outputs.md", "--approve").returncode == 0
-    git(repo, "commit", "-qam", "The reviewed cell now outputs script")
-    result = run_wpsr(repo, "publish", "2023", "--site", str(site))
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "A reviewed cell that outputs script")
+    site = tmp_path / "site"
+    result = run_wpsr(repo, "publish", editions[-1]["id"], "--site", str(site))
     assert result.returncode == 1
     line = next(n for n, ln in enumerate(text.splitlines(), 1) if ln.startswith("```{code-cell}")
                 and "Javascript" in "\n".join(text.splitlines()[n:n + 15]))
     assert f"contributions/hostile-outputs.md:{line}" in result.stdout + result.stderr
     assert "outputs script (application/javascript)" in result.stdout + result.stderr
-    assert sorted(p.relative_to(site).as_posix() for p in site.rglob("*")) == before
+    assert not site.exists() or not any(site.iterdir())  # nothing published
