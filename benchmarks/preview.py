@@ -53,7 +53,7 @@ def measure(total: int) -> list[float]:
             text = source.read_text(encoding="utf-8")
             seconds = []
             with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=find_chromium(), args=FLAGS)
+                browser = p.chromium.launch(executable_path=find_chromium(full=True), args=FLAGS)  # an author's browser
                 page = browser.new_page()
                 page.goto(f"http://127.0.0.1:{port}/{PAGE}.html")
                 for save in range(SAVES):

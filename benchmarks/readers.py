@@ -84,7 +84,7 @@ def main() -> None:
         print_weights(site)
         if "--no-lighthouse" in sys.argv:
             return
-        chromium = find_chromium()
+        chromium = find_chromium(full=True)
         if chromium is None or not LIGHTHOUSE.exists():
             sys.exit("Lighthouse needs Chromium and `npm ci` (node_modules/.bin/lighthouse)")
         print("\nLighthouse 12 (mobile, default throttling), the site served with gzip:\n")

@@ -7,13 +7,21 @@ import shutil
 from pathlib import Path
 
 CHROMIUM_ENV = "CHROMIUM"
+# Chromium's headless-only build (Debian: chromium-headless-shell): the same engine without the
+# browser's interface, at half the processor time for the same pages (measured: axe on twelve pages
+# and one PDF, 17 s of processor time against 36 s).
+HEADLESS_SHELL = "chromium-headless-shell"
+DEBIAN = Path("/usr/bin")  # where Debian's packages put them, whatever the PATH
 
 
-def find_chromium() -> str | None:
-    """$CHROMIUM, Debian's /usr/bin/chromium, or Playwright's own browser."""
-    for candidate in (os.environ.get(CHROMIUM_ENV), "/usr/bin/chromium", shutil.which("chromium")):
+def find_chromium(*, full: bool = False) -> str | None:
+    """$CHROMIUM; else Chromium's headless shell, unless ``full`` (Lighthouse wants the whole browser);
+    else Debian's /usr/bin/chromium, or Playwright's own browser."""
+    names = ["chromium"] if full else [HEADLESS_SHELL, "chromium"]
+    found = [found for name in names for found in (DEBIAN / name, shutil.which(name))]
+    for candidate in (os.environ.get(CHROMIUM_ENV), *found):
         if candidate and Path(candidate).is_file():
-            return candidate
+            return str(candidate)
     try:
         from playwright.sync_api import sync_playwright
 
