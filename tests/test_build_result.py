@@ -124,15 +124,18 @@ def test_a_build_with_nothing_to_do_does_nothing_until_an_input_or_the_output_ch
     assert not build(copied, Settings(strict=True, fresh=True)).up_to_date  # --all always builds
 
 
-def test_importing_what_a_build_imports_leaves_python_s_logging_as_it_was() -> None:
-    """`build.preload`, before the translations' workers are forked: a11y_pygments configures the root
-    logger at INFO as it is imported, which would print every library's INFO messages (fontTools',
-    hundreds of lines a font cut) into the build's output."""
-    said = subprocess.run([sys.executable, "-c", "import logging; from pathlib import Path; "
-                           "from wpsr.build import preload; preload(Path.cwd()); "
-                           "print(logging.getLogger().handlers, logging.getLevelName(logging.getLogger().level))"],
+def test_preloading_leaves_python_s_logging_as_it_was_and_hides_what_it_loaded_from_the_collector_once() -> None:
+    """`build.preload`, before a build (and before the translations' workers are forked): a11y_pygments
+    configures the root logger at INFO as it is imported, which would print every library's INFO
+    messages (fontTools', hundreds of lines a font cut) into the build's output; what it loaded is
+    frozen out of the garbage collector's walks, once a process (what is frozen is never collected)."""
+    said = subprocess.run([sys.executable, "-c", "import gc, logging; from pathlib import Path; "
+                           "from wpsr.build import preload; preload(Path.cwd()); frozen = gc.get_freeze_count(); "
+                           "preload(Path.cwd()); "
+                           "print(logging.getLogger().handlers, logging.getLevelName(logging.getLogger().level), "
+                           "frozen > 100_000, gc.get_freeze_count() == frozen)"],
                           cwd=ROOT, capture_output=True, text=True, check=True)
-    assert said.stdout.split() == ["[]", "WARNING"], said.stdout + said.stderr
+    assert said.stdout.split() == ["[]", "WARNING", "True", "True"], said.stdout + said.stderr
 
 
 def test_every_language_builds_beside_english_and_a_failing_one_is_named(copied: Path) -> None:
