@@ -328,8 +328,8 @@ BUILD_MODULES = ("jupyter_book.config", "sphinx.application", "sphinx.builders.h
 
 def preload(root: Path) -> None:
     """Import what a build of the book at `root` imports (about 3 s: the modules above and the
-    extensions its configuration names), once, before the process builds (or forks workers that
-    build); then, the first time, take what is loaded out of the garbage collector's sight
+    extensions its configuration names) before Sphinx runs, or before the translations' workers are
+    forked (`wpsr.running`); then, once a process, take what is loaded out of the garbage collector's sight
     (`gc.freeze`): it lives as long as the process, and every full collection of a build walked all
     of it again (a cold build of English alone took 14.2 s and 10 s of processor time, 10.5-11 s
     and 7-8 s since; of six languages, 34.7 s and 56 s, 25.7-27.4 s and 42-46 s)."""

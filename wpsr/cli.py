@@ -99,7 +99,7 @@ def builder_list(text: str) -> list[str]:
 
 def cmd_build(args: argparse.Namespace) -> int:
     """Build the book into _build/html: a preview, or with --strict as CI and `wpsr publish` do."""
-    from wpsr.build import Settings, preload
+    from wpsr.build import Settings
 
     manifest = Path(args.previous_manifest) if args.previous_manifest else None
     if args.language == "all":  # every language of the edition built
@@ -113,7 +113,6 @@ def cmd_build(args: argparse.Namespace) -> int:
                         language="en" if args.language == "all" else args.language, languages=languages)
     if args.language == "all":
         return build_languages(book_root(), settings, args.builder)
-    preload(book_root())
     return build_builders(book_root(), settings, args.builder)
 
 
@@ -278,14 +277,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     preview first and again after every save, and the open pages reload themselves (or show why
     the build failed)."""
     from wpsr import serving
-    from wpsr.build import Settings, preload
+    from wpsr.build import Settings
 
     root = book_root()
     site = root / "_build" / "html"
     preview = Settings(language=args.language, keep=True)  # rebuilt after a save: English, or a translation
     reloading = serving.Reloading() if args.watch else None  # open pages reload after each build
     if reloading:
-        preload(root)
         build_once(root, preview, then=reloading.built)
     if not (site / "index.html").is_file():
         print(f"{site} has no site yet — run `wpsr build` first", file=sys.stderr)

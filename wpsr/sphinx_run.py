@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from wpsr import kept_app
-from wpsr.build import BuildLog, Progress, Result, Settings, Stopped, import_quietly
+from wpsr.build import BuildLog, Progress, Result, Settings, Stopped, preload
 from wpsr.problems import Problem
 
 
@@ -30,7 +30,7 @@ def run_sphinx(root: Path, settings: Settings, result: Result, progress: Progres
 
     from wpsr.sphinx_ext.execution import LAST_EXECUTED
 
-    import_quietly(["a11y_pygments"])  # before the theme imports it as the build ends
+    preload(root)  # a11y_pygments before the theme imports it as the build ends; then out of the collector's walks
 
     overrides, _ = get_final_config(user_yaml=root / "_config.yml", sourcedir=root, use_external_toc=True,
                                     cli_config=settings.overrides(root))
