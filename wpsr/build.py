@@ -326,15 +326,22 @@ BUILD_MODULES = ("jupyter_book.config", "sphinx.application", "sphinx.builders.h
                  "fontTools.subset", "fontTools.ttLib.woff2", "icalendar")
 
 
+_preloaded = False
+
+
 def preload(root: Path) -> None:
-    """Import what a build of the book at `root` imports (about 3 s: the modules above and the
-    extensions its configuration names) before Sphinx runs, or before the translations' workers are
-    forked (`wpsr.running`); then, once a process, take what is loaded out of the garbage collector's sight
-    (`gc.freeze`): it lives as long as the process, and every full collection of a build walked all
-    of it again (a cold build of English alone took 14.2 s and 10 s of processor time, 10.5-11 s
-    and 7-8 s since; of six languages, 34.7 s and 56 s, 25.7-27.4 s and 42-46 s)."""
+    """Once a process (or in the process it was forked from), before Sphinx first runs or the
+    translations' workers are forked (`wpsr.running`): import what a build of the book at `root`
+    imports (about 3 s: the modules above and the extensions its configuration names), then take
+    it out of the garbage collector's sight (`gc.freeze`). It lives as long as the process, and
+    every full collection of a build walked all of it again (a cold build of English alone took
+    14.2 s and 10 s of processor time, 10.5-11 s and 7-8 s since; of six languages, 34.7 s and
+    56 s, 25.7-27.4 s and 42-46 s)."""
     import gc
 
+    global _preloaded
+    if _preloaded:  # in this process, or in the one it was forked from
+        return
     from jupyter_book.config import get_final_config
 
     try:
@@ -344,9 +351,9 @@ def preload(root: Path) -> None:
     except Exception:  # a configuration the build will refuse, saying where: its extensions load then, if ever
         extensions = []
     import_quietly([*BUILD_MODULES, *extensions])
-    if not gc.get_freeze_count():  # once a process: what is frozen is never collected
-        gc.collect()
-        gc.freeze()
+    gc.collect()  # what is frozen is never collected: garbage first
+    gc.freeze()
+    _preloaded = True
 
 
 def import_quietly(names: list[str]) -> None:
