@@ -18,8 +18,8 @@ def find_chromium(*, full: bool = False) -> str | None:
     """$CHROMIUM; else Chromium's headless shell, unless ``full`` (Lighthouse wants the whole browser);
     else Debian's /usr/bin/chromium, or Playwright's own browser."""
     names = ["chromium"] if full else [HEADLESS_SHELL, "chromium"]
-    found = [found for name in names for found in (DEBIAN / name, shutil.which(name))]
-    for candidate in (os.environ.get(CHROMIUM_ENV), *found):
+    installed = [path for name in names for path in (DEBIAN / name, shutil.which(name))]
+    for candidate in (os.environ.get(CHROMIUM_ENV), *installed):
         if candidate and Path(candidate).is_file():
             return str(candidate)
     try:
