@@ -15,6 +15,7 @@ from playwright.sync_api import Browser
 from tests.conftest import ROOT, copy_book, run_here, run_wpsr
 from tests.test_browser import wait_until
 from tests.test_checker import GOOD_TEXT
+from tests.test_editions import git
 from tests.test_hostile import BODY_START
 from wpsr.serving import serving
 
@@ -271,11 +272,6 @@ def test_script_that_reaches_a_page_anyway_is_blocked_by_the_policy(
 
 
 # --- a real publish: reviewed code whose outputs are hostile ------------------------------------
-
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(repo), "-c", "user.name=Test", "-c", "user.email=test@example.org", *args],
-                   check=True, capture_output=True, text=True)
-
 
 def add_hostile_outputs(repo: Path) -> None:
     """A contribution whose code a maintainer reviewed and whose outputs are hostile, in repo's book and
