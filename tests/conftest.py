@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -167,6 +168,24 @@ def first_edition(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]
             publish_first_edition(repo, site)
             done.write_text("published\n")
     return repo, site
+
+
+@pytest.fixture(scope="session")
+def second_edition(first_edition: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The next edition, 2024.1, in all six languages, published beside the first (tests/test_editions.py's
+    `publish_second_edition`), once per test run: the editions' tests check the publish, and the
+    languages' and fonts' tests read its translated pages. ``path``: the site; ``repo``; ``output``: what
+    the publish said; ``first_edition_before``: the first edition's files as they were before it."""
+    from tests.test_editions import publish_second_edition
+
+    repo, site = first_edition
+    shared = _shared_folder(tmp_path_factory)
+    record = shared / "second-edition.json"
+    with _locked(shared / "editions.lock"):
+        if not record.exists():
+            said = publish_second_edition(repo, site)
+            record.write_text(json.dumps(said), encoding="utf-8")
+    return {**json.loads(record.read_text(encoding="utf-8")), "path": site, "repo": repo}
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,6 @@ import shutil
 import subprocess
 import unicodedata
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -70,11 +69,11 @@ def publish_first_edition(repo: Path, site: Path) -> None:
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr
 
 
-@pytest.fixture(scope="module")
-def repo(first_edition: tuple[Path, Path]) -> Path:
-    """The first edition's repository, with the next edition, 2024.1, tagged in it."""
-    repo, _ = first_edition
-    # The next edition: one contribution commissioned, one dataset corrected.
+def publish_second_edition(repo: Path, site: Path) -> dict:
+    """The next edition, 2024.1, in the first edition's repository and site (conftest's
+    `second_edition`, once per test run): one contribution commissioned, one dataset corrected, then
+    tagged and published in all six languages. What the publish said, and the first edition's files
+    as they were before it."""
     result = run_wpsr(repo, "new", "--chapter", "3", "--subtopic", "c3-g2-05", "--title", "Participatory budgeting",
                       "--author", "The report team; UN DESA; USA")
     assert result.returncode == 0, result.stderr
@@ -88,22 +87,30 @@ def repo(first_edition: tuple[Path, Path]) -> Path:
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "Edition 2024.1")
     git(repo, "tag", "edition-2024.1")
-    return repo
-
-
-@pytest.fixture(scope="module")
-def site(repo: Path, first_edition: tuple[Path, Path]) -> Iterator[dict]:
-    """Both editions published; the 2023 folder's files as they were before 2024.1 came out."""
-    _, site = first_edition
     before = hashes(site / "2023")
     second = publish(repo, "2024.1", site)
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr
-    yield {"path": site, "first_edition_before": before, "output": second.stdout}
+    return {"first_edition_before": before, "output": second.stdout}
+
+
+@pytest.fixture(scope="module")
+def site(second_edition: dict) -> dict:
+    """Both editions published; the 2023 folder's files as they were before 2024.1 came out."""
+    return second_edition
+
+
+@pytest.fixture(scope="module")
+def repo(second_edition: dict) -> Path:
+    """The editions' repository, 2024.1 tagged in it."""
+    return second_edition["repo"]
 
 
 def test_publishing_reports_what_it_published(site: dict) -> None:
     assert "Published edition 2024.1" in site["output"] and "verify with: wpsr verify --site" in site["output"]
     assert "sources: tag edition-2024.1" in site["output"]
+    # English, then each translation in a worker of its own, each said as it ends
+    assert re.search(r"\[fr\]\n(.*\n)*? *Built in [0-9.]+ s: .*_build/html/fr/index.html", site["output"])
+    assert "Built 6 languages (ar, zh, en, fr, ru, es)" in site["output"]
 
 
 def test_switcher_and_redirects_point_to_the_latest_edition(site: dict) -> None:
