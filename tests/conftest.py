@@ -181,7 +181,7 @@ def second_edition(first_edition: tuple[Path, Path], tmp_path_factory: pytest.Te
     repo, site = first_edition
     shared = _shared_folder(tmp_path_factory)
     record = shared / "second-edition.json"
-    with _locked(shared / "editions.lock"):
+    with _locked(shared / "second-edition.lock"):  # not the first's: its readers need not wait for this one
         if not record.exists():
             said = publish_second_edition(repo, site)
             record.write_text(json.dumps(said), encoding="utf-8")
