@@ -205,9 +205,14 @@ def _scratch(built_book: Path, tmp_path_factory: pytest.TempPathFactory) -> tupl
 def built_copy(_scratch: tuple[Path, Path]) -> Path:
     """A copy of the built book that this test may change, in the folder its build was made in: a
     build in it reads only what the test changed. Made afresh for each test."""
+    return fresh_scratch(_scratch)
+
+
+def fresh_scratch(scratch: tuple[Path, Path]) -> Path:
+    """`_scratch`'s book as it was built (for `built_copy`, or a module's fixture that changes it)."""
     from wpsr import kept_app
 
-    book, pristine = _scratch
+    book, pristine = scratch
     kept_app.forget()  # an application kept by an earlier test, in this same folder
     shutil.rmtree(book)
     shutil.copytree(pristine, book, symlinks=True)

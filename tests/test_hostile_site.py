@@ -12,7 +12,7 @@ import pytest
 import yaml
 from playwright.sync_api import Browser
 
-from tests.conftest import ROOT, copy_book, run_here, run_wpsr
+from tests.conftest import ROOT, copy_book, fresh_scratch, run_here, run_wpsr
 from tests.test_browser import wait_until
 from tests.test_checker import GOOD_TEXT
 from tests.test_editions import git
@@ -140,11 +140,16 @@ def _list_in_toc(book: Path, *slugs: str) -> None:
     toc.write_text("".join(lines), encoding="utf-8")
 
 
-def hostile_sources(folder: Path, built_from: Path | None = None) -> Path:
-    """A copy of the book in folder/book (with the build of `built_from`, if given) with three hostile
-    contributions, a hostile team page and a dataset of 20,000 rows, and a secret in folder/secret.txt."""
+def hostile_sources(folder: Path) -> Path:
+    """A copy of the book in folder/book, made hostile (`make_hostile`)."""
+    return make_hostile(copy_book(folder / "book"))
+
+
+def make_hostile(book: Path) -> Path:
+    """The book, given three hostile contributions, a hostile team page and a dataset of 20,000 rows,
+    and a secret beside it, in ../secret.txt."""
+    folder = book.parent
     (folder / "secret.txt").write_text(SECRET, encoding="utf-8")
-    book = copy_book(folder / "book", build_from=built_from)
     contributions = book / "contributions"
     routes = ROUTES_BODY + "\n" + OUTPUTS_CELL + "\n" + SVG_CELL
     (contributions / "hostile-routes.md").write_text(_contribution("hostile-routes", "Routes", ROUTES_FRONT, routes),
@@ -168,10 +173,11 @@ def hostile_sources(folder: Path, built_from: Path | None = None) -> Path:
 
 
 @pytest.fixture(scope="module")
-def hostile(built_book: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess]:
-    """The hostile copy of the book, built as an author previews it (from the shared build: what is
-    read and executed again is what the hostile files change)."""
-    book = hostile_sources(tmp_path_factory.mktemp("hostile"), built_from=built_book)
+def hostile(_scratch: tuple[Path, Path]) -> tuple[Path, subprocess.CompletedProcess]:
+    """The hostile copy of the book, built as an author previews it: this worker's copy of the built
+    book (conftest's `built_copy`, for the tests of this module), made hostile, so what is read and
+    executed again is what the hostile files change."""
+    book = make_hostile(fresh_scratch(_scratch))
     return book, run_here(book, "build")
 
 
