@@ -188,36 +188,55 @@ def check(paths: list[Path] | None = None) -> list[Problem]:
     root = book_root()
     found: list[Problem] = []
     for path in paths or catalogs(root):
-        shown = display(path)
-        try:
-            broken = syntax_problem(path.read_text(encoding="utf-8"))
-            catalog = None if broken else read(path)
-        except (OSError, UnicodeDecodeError, ValueError) as err:
-            line = re.search(r"line (\d+)", str(err))
-            broken = (int(line.group(1)) if line else 1, str(err))
-        if broken:
-            found.append(Problem(shown, broken[0], f"not a valid catalog: {broken[1]}",
-                                 "fix the line (a quoted string per line, `\\\"` for a quotation mark), or run "
-                                 "`wpsr translate update`"))
+        valid, problems = _catalog_problems(path)
+        found += problems
+        if not valid:
             continue
-        for entry in catalog:
-            if entry.obsolete or not entry.msgid:
-                continue
-            if "fuzzy" in entry.flags:  # never shown (the page shows the English, marked): it translates older English
-                found.append(Problem(shown, entry.linenum, "fuzzy: the English changed since it was translated",
-                                     "check the translation against the English, then remove the `#, fuzzy` line",
-                                     severity="warning"))
-                continue
-            if not entry.translated():
-                continue  # counted by `wpsr translate status`: the page shows the English, marked
-            for what, how in entry_problems(entry.msgid, entry.msgstr):
-                found.append(Problem(shown, entry.linenum, what, how))
         language, _, *parts = path.relative_to(locales(root)).with_suffix("").parts  # LANGUAGE/LC_MESSAGES/page
         docname = "/".join(parts)
         if docname != INTERFACE and page_status(language, docname, root).outdated:
-            found.append(Problem(shown, 1, f"{docname}.md has changed since this translation was made",
+            found.append(Problem(display(path), 1, f"{docname}.md has changed since this translation was made",
                                  "update the translation, then `wpsr translate stamp` it", severity="warning"))
     return found
+
+
+# What this process found in each catalog, by the file's time and size: each builder of a language
+# checks its catalogs before it starts (a publish runs two), and a preview before each rebuild.
+_checked: dict[Path, tuple[tuple[int, int, str], bool, list[Problem]]] = {}
+
+
+def _catalog_problems(path: Path) -> tuple[bool, list[Problem]]:
+    """Whether a catalog can be read, and its own problems (its syntax, or what each translation
+    breaks or has yet to do)."""
+    status = path.stat()
+    stamp = (status.st_mtime_ns, status.st_size, str(display(path)))
+    if path in _checked and _checked[path][0] == stamp:
+        return _checked[path][1], list(_checked[path][2])
+    shown, found = display(path), []
+    try:
+        broken = syntax_problem(path.read_text(encoding="utf-8"))
+        catalog = None if broken else read(path)
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        line = re.search(r"line (\d+)", str(err))
+        broken = (int(line.group(1)) if line else 1, str(err))
+    if broken:
+        found.append(Problem(shown, broken[0], f"not a valid catalog: {broken[1]}",
+                             "fix the line (a quoted string per line, `\\\"` for a quotation mark), or run "
+                             "`wpsr translate update`"))
+    for entry in catalog or ():
+        if entry.obsolete or not entry.msgid:
+            continue
+        if "fuzzy" in entry.flags:  # never shown (the page shows the English, marked): it translates older English
+            found.append(Problem(shown, entry.linenum, "fuzzy: the English changed since it was translated",
+                                 "check the translation against the English, then remove the `#, fuzzy` line",
+                                 severity="warning"))
+            continue
+        if not entry.translated():
+            continue  # counted by `wpsr translate status`: the page shows the English, marked
+        for what, how in entry_problems(entry.msgid, entry.msgstr):
+            found.append(Problem(shown, entry.linenum, what, how))
+    _checked[path] = stamp, not broken, found
+    return not broken, list(found)
 
 
 def status(root: Path | None = None) -> dict[str, list[PageStatus]]:
