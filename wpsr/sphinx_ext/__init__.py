@@ -239,20 +239,26 @@ def _finish(app: Sphinx, exception: Exception | None) -> None:
                 logger.warning(f"the page is {page.stat().st_size:,} bytes of HTML, over the limit of "
                                f"{MAX_PAGE_BYTES:,} — split it, or show less of its data (a table's download "
                                "carries all of it)", location=pagename, type="wpsr", subtype="size")
-        _publish_contribution_files(app)
-        calendars = getattr(app.env, "wpsr_dated_pages", set())  # the pages with the calendar directive
-        if calendars & app.wpsr_written or not (Path(app.outdir) / annexes.CALENDAR_DIR).is_dir():
-            annexes.ics_files(Path(app.outdir))
-        package = data.package()
-        target = Path(app.outdir) / "data"
-        target.mkdir(exist_ok=True)
-        for path in [package.path, *(r.path for r in package.resources.values())]:
-            copy = target / path.name
-            content = path.read_bytes()
-            if path.suffix == ".csv":  # as a spreadsheet opens it: no cell runs as a formula
-                content = safe_csv(content.decode("utf-8")).encode("utf-8")
-            if not copy.is_file() or copy.read_bytes() != content:
-                copy.write_bytes(content)
+        if app.builder.name == "html":  # the site's downloads (the single page is only printed to the PDF)
+            _publish_downloads(app)
+
+
+def _publish_downloads(app: Sphinx) -> None:
+    """Each contribution's files, the calendar's, and data/ with its descriptor."""
+    _publish_contribution_files(app)
+    calendars = getattr(app.env, "wpsr_dated_pages", set())  # the pages with the calendar directive
+    if calendars & app.wpsr_written or not (Path(app.outdir) / annexes.CALENDAR_DIR).is_dir():
+        annexes.ics_files(Path(app.outdir))
+    package = data.package()
+    target = Path(app.outdir) / "data"
+    target.mkdir(exist_ok=True)
+    for path in [package.path, *(r.path for r in package.resources.values())]:
+        copy = target / path.name
+        content = path.read_bytes()
+        if path.suffix == ".csv":  # as a spreadsheet opens it: no cell runs as a formula
+            content = safe_csv(content.decode("utf-8")).encode("utf-8")
+        if not copy.is_file() or copy.read_bytes() != content:
+            copy.write_bytes(content)
 
 
 def _publish_contribution_files(app: Sphinx) -> None:
