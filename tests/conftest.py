@@ -28,20 +28,26 @@ BOOK_FILES = ["_config.yml", "_toc.yml", "editions.yaml", "reviewed.yaml", "chap
               "data", "locales", *sorted(p.name for p in ROOT.glob("*.md") if p.name != "README.md")]
 
 
-# The longest modules: they publish, or build the book in six languages.
-FIRST = ["test_editions.py", "test_hostile_site.py", "test_languages.py"]
+# The longest modules: they publish. And those that read the edition published in six languages
+# (`second_edition`), which come after the other long ones, so as not to wait for it.
+FIRST = ["test_editions.py", "test_hostile_site.py"]
+AFTER_THE_EDITIONS = ["test_languages.py", "test_fonts.py"]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Longest first, module by module (a module's tests stay together, as its fixtures are made once;
     `make test` runs `pytest -n 2 --dist loadfile --no-loadscope-reorder`, which sends each file to one
-    worker in this order): the modules that publish or build in six languages; then every module that
-    reads the shared build, builds or drives Chromium; then the rest. So one worker publishes while
-    the other builds the shared book, and the short tests fill in at the end."""
+    worker in this order): the modules that publish; then every module that reads the shared build,
+    builds or drives Chromium; then those that read the published editions; then the rest. So one
+    worker publishes while the other builds the shared book, and the short tests fill in at the end."""
     heavy = {i.path for i in items if i.get_closest_marker("build") or i.get_closest_marker("browser")}
 
     def rank(item: pytest.Item) -> int:
-        return FIRST.index(item.path.name) if item.path.name in FIRST else len(FIRST) + (item.path not in heavy)
+        if item.path.name in FIRST:
+            return FIRST.index(item.path.name)
+        if item.path.name in AFTER_THE_EDITIONS:
+            return len(FIRST) + 1
+        return len(FIRST) + (2 if item.path not in heavy else 0)
 
     items.sort(key=rank)  # stable: the order within a module is kept
 
