@@ -9,13 +9,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import yaml
 from playwright.sync_api import Browser
 
-from tests.conftest import ROOT, copy_book, fresh_scratch, run_here, run_wpsr
+from tests.conftest import copy_book, fresh_scratch, run_here, run_wpsr
 from tests.test_browser import wait_until
 from tests.test_checker import GOOD_TEXT
-from tests.test_editions import git
 from tests.test_hostile import BODY_START
 from wpsr.serving import serving
 
@@ -303,27 +301,19 @@ def test_hostile_outputs_run_no_script_after_a_real_publish(first_edition: tuple
     assert not seen["pwned"] and seen["dialogs"] == [] and seen["violations"] == [], seen
 
 
-def test_a_script_output_stops_the_publish_at_its_cell(tmp_path: Path) -> None:
-    repo = copy_book(tmp_path / "repo")
-    for name in ("requirements.txt", "package.json", "package-lock.json"):
-        shutil.copy2(ROOT / name, repo / name)
-    add_hostile_outputs(repo)
-    editions = yaml.safe_load((repo / "editions.yaml").read_text(encoding="utf-8"))
-    editions[-1]["languages"] = ["en"]  # a translation shows the same outputs: English is enough here
-    (repo / "editions.yaml").write_text(yaml.safe_dump(editions, sort_keys=False), encoding="utf-8")
-    contribution = repo / "contributions" / "hostile-outputs.md"
+def test_a_script_output_stops_the_strict_build_at_its_cell(built_copy: Path) -> None:
+    """A reviewed cell that outputs script stops the strict build that `wpsr publish` runs, at that cell
+    (and a publish whose build fails changes nothing: tests/test_editions.py)."""
+    book = built_copy
+    add_hostile_outputs(book)
+    contribution = book / "contributions" / "hostile-outputs.md"
     text = contribution.read_text(encoding="utf-8").replace(
         "display(HTML(", f"from IPython.display import Javascript\ndisplay(Javascript(\"{PWNED}\"))\ndisplay(HTML(", 1)
     contribution.write_text(text, encoding="utf-8")
-    assert run_wpsr(repo, "review", "contributions/hostile-outputs.md", "--approve").returncode == 0
-    git(repo, "init", "-q", "-b", "main")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "A reviewed cell that outputs script")
-    site = tmp_path / "site"
-    result = run_wpsr(repo, "publish", editions[-1]["id"], "--site", str(site))
+    assert run_wpsr(book, "review", "contributions/hostile-outputs.md", "--approve").returncode == 0
+    result = run_here(book, "build", "--strict")
     assert result.returncode == 1
     line = next(n for n, ln in enumerate(text.splitlines(), 1) if ln.startswith("```{code-cell}")
                 and "Javascript" in "\n".join(text.splitlines()[n:n + 15]))
     assert f"contributions/hostile-outputs.md:{line}" in result.stdout + result.stderr
     assert "outputs script (application/javascript)" in result.stdout + result.stderr
-    assert not site.exists() or not any(site.iterdir())  # nothing published
