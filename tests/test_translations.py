@@ -68,6 +68,20 @@ def test_catalog_problems_are_located_and_untranslated_ones_are_not_errors(empty
     assert len(found) == 3 and broken.is_file()
 
 
+def test_a_catalog_is_checked_again_once_it_changes_and_a_missing_one_is_a_located_problem(
+        empty_book: Path) -> None:
+    """Its problems are kept by the process until the file changes (each builder of a language checks
+    the catalogs); a catalog that is not there is said, not a traceback."""
+    path = catalog(empty_book, "index", 'msgid "In 2021."\nmsgstr "En 2021."\n')
+    assert check([path]) == []
+    path.write_text(HEADER + 'msgid "In 2021."\nmsgstr "En 2022."\n', encoding="utf-8")
+    entry = path.read_text(encoding="utf-8").splitlines().index('msgid "In 2021."') + 1
+    assert [p.line for p in check([path]) if "numbers differ" in p.message] == [entry]
+    missing = [p for p in check([path.with_name("gone.po")]) if p.severity == "error"]
+    assert [(str(p.path), p.line) for p in missing] == [("locales/fr/LC_MESSAGES/gone.po", 1)]
+    assert "not a valid catalog" in missing[0].message
+
+
 def test_a_page_whose_english_changed_after_its_translation_is_out_of_date(empty_book: Path) -> None:
     page = empty_book / "chapters" / "x.md"
     page.parent.mkdir()

@@ -208,11 +208,14 @@ _checked: dict[Path, tuple[tuple[int, int, str], bool, list[Problem]]] = {}
 def _catalog_problems(path: Path) -> tuple[bool, list[Problem]]:
     """Whether a catalog can be read, and its own problems (its syntax, or what each translation
     breaks or has yet to do)."""
-    status = path.stat()
-    stamp = (status.st_mtime_ns, status.st_size, str(display(path)))
-    if path in _checked and _checked[path][0] == stamp:
+    try:
+        status = path.stat()
+        stamp: tuple[int, int, str] | None = (status.st_mtime_ns, status.st_size, str(display(path)))
+    except OSError:  # gone, or never there: said below as a catalog that cannot be read
+        stamp = None
+    if stamp is not None and path in _checked and _checked[path][0] == stamp:
         return _checked[path][1], list(_checked[path][2])
-    shown, found = display(path), []
+    shown, found, catalog = display(path), [], None
     try:
         broken = syntax_problem(path.read_text(encoding="utf-8"))
         catalog = None if broken else read(path)
@@ -235,7 +238,8 @@ def _catalog_problems(path: Path) -> tuple[bool, list[Problem]]:
             continue  # counted by `wpsr translate status`: the page shows the English, marked
         for what, how in entry_problems(entry.msgid, entry.msgstr):
             found.append(Problem(shown, entry.linenum, what, how))
-    _checked[path] = stamp, not broken, found
+    if stamp is not None:
+        _checked[path] = stamp, not broken, found
     return not broken, list(found)
 
 
