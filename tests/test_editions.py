@@ -191,6 +191,28 @@ def test_a_failing_build_leaves_the_site_exactly_as_it_was(site: dict, repo: Pat
     assert not list(site["path"].glob(".wpsr-staging-*"))
 
 
+def test_a_publish_builds_strictly_so_unreviewed_code_stops_it(site: dict, repo: Path) -> None:
+    """What only a strict build refuses stops a publish: here, code changed since a maintainer reviewed
+    it (a preview would run it). The site is left exactly as it was."""
+    before = hashes(site["path"])
+    contribution = repo / "contributions" / "civic-space-under-pressure.md"
+    original = contribution.read_text(encoding="utf-8")
+    set_editions(repo, FIRST,
+                 {"id": "2024.1", "date": dt.date(2026, 11, 20), "status": "published", "tag": "edition-2024.1"},
+                 {"id": "2024.2", "date": dt.date(2026, 11, 27), "status": "draft", "languages": ["en"]})
+    try:
+        contribution.write_text(original.replace("```{code-cell} ipython3\n", "```{code-cell} ipython3\n"
+                                                 "print('changed since its review')\n", 1), encoding="utf-8")
+        result = publish(repo, "2024.2", site["path"])
+    finally:
+        contribution.write_text(original, encoding="utf-8")
+        git(repo, "checkout", "--", "editions.yaml")
+    said = result.stdout + result.stderr
+    assert result.returncode == 1 and "Not published" in result.stderr
+    assert "reviewed.yaml" in said and "contributions/civic-space-under-pressure.md" in said
+    assert hashes(site["path"]) == before
+
+
 def test_what_changed_compares_with_the_previous_edition(site: dict) -> None:
     page = (site["path"] / "2024.1" / "what-changed.html").read_text()
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
