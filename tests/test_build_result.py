@@ -152,6 +152,9 @@ def test_a_failing_translation_fails_the_build_of_every_language_by_name(copied:
     failed = run_wpsr(copied, "build", "--strict", "--language", "all")
     assert failed.returncode == 1
     assert re.search(r"Built in [0-9.]+ s: .*_build/html/index.html", failed.stdout)  # English was built
+    assert "[fr]" not in failed.stdout and not (copied / "_build" / "html" / "fr").exists()  # not the edition's
+    english = (copied / "_build" / "html" / "index.html").read_text(encoding="utf-8")
+    assert 'hreflang="es"' in english and 'hreflang="fr"' not in english  # the edition's languages alone
     assert "The build failed in: es (above)." in failed.stderr
     assert re.search(r"locales/es/LC_MESSAGES/key-messages.po:\d+: .*number", failed.stderr), failed.stderr
 
