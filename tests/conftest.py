@@ -189,9 +189,16 @@ def second_edition(first_edition: tuple[Path, Path], tmp_path_factory: pytest.Te
     record = shared / "second-edition.json"
     with _locked(shared / "second-edition.lock"):  # not the first's: its readers need not wait for this one
         if not record.exists():
-            said = publish_second_edition(repo, site)
+            try:
+                said = publish_second_edition(repo, site)
+            except BaseException as failure:  # said to every worker: the repository is no longer as it was
+                record.write_text(json.dumps({"failed": str(failure)[-3000:]}), encoding="utf-8")
+                raise
             record.write_text(json.dumps(said), encoding="utf-8")
-    return {**json.loads(record.read_text(encoding="utf-8")), "path": site, "repo": repo}
+    said = json.loads(record.read_text(encoding="utf-8"))
+    if "failed" in said:
+        pytest.fail(f"the second edition's publish failed (in another worker):\n{said['failed']}")
+    return {**said, "path": site, "repo": repo}
 
 
 @pytest.fixture(scope="session")

@@ -303,7 +303,8 @@ def test_hostile_outputs_run_no_script_after_a_real_publish(first_edition: tuple
 
 def test_a_script_output_stops_the_strict_build_at_its_cell(built_copy: Path) -> None:
     """A reviewed cell that outputs script stops the strict build that `wpsr publish` runs, at that cell
-    (and a publish whose build fails changes nothing: tests/test_editions.py)."""
+    (and a publish whose build fails changes nothing: tests/test_editions.py). Last in this module:
+    `built_copy` makes the worker's scratch copy afresh, the `hostile` fixture's book with it."""
     book = built_copy
     add_hostile_outputs(book)
     contribution = book / "contributions" / "hostile-outputs.md"
