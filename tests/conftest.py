@@ -149,10 +149,15 @@ def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     book, done = shared / "built-book", shared / "built-book.ok"
     with _locked(shared / "built-book.lock"):
         if not done.exists():
+            # Built in this worker's scratch folder (`_scratch`), which then needs no build of its own:
+            # in the process that needs it first, whose later builds find the toolkit imported.
+            scratch, pristine = _scratch_folders(tmp_path_factory)
             shutil.rmtree(book, ignore_errors=True)
-            copy_book(book)
-            result = run_here(book, "build", "--strict", "--all")  # this worker's later builds find it warm
+            copy_book(scratch)
+            result = run_here(scratch, "build", "--strict", "--all")
             assert result.returncode == 0, result.stdout + result.stderr
+            shutil.copytree(scratch, pristine, symlinks=True)  # with each file's time: Sphinx finds nothing changed
+            shutil.copytree(scratch, book, symlinks=True)
             done.write_text("built\n")
     return book
 
@@ -205,13 +210,19 @@ def second_edition(first_edition: tuple[Path, Path], tmp_path_factory: pytest.Te
 def _scratch(built_book: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """This process's copy of the built book, built again in the one folder where `built_copy` puts
     it (in a new folder, Sphinx reads every page again), and a copy of it as it was then."""
-    base = tmp_path_factory.getbasetemp()
-    book, pristine = base / "scratch-book", base / "scratch-pristine"
-    copy_book(book, build_from=built_book)
-    result = run_here(book, "build", "--strict")
-    assert result.returncode == 0, result.stdout + result.stderr
-    shutil.copytree(book, pristine, symlinks=True)  # with each file's time: Sphinx finds nothing changed
+    book, pristine = _scratch_folders(tmp_path_factory)
+    if not pristine.exists():  # the shared build was made by another worker (else it made this one)
+        copy_book(book, build_from=built_book)
+        result = run_here(book, "build", "--strict")
+        assert result.returncode == 0, result.stdout + result.stderr
+        shutil.copytree(book, pristine, symlinks=True)  # with each file's time: Sphinx finds nothing changed
     return book, pristine
+
+
+def _scratch_folders(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """This worker's scratch book and its pristine copy."""
+    base = tmp_path_factory.getbasetemp()
+    return base / "scratch-book", base / "scratch-pristine"
 
 
 @pytest.fixture
