@@ -200,22 +200,21 @@ def check(paths: list[Path] | None = None) -> list[Problem]:
     return found
 
 
-# What this process found in each catalog, by the file's time and size: each builder of a language
-# checks its catalogs before it starts (a publish runs two), and a preview before each rebuild.
-_checked: dict[Path, tuple[tuple[int, int, str], bool, list[Problem]]] = {}
-
-
-def _catalog_problems(path: Path) -> tuple[bool, list[Problem]]:
+def _catalog_problems(path: Path) -> tuple[bool, tuple[Problem, ...]]:
     """Whether a catalog can be read, and its own problems (its syntax, or what each translation
-    breaks or has yet to do)."""
+    breaks or has yet to do): found once while the file is unchanged (each builder of a language
+    checks its catalogs before it starts, a publish runs two, and a preview checks before each
+    rebuild)."""
     try:
-        status = path.stat()
-        stamp: tuple[int, int, str] | None = (status.st_mtime_ns, status.st_size, str(display(path)))
-    except OSError:  # gone, or never there: said below as a catalog that cannot be read
-        stamp = None
-    if stamp is not None and path in _checked and _checked[path][0] == stamp:
-        return _checked[path][1], list(_checked[path][2])
-    shown, found, catalog = display(path), [], None
+        stat = path.stat()
+    except OSError:  # gone, or never there: said as a catalog that cannot be read
+        return _problems_of(path, display(path), None, None)
+    return _problems_of(path, display(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=256)
+def _problems_of(path: Path, shown: Path, mtime_ns: int | None, size: int | None) -> tuple[bool, tuple[Problem, ...]]:
+    found, catalog = [], None
     try:
         broken = syntax_problem(path.read_text(encoding="utf-8"))
         catalog = None if broken else read(path)
@@ -238,9 +237,7 @@ def _catalog_problems(path: Path) -> tuple[bool, list[Problem]]:
             continue  # counted by `wpsr translate status`: the page shows the English, marked
         for what, how in entry_problems(entry.msgid, entry.msgstr):
             found.append(Problem(shown, entry.linenum, what, how))
-    if stamp is not None:
-        _checked[path] = stamp, not broken, found
-    return not broken, list(found)
+    return not broken, tuple(found)
 
 
 def status(root: Path | None = None) -> dict[str, list[PageStatus]]:
