@@ -185,8 +185,9 @@ def first_edition(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]
 def second_edition(first_edition: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The next edition, 2024.1, in all six languages, published beside the first (tests/test_editions.py's
     `publish_second_edition`), once per test run: the editions' tests check the publish, and the
-    languages' and fonts' tests read its translated pages. ``path``: the site; ``repo``; ``output``: what
-    the publish said; ``first_edition_before``: the first edition's files as they were before it."""
+    languages' and fonts' tests read its translated pages. ``path``: the site; ``edition``: its id (its
+    folder in the site); ``repo``; ``output``: what the publish said; ``first_edition_before``: the
+    first edition's files as they were before it."""
     from tests.test_editions import publish_second_edition
 
     repo, site = first_edition

@@ -24,6 +24,7 @@ pytestmark = pytest.mark.build
 EDITION = {"title": "World Public Sector Report 2023", "note": "An edition for the tests."}
 # The first edition came out in English, before its translations; the next one in all six languages.
 FIRST = {"id": "2023", "date": dt.date(2026, 11, 1), "status": "published", "tag": "edition-2023", "languages": ["en"]}
+SECOND = {"id": "2024.1", "date": dt.date(2026, 11, 20), "status": "published", "tag": "edition-2024.1"}
 
 
 def git(repo: Path, *args: str) -> str:
@@ -42,6 +43,19 @@ def hashes(folder: Path) -> dict[str, str]:
 
 def publish(repo: Path, edition: str, site: Path, *extra: str) -> subprocess.CompletedProcess:
     return run_wpsr(repo, "publish", edition, "--site", str(site), *extra)
+
+
+def publish_draft(repo: Path, site: Path, changed: Path, text: str, **draft: object) -> subprocess.CompletedProcess:
+    """`wpsr publish` of a draft edition, 2024.2, from the working tree with one file changed to text;
+    the repository as it was afterwards."""
+    original = changed.read_text(encoding="utf-8")
+    set_editions(repo, FIRST, SECOND, {"id": "2024.2", "date": dt.date(2026, 11, 27), "status": "draft", **draft})
+    try:
+        changed.write_text(text, encoding="utf-8")
+        return publish(repo, "2024.2", site)
+    finally:
+        changed.write_text(original, encoding="utf-8")
+        git(repo, "checkout", "--", "editions.yaml")
 
 
 def publish_first_edition(repo: Path, site: Path) -> None:
@@ -82,15 +96,14 @@ def publish_second_edition(repo: Path, site: Path) -> dict:
     subtopics = repo / "data" / "subtopics.csv"
     subtopics.write_text(subtopics.read_text().replace("c3-g2-05,3,2,Participatory budgeting",
                                                        "c3-g2-05,3,2,Participatory budgeting at every level"))
-    set_editions(repo, FIRST,
-                 {"id": "2024.1", "date": dt.date(2026, 11, 20), "status": "published", "tag": "edition-2024.1"})
+    set_editions(repo, FIRST, SECOND)
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "Edition 2024.1")
-    git(repo, "tag", "edition-2024.1")
+    git(repo, "tag", SECOND["tag"])
     before = hashes(site / "2023")
-    second = publish(repo, "2024.1", site)
+    second = publish(repo, SECOND["id"], site)
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr
-    return {"first_edition_before": before, "output": second.stdout}
+    return {"edition": SECOND["id"], "first_edition_before": before, "output": second.stdout}
 
 
 @pytest.fixture(scope="module")
@@ -175,16 +188,8 @@ def test_a_published_edition_cannot_be_published_again(site: dict, repo: Path) -
 def test_a_failing_build_leaves_the_site_exactly_as_it_was(site: dict, repo: Path) -> None:
     before = hashes(site["path"])
     csv = repo / "data" / "internet_use.csv"
-    original = csv.read_text()
-    set_editions(repo, FIRST,
-                 {"id": "2024.1", "date": dt.date(2026, 11, 20), "status": "published", "tag": "edition-2024.1"},
-                 {"id": "2024.2", "date": dt.date(2026, 11, 27), "status": "draft"})
-    try:
-        csv.write_text(original.replace("2023,World,World,67.4", "2023,World,World,sixty"))
-        result = publish(repo, "2024.2", site["path"])
-    finally:
-        csv.write_text(original)
-        git(repo, "checkout", "--", "editions.yaml")
+    result = publish_draft(repo, site["path"], csv,
+                           csv.read_text(encoding="utf-8").replace("2023,World,World,67.4", "2023,World,World,sixty"))
     assert result.returncode == 1
     assert "Not published" in result.stderr and "internet_use.csv" in result.stdout + result.stderr
     assert hashes(site["path"]) == before
@@ -196,17 +201,9 @@ def test_a_publish_builds_strictly_so_unreviewed_code_stops_it(site: dict, repo:
     it (a preview would run it). The site is left exactly as it was."""
     before = hashes(site["path"])
     contribution = repo / "contributions" / "civic-space-under-pressure.md"
-    original = contribution.read_text(encoding="utf-8")
-    set_editions(repo, FIRST,
-                 {"id": "2024.1", "date": dt.date(2026, 11, 20), "status": "published", "tag": "edition-2024.1"},
-                 {"id": "2024.2", "date": dt.date(2026, 11, 27), "status": "draft", "languages": ["en"]})
-    try:
-        contribution.write_text(original.replace("```{code-cell} ipython3\n", "```{code-cell} ipython3\n"
-                                                 "print('changed since its review')\n", 1), encoding="utf-8")
-        result = publish(repo, "2024.2", site["path"])
-    finally:
-        contribution.write_text(original, encoding="utf-8")
-        git(repo, "checkout", "--", "editions.yaml")
+    changed = contribution.read_text(encoding="utf-8").replace(
+        "```{code-cell} ipython3\n", "```{code-cell} ipython3\nprint('changed since its review')\n", 1)
+    result = publish_draft(repo, site["path"], contribution, changed, languages=["en"])
     said = result.stdout + result.stderr
     assert result.returncode == 1 and "Not published" in result.stderr
     assert "reviewed.yaml" in said and "contributions/civic-space-under-pressure.md" in said

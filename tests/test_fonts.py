@@ -175,7 +175,7 @@ def test_chinese_page_is_set_in_the_site_s_own_font(browser, second_edition: dic
         sizes: dict[str, int] = {}
         client.on("Network.responseReceived", lambda e: responses.__setitem__(e["requestId"], e["response"]["url"]))
         client.on("Network.loadingFinished", lambda e: sizes.__setitem__(e["requestId"], e["encodedDataLength"]))
-        page.goto(f"{url.rstrip('/')}/2024.1/zh/index.html", wait_until="networkidle")
+        page.goto(f"{url.rstrip('/')}/{second_edition['edition']}/zh/index.html", wait_until="networkidle")
         assert page.evaluate("document.fonts.ready.then(() => document.fonts.check('16px \"Noto Sans SC\"', '数据'))")
         client.send("DOM.enable")
         client.send("CSS.enable")

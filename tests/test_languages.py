@@ -36,14 +36,14 @@ CHAPTER = "chapters/relationships-with-society"
 def translated(second_edition: dict) -> Path:
     """The edition published in all six languages (conftest's `second_edition`): English at its root,
     each translation in its folder, built strict from the catalogs in locales/."""
-    return second_edition["path"] / "2024.1"
+    return second_edition["path"] / second_edition["edition"]
 
 
 @pytest.fixture(scope="module")
 def served(second_edition: dict) -> Iterator[str]:
     """The edition's address, its site served whole (its pages ask for the site's editions menu)."""
     with serving(second_edition["path"]) as url:
-        yield f"{url.rstrip('/')}/2024.1"
+        yield f"{url.rstrip('/')}/{second_edition['edition']}"
 
 
 def test_every_page_names_its_language_and_links_its_versions(translated: Path) -> None:
