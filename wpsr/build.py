@@ -371,12 +371,16 @@ def import_quietly(names: list[str]) -> None:
 
 
 def build(root: Path, settings: Settings = Settings(), progress: Progress = lambda message: None,
-          executed: Callable[[], object] = lambda: None) -> Result:
+          executed: Callable[[], object] = lambda: None,
+          wait_for_notebooks: Callable[[], bool] | None = None) -> Result:
     """Check what can be checked first, then build the book at `root` into _build/BUILDER, as
     `jupyter-book build -n --keep-going` does (with -W when strict). ``executed`` is called once the
     notebooks are executed (or found in the cache), before the pages are read: from then on, another
-    language's build finds every output in the cache. Raises ``EditionError`` if editions.yaml is
-    broken: which edition to build is then unknown."""
+    language's build finds every output in the cache. ``wait_for_notebooks``: a translation built
+    beside English executes no notebook; it reads its other pages first, then calls this before the
+    first notebook, which returns once English has executed them (False: English failed, and so
+    does this build). Raises ``EditionError`` if editions.yaml is broken: which edition to build is
+    then unknown."""
     from wpsr import data
 
     root = root.resolve()
@@ -396,7 +400,7 @@ def build(root: Path, settings: Settings = Settings(), progress: Progress = lamb
         else:
             from wpsr.sphinx_run import run_sphinx
 
-            run_sphinx(root, settings, result, progress, executed)
+            run_sphinx(root, settings, result, progress, executed, wait_for_notebooks)
             last.record(result)
     result.timings["total"] = time.perf_counter() - started
     return result

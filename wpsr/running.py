@@ -10,35 +10,37 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from wpsr.build import Settings
 
 
 def build_builders(root: Path, settings: Settings, builders: list[str],
-                   executed: Callable[[], object] = lambda: None) -> int:
+                   executed: Callable[[], object] = lambda: None,
+                   wait_for_notebooks: Callable[[], bool] | None = None) -> int:
     """One language's builds, one builder after the other, in this process: the pages are read once
     (``--all`` applies to the first), and the next builder writes from what the first read.
-    ``executed``: as `wpsr.build.build` takes it, for the first builder."""
+    ``executed`` and ``wait_for_notebooks``: as `wpsr.build.build` takes them, for the first builder."""
     import dataclasses
 
     for index, builder in enumerate(builders):
         later = {"fresh": False, "checked": True} if index else {}  # the first builder read and checked the book
-        if build_once(root, dataclasses.replace(settings, builder=builder, **later),
-                      executed=executed if index == 0 else lambda: None):
+        first = {"executed": executed, "wait_for_notebooks": wait_for_notebooks} if index == 0 else {}
+        if build_once(root, dataclasses.replace(settings, builder=builder, **later), **first):
             return 1
     return 0
 
 
 def build_languages(root: Path, settings: Settings, builders: list[str]) -> int:
-    """English in this process; as soon as it has executed the notebooks (which the translations then
-    find in the cache), the translations too, beside it, in workers forked before English
-    started (the build's modules already imported), each language running every builder; each
-    language's output as it ends."""
+    """English in this process, and the translations beside it at once, in workers forked before
+    English started (the build's modules already imported), each language running every builder;
+    each language's output as it ends. A translation reads its other pages while English executes
+    the notebooks, and waits for English before it reads the first notebook (which it then finds in
+    the cache): the processor's second core, idle while English starts, is put to work."""
     import dataclasses
     import multiprocessing
-    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures import ProcessPoolExecutor
 
     from wpsr.build import preload
     from wpsr.languages import SOURCE
@@ -46,24 +48,30 @@ def build_languages(root: Path, settings: Settings, builders: list[str]) -> int:
     translations = [code for code in settings.languages if code != SOURCE]
     started = time.perf_counter()
     preload(root)  # before the workers are forked: each then starts a build at once
-    running: dict[str, Future] = {}
+    context = multiprocessing.get_context("fork")
+    executed, english_ok = context.Event(), context.Value("b", 0)  # inherited by the workers as they fork
     # One more worker than cores: the cores are shared with English only while it builds, and the
     # last translations then end closer together (measured: 34-35 s for six languages, against 36-38 s).
     workers = max(1, min((os.cpu_count() or 1) + 1, len(translations)))
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                             initializer=_start_renderer) as pool:
-        pool.submit(int)  # forks every worker now, while this process has started nothing
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                             initargs=(executed, english_ok)) as pool:
+        running = {code: pool.submit(translate, root, dataclasses.replace(settings, language=code, checked=True),
+                                     builders) for code in translations}
 
-        def start() -> None:
-            for code in translations:
-                if code not in running:
-                    running[code] = pool.submit(translate, root, dataclasses.replace(settings, language=code,
-                                                                                     checked=True), builders)
+        def english_executed() -> None:
+            english_ok.value = 1
+            executed.set()
 
-        if build_builders(root, dataclasses.replace(settings, language="en"), builders, executed=start):
-            pool.shutdown(cancel_futures=True)  # a translation already running ends; none other starts
+        try:
+            failed_english = build_builders(root, dataclasses.replace(settings, language="en"), builders,
+                                            executed=english_executed)
+            if not failed_english:
+                english_ok.value = 1  # if English had nothing to read (up to date)
+        finally:
+            executed.set()  # if English failed (or was stopped) before it executed them, the translations stop
+        if failed_english:
+            pool.shutdown(cancel_futures=True)  # a translation past its wait ends; none other starts
             return 1
-        start()  # if English had nothing to read (up to date)
         failed = []
         for code in translations:
             status, out, err = running[code].result()
@@ -78,6 +86,24 @@ def build_languages(root: Path, settings: Settings, builders: list[str]) -> int:
     print(f"\nBuilt {len(settings.languages)} languages ({', '.join(settings.languages)}) in "
           f"{time.perf_counter() - started:.1f} s.", flush=True)
     return 0
+
+
+# In a translation's worker: set once English has executed the notebooks (or failed), and whether it had.
+_english: tuple[Any, Any] | None = None
+
+
+def _start_worker(executed: Any, english_ok: Any) -> None:
+    """A translation's worker, as it forks: keep English's signal, and start the chart renderer."""
+    global _english
+    _english = executed, english_ok
+    _start_renderer()
+
+
+def _english_executed() -> bool:
+    """Wait until English has executed the notebooks: whether it had (False: it failed first)."""
+    executed, english_ok = _english
+    executed.wait()
+    return bool(english_ok.value)
 
 
 def _start_renderer() -> None:
@@ -100,7 +126,7 @@ def translate(root: Path, settings: Settings, builders: list[str]) -> tuple[int,
     os.chdir(root)
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
-            status = build_builders(root, settings, builders)
+            status = build_builders(root, settings, builders, wait_for_notebooks=_english_executed)
         except Exception as error:  # said as the command line would say it
             import traceback
 
@@ -111,15 +137,17 @@ def translate(root: Path, settings: Settings, builders: list[str]) -> tuple[int,
 
 def build_once(root: Path, settings: Settings | None = None,
                then: Callable[[list[str]], object] = lambda problems: None,
-               executed: Callable[[], object] = lambda: None) -> int:
+               executed: Callable[[], object] = lambda: None,
+               wait_for_notebooks: Callable[[], bool] | None = None) -> int:
     """One build, in this process: progress as it goes, then what was built, or what failed and where
-    (``then`` is given the problems that failed it: none if it succeeded; ``executed``: as
-    `wpsr.build.build` takes it)."""
+    (``then`` is given the problems that failed it: none if it succeeded; ``executed`` and
+    ``wait_for_notebooks``: as `wpsr.build.build` takes them)."""
     from wpsr.build import Settings, build
     from wpsr.review import preview_notice
 
     settings = settings or Settings()
-    result = build(root, settings, progress=lambda message: print(message, flush=True), executed=executed)
+    result = build(root, settings, progress=lambda message: print(message, flush=True), executed=executed,
+                   wait_for_notebooks=wait_for_notebooks)
     then([] if result.ok else [str(p) for p in result.problems + result.warnings]
          or [result.stopped_before or "the build failed (its output says why)"])
     for work in result.afterwards:  # what the page did not wait for

@@ -19,9 +19,10 @@ from wpsr.problems import Problem
 
 
 def run_sphinx(root: Path, settings: Settings, result: Result, progress: Progress,
-               executed: Callable[[], object]) -> None:
+               executed: Callable[[], object], wait_for_notebooks: Callable[[], bool] | None = None) -> None:
     """Sphinx's build for `wpsr.build.build`, into ``result``: with a new application, or the one a
-    watched preview kept (``wpsr.kept_app``); what it read, wrote, executed and warned of, and when."""
+    watched preview kept (``wpsr.kept_app``); what it read, wrote, executed and warned of, and when.
+    ``executed`` and ``wait_for_notebooks``: as `wpsr.build.build` takes them."""
     from jupyter_book.config import get_final_config
     from sphinx import locale
     from sphinx.application import Sphinx
@@ -65,6 +66,7 @@ def run_sphinx(root: Path, settings: Settings, result: Result, progress: Progres
                          doctreedir=settings.doctrees(root), buildername=settings.builder,
                          confoverrides=overrides, status=out, warning=out, freshenv=settings.fresh,
                          warningiserror=settings.strict, keep_going=True)
+        app.wpsr_wait_for_notebooks = wait_for_notebooks
         log: BuildLog = app.wpsr_log
         log.listener = progress
         for message in log.seen:

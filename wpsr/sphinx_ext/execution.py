@@ -83,8 +83,13 @@ class DependencyTracker:
         self.started: dict[str, float] = {}
         LAST_EXECUTED.clear()
         self.executed_ahead: set[str] = set()
+        self.waiting_for: set[str] = set()  # a translation beside English: the notebooks it waits to read
         self.stale = [doc for doc, rec in self.state.items()
                       if any(_digest(self.root / p) != h for p, h in rec["files"].items())]
+
+    def forget_stale(self) -> None:
+        """Drop the cached outputs of the notebooks whose data or ``wpsr`` code changed, so they are
+        executed again (by the build that executes: not by a translation beside English)."""
         if self.stale:
             self._forget_cached([str(self.root / self.state[doc]["source"]) for doc in self.stale])
             logger.info(f"[wpsr] data or wpsr changed: re-executing {', '.join(sorted(self.stale))}",
@@ -157,23 +162,28 @@ class DependencyTracker:
 
 
 def execute_ahead(app: Sphinx, env: Any, docnames: list[str]) -> None:
-    """Execute, one kernel per core, the notebooks about to be read that the cache cannot answer."""
+    """Execute, one kernel per core, the notebooks about to be read that the cache cannot answer.
+    A translation beside English (``app.wpsr_wait_for_notebooks``) executes none: it reads its
+    other pages first, and waits for English to have executed them before reading the first one."""
+    tracker: DependencyTracker = app.wpsr_tracker
     config = env.mystnb_config
+    readers = {docname: _reader(env, docname) for docname in docnames}
+    if getattr(app, "wpsr_wait_for_notebooks", None):
+        tracker.waiting_for = {docname for docname, found in readers.items() if found}
+        docnames.sort(key=lambda docname: docname in tracker.waiting_for)  # stable: pages, then notebooks
+        return
+    tracker.forget_stale()
     if config.execution_mode != "cache":
         return
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
-    from myst_nb.core.read import create_nb_reader
 
-    tracker: DependencyTracker = app.wpsr_tracker
     cache = get_cache(config.execution_cache_path or tracker.cache_dir)
     todo, twins = [], {}  # notebooks with the same code are executed once: the cache answers the others
-    for docname in docnames:
-        path = Path(env.doc2path(docname))
-        text = path.read_text(encoding="utf-8", errors="replace")
-        reader = create_nb_reader(str(path), env.myst_config, config, text)
-        if reader is None:
+    for docname, found in readers.items():
+        if found is None:
             continue  # a page, not a notebook
+        path, text, reader = found
         notebook = reader.read(text)
         try:
             cache.match_cache_notebook(notebook)
@@ -221,12 +231,29 @@ def execute_ahead(app: Sphinx, env: Any, docnames: list[str]) -> None:
         raise NotebookFailed("a notebook's code failed", failed, "\n\n".join(details))
 
 
+def _reader(env: Any, docname: str) -> tuple[Path, str, Any] | None:
+    """A page's path, text and myst-nb notebook reader; None if the page is not a notebook."""
+    from myst_nb.core.read import create_nb_reader
+
+    path = Path(env.doc2path(docname))
+    text = path.read_text(encoding="utf-8", errors="replace")
+    reader = create_nb_reader(str(path), env.myst_config, env.mystnb_config, text)
+    return None if reader is None else (path, text, reader)
+
+
 def _start(app: Sphinx) -> None:
     app.wpsr_tracker = DependencyTracker(app)
 
 
 def _source_read(app: Sphinx, docname: str, source: list[str]) -> None:
-    app.wpsr_tracker.before_read(docname)
+    """Before a notebook is read: in a translation beside English, wait for English to have executed them."""
+    tracker: DependencyTracker = app.wpsr_tracker
+    if docname in tracker.waiting_for:
+        tracker.waiting_for = set()
+        if not app.wpsr_wait_for_notebooks():
+            raise Stopped("English's build failed", [Problem("", None, "English's build failed before the notebooks "
+                                                             "were executed", "its own output says why")])
+    tracker.before_read(docname)
 
 
 def _doctree_read(app: Sphinx, doctree: Any) -> None:
