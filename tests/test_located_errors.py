@@ -344,3 +344,16 @@ def test_an_unknown_builder_is_refused_before_anything_is_built(book: Path, buil
     result = wpsr(book, "build", "--builder", builders)
     assert result.returncode == 2 and "name html, singlehtml or both (html,singlehtml)" in result.stderr
     assert not (book / "_build").exists()
+
+
+def test_a_missing_npm_package_stops_the_build_with_the_file_and_what_to_run(tmp_path: Path) -> None:
+    """A checkout without `npm ci` (node_modules/ absent): the build names the file it lacks, and the fix."""
+    from wpsr.build import Settings, build
+
+    book = copy_book(tmp_path / "book", catalogs=False)
+    (book / "node_modules").unlink()
+    result = build(book, Settings())
+    assert not result.ok and len(result.problems) == 1, result.problems
+    problem = result.problems[0]
+    assert str(problem.path).startswith("node_modules/") and problem.message == "is missing"
+    assert problem.hint.startswith("run `npm ci` in ") and "internal" not in str(problem)

@@ -34,6 +34,7 @@ from wpsr import book, contributions, data
 from wpsr.build import BuildLog, Stopped
 from wpsr.editions import Edition, current_edition
 from wpsr.markup import render, speak
+from wpsr.problems import Problem, display
 from wpsr.provenance import long_date
 from wpsr.safety import safe_csv
 from wpsr.sphinx_ext import (
@@ -112,8 +113,8 @@ def _configure(app: Sphinx, config: Any) -> None:
     for name, relative in VENDOR_FILES.items():
         source = modules / relative
         if not source.is_file():
-            raise DataPackageError(f"{source} is missing — run `npm ci` in {app.srcdir} "
-                                   "(`make html` does this)")
+            raise DataPackageError("a package the site serves is not installed", [Problem(
+                display(source), None, "is missing", f"run `npm ci` in {app.srcdir} (`make html` does this)")])
         content = source.read_text(encoding="utf-8")
         content = VENDOR_TRANSFORMS.get(name, str)(content)
         if not (vendor / name).is_file() or (vendor / name).read_text(encoding="utf-8") != content:
