@@ -171,3 +171,13 @@ def test_translated_passages_read_as_sphinx_s_own_parse_reads_them(make_app, app
     assert sorted(parsed) == sorted(set(parsed))  # each marked-up passage parsed once
     assert not [p for p in parsed if passages.plain(p)] and len(parsed) == 4
     assert not passages.plain("- Une phrase") and not passages.plain("2030 : un") and passages.plain("术语")
+
+
+@pytest.mark.sphinx("html", testroot="passages", freshenv=True)
+def test_a_translated_page_keeps_no_passage_s_own_document(app) -> None:
+    """Sphinx moves a parsed passage's nodes into the page without making them the page's: each
+    would carry its passage's document, settings and the environment into the page's pickle."""
+    app.build()
+    page = app.env.get_doctree("index")
+    strangers = [node for node in page.findall() if node.__dict__.get("_document") not in (None, page)]
+    assert "Sa définition" in page.astext() and strangers == []

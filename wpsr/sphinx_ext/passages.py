@@ -47,5 +47,16 @@ def publish_msgstr(app: Sphinx, source: str, source_path: str, source_line: int,
     return _parsed[key].deepcopy()
 
 
+def belong_to_the_page(app: Sphinx, doctree: nodes.document) -> None:
+    """Nodes Sphinx moved in from a passage's own document still name that document as theirs
+    (they were not added through ``append``): each would carry it, its settings and the build's
+    environment into the page's pickle, which grew fourfold, and was read again at each walk of
+    the pages. They are the page's."""
+    for node in doctree.findall():
+        if node.__dict__.get("_document") not in (None, doctree):
+            node._document = doctree
+
+
 def setup(app: Sphinx) -> None:
     i18n.publish_msgstr = publish_msgstr
+    app.connect("doctree-read", belong_to_the_page, priority=100)  # before anything reads or keeps the page
