@@ -22,7 +22,7 @@ from playwright.sync_api import Browser
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.conftest import ROOT
-from tests.test_browser import AXE, COLLECT_VIOLATIONS, WCAG_AA, open_watched
+from tests.test_browser import COLLECT_VIOLATIONS, axe_violations, open_watched
 from wpsr.languages import LANGUAGES
 from wpsr.serving import serving
 from wpsr.weight import weigh
@@ -223,10 +223,7 @@ def test_translated_pages_pass_axe_keep_their_policy_and_budgets(browser: Browse
     for path, page, requested, failed in opened:
         page.wait_for_load_state("networkidle")
         problems += [f"{code}/{path}: policy violation {v}" for v in page.evaluate("window.__violations")]
-        page.evaluate(AXE + "\n;true")
-        result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_AA)
-        problems += [f"{code}/{path}: {v['id']} ({v['help']}): {v['nodes'][0]['html'][:160]}"
-                     for v in result["violations"]]
+        problems += [f"{code}/{path}: {violation}" for violation in axe_violations(page)]
         problems += [f"{code}/{path}: requests another origin: {url}" for url in requested
                      if not url.startswith((origin, "data:"))]
         problems += [f"{code}/{path}: request failed: {url}" for url in failed]
