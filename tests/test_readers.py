@@ -240,6 +240,37 @@ def test_a_build_started_outside_wpsr_is_the_book_only_while_it_runs(app_params,
     assert book.book_root() == ROOT.resolve()
 
 
+@pytest.mark.sphinx("html", testroot="site", srcdir="site-built-twice")
+def test_a_second_build_in_a_process_compiles_no_template_and_writes_the_same_pages(
+        app_params, make_app, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each build makes the theme's Jinja environment anew (a preview's, a test's, a translation's, the
+    single page's): the templates are compiled once a process, and the pages come out the same."""
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from wpsr.book import building
+
+    srcdir = prepare_root(app_params, monkeypatch)
+    monkeypatch.chdir(srcdir)
+    compiled: list[str] = []
+    compile_source = SandboxedEnvironment.compile
+
+    def counted(self, source, name=None, *rest, **named):
+        compiled.append(name)
+        return compile_source(self, source, name, *rest, **named)
+
+    monkeypatch.setattr(SandboxedEnvironment, "compile", counted)
+    pages = []
+    for _ in range(2):
+        app = make_app(*app_params.args, **app_params.kwargs)
+        with building(srcdir):
+            app.build(force_all=True)
+        pages.append((Path(app.outdir) / "team.html").read_text(encoding="utf-8"))
+        compiled.append("--")
+    first, second = compiled[:compiled.index("--")], compiled[compiled.index("--") + 1:-1]
+    assert "page.html" in first and [name for name in second if name] == []  # (None: a template from a string)
+    assert pages[0] == pages[1]
+
+
 @pytest.mark.sphinx("html", testroot="site", confoverrides={"html_baseurl": BASE_URL})
 def test_a_site_with_a_base_url_has_canonical_links_and_a_sitemap(root_app) -> None:
     """On a small test root (tests/roots/test-site): what the extension writes is the same for every
