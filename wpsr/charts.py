@@ -106,7 +106,9 @@ class Figure:
         parts = self.parts()
         markup, vega = draw(parts)
         shown, _ = draw(parts, inline_spec=True, drawn=(image_of(markup), vega))  # drawn once, shown twice
-        return {"text/html": shown, WPSR_MIME: {"html": markup, "vega": vega, "figure": parts}}
+        # in plain text, its title and description (Python's own repr, an address, changed at each run)
+        return {"text/plain": f"{self.title}. {self.description}", "text/html": shown,
+                WPSR_MIME: {"html": markup, "vega": vega, "figure": parts}}
 
 
 def image_of(markup: str) -> str | None:

@@ -36,7 +36,8 @@ class Table:
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
         parts = self.parts()
         markup = str(notebook_table(parts))
-        return {"text/html": markup, WPSR_MIME: {"html": markup, "vega": None, "table": parts}}
+        return {"text/plain": self.caption, "text/html": markup,
+                WPSR_MIME: {"html": markup, "vega": None, "table": parts}}
 
 
 def table(frame: pd.DataFrame, *, caption: str, sources: str | Sequence[str], name: str) -> Table:

@@ -284,11 +284,14 @@ def _publish_contribution_files(app: Sphinx) -> None:
 
 
 def _with_outputs(app: Sphinx, notebook: Any) -> Any:
-    """The notebook with the outputs of its last execution, from the execution cache."""
+    """The notebook with the outputs of its last execution, from the execution cache, each cell
+    named by its place (nbformat names a new cell at random: the same source made another file)."""
     from jupyter_cache import get_cache
 
     with contextlib.suppress(KeyError, OSError, ValueError):
-        return get_cache(app.wpsr_tracker.cache_dir).merge_match_into_notebook(notebook)[1]
+        notebook = get_cache(app.wpsr_tracker.cache_dir).merge_match_into_notebook(notebook)[1]
+    for number, cell in enumerate(notebook.cells, 1):
+        cell.id = f"cell-{number}"
     return notebook
 
 

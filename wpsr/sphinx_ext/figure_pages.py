@@ -81,7 +81,23 @@ def xlsx(rows: list[list[str]], title: str) -> bytes:
                 cell.data_type = "s"
     out = io.BytesIO()
     book.save(out)
-    return out.getvalue()
+    return _without_dates(out.getvalue())
+
+
+def _without_dates(workbook: bytes) -> bytes:
+    """The workbook without the times openpyxl stamps it with (each part's, and its creation and
+    last change, which are the build's): the same rows make the same file."""
+    import zipfile
+
+    made = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(workbook)) as source, zipfile.ZipFile(made, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            content = source.read(entry)
+            if entry.filename == "docProps/core.xml":
+                content = re.sub(rb"<dcterms:(created|modified)\b[^>]*>[^<]*</dcterms:\1>", b"", content)
+            target.writestr(zipfile.ZipInfo(entry.filename, date_time=(1980, 1, 1, 0, 0, 0)), content,
+                            compress_type=zipfile.ZIP_DEFLATED)
+    return made.getvalue()
 
 
 def field_type(values: list[str]) -> str:
