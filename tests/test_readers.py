@@ -36,12 +36,13 @@ def test_every_page_fits_its_budget(site: Path) -> None:
 
 
 @pytest.mark.build
-def test_no_unrendered_template_or_icon_font_ships(site: Path) -> None:
+def test_no_unrendered_template_icon_font_or_theme_catalog_ships(site: Path) -> None:
     for path in site.rglob("*"):
         if path.is_file() and path.suffix in (".html", ".css", ".js"):
             text = path.read_text(encoding="utf-8", errors="replace")
             assert not re.search(r"{%-?\s*(macro|import|extends|block)|{{\s*pathto", text), path
     assert not (site / "_static" / "scripts" / "fontawesome.js").exists()
+    assert not list(site.rglob("*.po")) and not list(site.rglob("*.mo"))  # the theme's own catalogs
     theme_css = (site / "_static" / "styles" / "pydata-sphinx-theme.css").read_text()
     assert not re.search(r"@font-face\{[^}]*Font Awesome", theme_css) and ".fa-bars:before" not in theme_css
 
