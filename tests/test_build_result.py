@@ -161,24 +161,30 @@ def test_a_failing_translation_fails_the_build_of_every_language_by_name(copied:
 
 def test_a_translation_beside_english_reads_its_other_pages_first_and_stops_if_english_failed(copied: Path) -> None:
     """A translation built beside English (`wpsr build --language all`) executes no notebook: it reads
-    the pages that are not notebooks while English executes them, asks before the first notebook
-    whether English has, and stops there if English failed."""
+    the pages that are not notebooks while English executes them, asking before each whether English
+    failed, waits for English before the first notebook, and stops as soon as it knows English failed."""
     said: list[str] = []
-    read_before: list[list[str]] = []
+    asked: list[tuple[bool, list[str]]] = []
 
-    def english_failed() -> bool:
-        read_before.append([line.split()[-1] for line in said if line.startswith("  reading ")])
-        return False
+    def english_fails_before_executing(block: bool = True) -> bool | None:
+        asked.append((block, [line.split()[-1] for line in said if line.startswith("  reading ")]))
+        return False if block else None  # still executing as each page is read, failed once waited for
 
     result = build(copied, Settings(language="es", fresh=True, checked=True), progress=said.append,
-                   wait_for_notebooks=english_failed)
+                   wait_for_notebooks=english_fails_before_executing)
     assert not result.ok and [p.message for p in result.problems] == [
         "English's build failed before the notebooks were executed"]
     assert result.executed == []
-    assert len(read_before) == 1 and read_before[0] == result.pages_read  # it stopped at the first notebook
     listed = re.findall(r"(?:root|file): (\S+)", (copied / "_toc.yml").read_text(encoding="utf-8"))
     notebooks = {page for page in listed if "kernelspec:" in (copied / f"{page}.md").read_text(encoding="utf-8")}
     assert notebooks and sorted(result.pages_read) == sorted(set(listed) - notebooks)  # every other page, first
+    assert [block for block, _ in asked] == [False] * len(result.pages_read) + [True]  # before each; then it waits
+    assert asked[-1][1] == result.pages_read  # it stopped at the first notebook
+
+    said.clear()
+    known = build(copied, Settings(language="es", fresh=True, checked=True), progress=said.append,
+                  wait_for_notebooks=lambda block=True: False)  # English failed already
+    assert not known.ok and known.pages_read == [] and known.executed == []
 
 
 def test_a_preview_builds_again_with_its_application_until_a_warning_or_its_configuration_lets_it_go(

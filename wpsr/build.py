@@ -372,15 +372,15 @@ def import_quietly(names: list[str]) -> None:
 
 def build(root: Path, settings: Settings = Settings(), progress: Progress = lambda message: None,
           executed: Callable[[], object] = lambda: None,
-          wait_for_notebooks: Callable[[], bool] | None = None) -> Result:
+          wait_for_notebooks: Callable[..., bool | None] | None = None) -> Result:
     """Check what can be checked first, then build the book at `root` into _build/BUILDER, as
     `jupyter-book build -n --keep-going` does (with -W when strict). ``executed`` is called once the
     notebooks are executed (or found in the cache), before the pages are read: from then on, another
     language's build finds every output in the cache. ``wait_for_notebooks``: a translation built
-    beside English executes no notebook; it reads its other pages first, then calls this before the
-    first notebook, which returns once English has executed them (False: English failed, and so
-    does this build). Raises ``EditionError`` if editions.yaml is broken: which edition to build is
-    then unknown."""
+    beside English executes no notebook; it reads its other pages first, asking before each
+    (``block=False``: None while English is still at it), then waits before the first notebook
+    until English has executed them (True); False, English failed, and so does this build. Raises
+    ``EditionError`` if editions.yaml is broken: which edition to build is then unknown."""
     from wpsr import data
 
     root = root.resolve()

@@ -5,6 +5,7 @@ process and the translations beside it (`build_languages`)."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 import time
@@ -18,16 +19,17 @@ if TYPE_CHECKING:
 
 def build_builders(root: Path, settings: Settings, builders: list[str],
                    executed: Callable[[], object] = lambda: None,
-                   wait_for_notebooks: Callable[[], bool] | None = None) -> int:
+                   wait_for_notebooks: Callable[..., bool | None] | None = None) -> int:
     """One language's builds, one builder after the other, in this process: the pages are read once
     (``--all`` applies to the first), and the next builder writes from what the first read.
-    ``executed`` and ``wait_for_notebooks``: as `wpsr.build.build` takes them, for the first builder."""
+    ``executed``: as `wpsr.build.build` takes it, for the first builder; ``wait_for_notebooks``, for
+    each (a translation's later builder, too, leaves the notebooks and their cache to English)."""
     import dataclasses
 
     for index, builder in enumerate(builders):
         later = {"fresh": False, "checked": True} if index else {}  # the first builder read and checked the book
-        first = {"executed": executed, "wait_for_notebooks": wait_for_notebooks} if index == 0 else {}
-        if build_once(root, dataclasses.replace(settings, builder=builder, **later), **first):
+        if build_once(root, dataclasses.replace(settings, builder=builder, **later),
+                      executed=(lambda: None) if index else executed, wait_for_notebooks=wait_for_notebooks):
             return 1
     return 0
 
@@ -93,19 +95,21 @@ _english: tuple[Any, Any] | None = None
 
 
 def _start_worker(executed: Any, english_ok: Any) -> None:
-    """A translation's worker, as it forks: keep English's signal, and start the chart renderer."""
+    """A translation's worker, as it forks: keep English's signal."""
     global _english
     _english = executed, english_ok
-    _start_renderer()
 
 
-def _english_executed() -> bool:
-    """Wait until English has executed the notebooks: whether it had (False: it failed first)."""
+def _english_executed(block: bool = True) -> bool | None:
+    """Whether English has executed the notebooks (False: it failed first), once it has; without
+    ``block``, None while it is still at it."""
     executed, english_ok = _english
-    executed.wait()
+    if not executed.wait(None if block else 0):
+        return None
     return bool(english_ok.value)
 
 
+@functools.cache
 def _start_renderer() -> None:
     """In a translation's worker, as English builds: start the chart renderer (half a second), which
     draws each chart again in the translation's words."""
@@ -122,6 +126,9 @@ def translate(root: Path, settings: Settings, builders: list[str]) -> tuple[int,
     runs them: its exit status, and what it printed."""
     import io
 
+    if _english_executed(block=False) is False:
+        return 1, "", ""  # English failed before this translation started: nothing to add to what it said
+    _start_renderer()
     out, err = io.StringIO(), io.StringIO()
     os.chdir(root)
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -138,7 +145,7 @@ def translate(root: Path, settings: Settings, builders: list[str]) -> tuple[int,
 def build_once(root: Path, settings: Settings | None = None,
                then: Callable[[list[str]], object] = lambda problems: None,
                executed: Callable[[], object] = lambda: None,
-               wait_for_notebooks: Callable[[], bool] | None = None) -> int:
+               wait_for_notebooks: Callable[..., bool | None] | None = None) -> int:
     """One build, in this process: progress as it goes, then what was built, or what failed and where
     (``then`` is given the problems that failed it: none if it succeeded; ``executed`` and
     ``wait_for_notebooks``: as `wpsr.build.build` takes them)."""

@@ -19,7 +19,7 @@ from wpsr.problems import Problem
 
 
 def run_sphinx(root: Path, settings: Settings, result: Result, progress: Progress,
-               executed: Callable[[], object], wait_for_notebooks: Callable[[], bool] | None = None) -> None:
+               executed: Callable[[], object], wait_for_notebooks: Callable[..., bool | None] | None = None) -> None:
     """Sphinx's build for `wpsr.build.build`, into ``result``: with a new application, or the one a
     watched preview kept (``wpsr.kept_app``); what it read, wrote, executed and warned of, and when.
     ``executed`` and ``wait_for_notebooks``: as `wpsr.build.build` takes them."""

@@ -246,13 +246,16 @@ def _start(app: Sphinx) -> None:
 
 
 def _source_read(app: Sphinx, docname: str, source: list[str]) -> None:
-    """Before a notebook is read: in a translation beside English, wait for English to have executed them."""
+    """In a translation beside English: before a notebook, wait for English to have executed them;
+    before any page, stop if English has failed."""
     tracker: DependencyTracker = app.wpsr_tracker
-    if docname in tracker.waiting_for:
-        tracker.waiting_for = set()
-        if not app.wpsr_wait_for_notebooks():
+    if tracker.waiting_for:
+        executed = app.wpsr_wait_for_notebooks(block=docname in tracker.waiting_for)
+        if executed is False:
             raise Stopped("English's build failed", [Problem("", None, "English's build failed before the notebooks "
                                                              "were executed", "its own output says why")])
+        if executed:
+            tracker.waiting_for = set()
     tracker.before_read(docname)
 
 
