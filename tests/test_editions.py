@@ -253,6 +253,20 @@ def test_each_edition_is_published_in_its_languages_each_with_its_pdf(site: dict
     assert "hreflang" not in (first / "index.html").read_text(encoding="utf-8")  # no other version to point to
 
 
+def test_each_translated_contribution_links_the_data_its_notebook_read(site: dict) -> None:
+    """Built beside English from cold, a translation learns what each notebook read as English executed
+    it: its contribution pages link the same datasets as the English ones."""
+    newest = site["path"] / "2024.1"
+    pages = sorted((newest / "contributions").glob("*.html"))
+    linked = {page.name: set(re.findall(r'href="[./]*data/(\w+\.csv)"', page.read_text(encoding="utf-8")))
+              for page in pages}
+    assert any(linked.values())
+    for code in ("ar", "zh", "fr", "ru", "es"):
+        for page in pages:
+            translated = (newest / code / "contributions" / page.name).read_text(encoding="utf-8")
+            assert set(re.findall(r'href="[./]*data/(\w+\.csv)"', translated)) == linked[page.name], (code, page.name)
+
+
 def test_each_edition_offers_a_pdf_the_data_and_an_archive(site: dict) -> None:
     bundle = site["path"] / "2024.1" / "bundle"
     with zipfile.ZipFile(bundle / "wpsr-2024.1-data.zip") as data:

@@ -390,6 +390,7 @@ def build(root: Path, settings: Settings = Settings(), progress: Progress = lamb
     with building(root):
         last = UpToDate(root, settings)
         if not (settings.keep and kept_app.empty()) and last.replay(result):  # a watched preview makes its app
+            executed()  # nothing changed: the cache answers as it did for the last build
             result.timings["total"] = time.perf_counter() - started
             return result
         last.forget()

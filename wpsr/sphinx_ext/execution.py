@@ -75,17 +75,24 @@ class DependencyTracker:
         self.cache_dir = Path(app.config.nb_execution_cache_path or Path(app.outdir).parent / ".jupyter_cache")
         self.logs = self.cache_dir / "wpsr-logs"
         self.state_path = self.cache_dir / STATE_FILE
+        self.load()
+        self.started: dict[str, float] = {}
+        LAST_EXECUTED.clear()
+        self.executed_ahead: set[str] = set()
+        # a translation beside English: the notebooks it waits to read, and whether English has executed them
+        self.waiting_for: set[str] = set()
+        self.english_executed = False
+        self.stale = [doc for doc, rec in self.state.items()
+                      if any(_digest(self.root / p) != h for p, h in rec["files"].items())]
+
+    def load(self) -> None:
+        """Read the state: what each executed notebook read (by English's build beside a translation,
+        once it has executed them)."""
         try:
             self.state: dict[str, dict] = json.loads(self.state_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             self.state = {}
         self.saved = copy.deepcopy(self.state)  # as read: written again only if changed
-        self.started: dict[str, float] = {}
-        LAST_EXECUTED.clear()
-        self.executed_ahead: set[str] = set()
-        self.waiting_for: set[str] = set()  # a translation beside English: the notebooks it waits to read
-        self.stale = [doc for doc, rec in self.state.items()
-                      if any(_digest(self.root / p) != h for p, h in rec["files"].items())]
 
     def forget_stale(self) -> None:
         """Drop the cached outputs of the notebooks whose data or ``wpsr`` code changed, so they are
@@ -162,17 +169,26 @@ class DependencyTracker:
 
 
 def execute_ahead(app: Sphinx, env: Any, docnames: list[str]) -> None:
-    """Execute, one kernel per core, the notebooks about to be read that the cache cannot answer.
+    """Execute, one kernel per core, the notebooks about to be read that the cache cannot answer,
+    and save what each read at once (a translation beside English reads it to link each page's data).
     A translation beside English (``app.wpsr_wait_for_notebooks``) executes none: it reads its
     other pages first, and waits for English to have executed them before reading the first one."""
     tracker: DependencyTracker = app.wpsr_tracker
-    config = env.mystnb_config
     readers = {docname: _reader(env, docname) for docname in docnames}
     if getattr(app, "wpsr_wait_for_notebooks", None):
         tracker.waiting_for = {docname for docname, found in readers.items() if found}
         docnames.sort(key=lambda docname: docname in tracker.waiting_for)  # stable: pages, then notebooks
         return
     tracker.forget_stale()
+    try:
+        _execute_ahead(app, env, tracker, readers)
+    finally:  # what the notebooks read, for the translations beside English to read as they go on
+        tracker.save()
+
+
+def _execute_ahead(app: Sphinx, env: Any, tracker: DependencyTracker,
+                   readers: dict[str, tuple[Path, str, Any] | None]) -> None:
+    config = env.mystnb_config
     if config.execution_mode != "cache":
         return
     from jupyter_cache import get_cache
@@ -249,13 +265,15 @@ def _source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     """In a translation beside English: before a notebook, wait for English to have executed them;
     before any page, stop if English has failed."""
     tracker: DependencyTracker = app.wpsr_tracker
-    if tracker.waiting_for:
-        executed = app.wpsr_wait_for_notebooks(block=docname in tracker.waiting_for)
+    wait = getattr(app, "wpsr_wait_for_notebooks", None)
+    if wait is not None and not tracker.english_executed:
+        executed = wait(block=docname in tracker.waiting_for)
         if executed is False:
             raise Stopped("English's build failed", [Problem("", None, "English's build failed before the notebooks "
                                                              "were executed", "its own output says why")])
-        if executed:
-            tracker.waiting_for = set()
+        if executed:  # what each notebook read, as English recorded it on executing them (its data links)
+            tracker.english_executed = True
+            tracker.load()
     tracker.before_read(docname)
 
 
