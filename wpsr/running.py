@@ -95,9 +95,11 @@ _english: tuple[Any, Any] | None = None
 
 
 def _start_worker(executed: Any, english_ok: Any) -> None:
-    """A translation's worker, as it forks: keep English's signal."""
+    """A translation's worker, as it forks: keep English's signal, and yield the processor to English
+    and its notebooks' kernels (whose time-out is counted in seconds of the clock)."""
     global _english
     _english = executed, english_ok
+    os.nice(5)
 
 
 def _english_executed(block: bool = True) -> bool | None:

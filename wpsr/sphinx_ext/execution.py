@@ -80,6 +80,7 @@ class DependencyTracker:
         LAST_EXECUTED.clear()
         self.executed_ahead: set[str] = set()
         # a translation beside English: the notebooks it waits to read, and whether English has executed them
+        self.beside_english = False
         self.waiting_for: set[str] = set()
         self.english_executed = False
         self.stale = [doc for doc, rec in self.state.items()
@@ -129,7 +130,7 @@ class DependencyTracker:
         return f"{os.getpid()}:{log}"
 
     def before_read(self, docname: str) -> None:
-        if docname not in self.executed_ahead:
+        if docname not in self.executed_ahead and not self.beside_english:  # English logs what its notebooks read
             os.environ[data.DEPENDENCY_LOG_ENV] = self.log_env(docname)
             self.started[docname] = time.time()
 
@@ -137,7 +138,7 @@ class DependencyTracker:
         from myst_nb.sphinx_ import NbMetadataCollector
 
         os.environ.pop(data.DEPENDENCY_LOG_ENV, None)
-        if docname in self.executed_ahead:
+        if docname in self.executed_ahead or self.beside_english:
             return
         exec_data = NbMetadataCollector.get_exec_data(env, docname)
         if not exec_data or exec_data.get("mtime", 0) < self.started.get(docname, 0) - 1:
@@ -176,6 +177,7 @@ def execute_ahead(app: Sphinx, env: Any, docnames: list[str]) -> None:
     tracker: DependencyTracker = app.wpsr_tracker
     readers = {docname: _reader(env, docname) for docname in docnames}
     if getattr(app, "wpsr_wait_for_notebooks", None):
+        tracker.beside_english = True
         tracker.waiting_for = {docname for docname, found in readers.items() if found}
         docnames.sort(key=lambda docname: docname in tracker.waiting_for)  # stable: pages, then notebooks
         return
