@@ -18,7 +18,7 @@ import sys
 import tarfile
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -140,16 +140,21 @@ def build(source: Path, wanted: Edition, site: Path, progress: Callable[[str], N
                            "was not changed")
 
 
-def _zip(folder: Path, target: Path, *, date: tuple[int, ...], skip: str | None = None) -> None:
-    """A reproducible zip of a folder: sorted entries, fixed dates and permissions."""
+def write_zip(target: Path | io.BytesIO, entries: Iterable[tuple[str, bytes]], *, date: tuple[int, ...]) -> None:
+    """A reproducible zip of these entries, in their order: each with the same date and permissions."""
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(folder.rglob("*")):
-            relative = path.relative_to(folder)
-            if path.is_file() and not (skip and relative.parts[0] == skip):
-                info = zipfile.ZipInfo(str(relative), date_time=date)
-                info.external_attr = 0o644 << 16
-                info.compress_type = zipfile.ZIP_DEFLATED
-                archive.writestr(info, path.read_bytes())
+        for name, content in entries:
+            info = zipfile.ZipInfo(name, date_time=date)
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, content)
+
+
+def _zip(folder: Path, target: Path, *, date: tuple[int, ...], skip: str | None = None) -> None:
+    """A reproducible zip of a folder: its files, sorted (without the folder ``skip``)."""
+    files = [(path, path.relative_to(folder)) for path in sorted(folder.rglob("*"))]
+    write_zip(target, ((str(relative), path.read_bytes()) for path, relative in files
+                       if path.is_file() and not (skip and relative.parts[0] == skip)), date=date)
 
 
 def assemble(source: Path, wanted: Edition, out: Path, origin: dict[str, Any],

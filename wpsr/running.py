@@ -67,8 +67,6 @@ def build_languages(root: Path, settings: Settings, builders: list[str]) -> int:
         try:
             failed_english = build_builders(root, dataclasses.replace(settings, language="en"), builders,
                                             executed=english_executed)
-            if not failed_english:
-                english_ok.value = 1  # if English had nothing to read (up to date)
         finally:
             executed.set()  # if English failed (or was stopped) before it executed them, the translations stop
         if failed_english:

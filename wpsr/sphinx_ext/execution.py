@@ -23,6 +23,7 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -79,8 +80,9 @@ class DependencyTracker:
         self.started: dict[str, float] = {}
         LAST_EXECUTED.clear()
         self.executed_ahead: set[str] = set()
-        # a translation beside English: the notebooks it waits to read, and whether English has executed them
-        self.beside_english = False
+        # a translation beside English: what it asks whether English has executed the notebooks (as
+        # `wpsr.build.build` takes it), the notebooks it waits to read, and whether English has
+        self.english: Callable[..., bool | None] | None = None
         self.waiting_for: set[str] = set()
         self.english_executed = False
         self.stale = [doc for doc, rec in self.state.items()
@@ -130,7 +132,7 @@ class DependencyTracker:
         return f"{os.getpid()}:{log}"
 
     def before_read(self, docname: str) -> None:
-        if docname not in self.executed_ahead and not self.beside_english:  # English logs what its notebooks read
+        if docname not in self.executed_ahead and self.english is None:  # English logs what its notebooks read
             os.environ[data.DEPENDENCY_LOG_ENV] = self.log_env(docname)
             self.started[docname] = time.time()
 
@@ -138,7 +140,7 @@ class DependencyTracker:
         from myst_nb.sphinx_ import NbMetadataCollector
 
         os.environ.pop(data.DEPENDENCY_LOG_ENV, None)
-        if docname in self.executed_ahead or self.beside_english:
+        if docname in self.executed_ahead or self.english is not None:
             return
         exec_data = NbMetadataCollector.get_exec_data(env, docname)
         if not exec_data or exec_data.get("mtime", 0) < self.started.get(docname, 0) - 1:
@@ -176,8 +178,8 @@ def execute_ahead(app: Sphinx, env: Any, docnames: list[str]) -> None:
     other pages first, and waits for English to have executed them before reading the first one."""
     tracker: DependencyTracker = app.wpsr_tracker
     readers = {docname: _reader(env, docname) for docname in docnames}
-    if getattr(app, "wpsr_wait_for_notebooks", None):
-        tracker.beside_english = True
+    tracker.english = getattr(app, "wpsr_wait_for_notebooks", None)
+    if tracker.english is not None:
         tracker.waiting_for = {docname for docname, found in readers.items() if found}
         docnames.sort(key=lambda docname: docname in tracker.waiting_for)  # stable: pages, then notebooks
         return
@@ -267,9 +269,8 @@ def _source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     """In a translation beside English: before a notebook, wait for English to have executed them;
     before any page, stop if English has failed."""
     tracker: DependencyTracker = app.wpsr_tracker
-    wait = getattr(app, "wpsr_wait_for_notebooks", None)
-    if wait is not None and not tracker.english_executed:
-        executed = wait(block=docname in tracker.waiting_for)
+    if tracker.english is not None and not tracker.english_executed:
+        executed = tracker.english(block=docname in tracker.waiting_for)
         if executed is False:
             raise Stopped("English's build failed", [Problem("", None, "English's build failed before the notebooks "
                                                              "were executed", "its own output says why")])

@@ -89,14 +89,16 @@ def _without_dates(workbook: bytes) -> bytes:
     last change, which are the build's): the same rows make the same file."""
     import zipfile
 
+    from wpsr.publish import write_zip
+
+    def undated(name: str, content: bytes) -> bytes:
+        return re.sub(rb"<dcterms:(created|modified)\b[^>]*>[^<]*</dcterms:\1>", b"", content) \
+            if name == "docProps/core.xml" else content
+
     made = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(workbook)) as source, zipfile.ZipFile(made, "w", zipfile.ZIP_DEFLATED) as target:
-        for entry in source.infolist():
-            content = source.read(entry)
-            if entry.filename == "docProps/core.xml":
-                content = re.sub(rb"<dcterms:(created|modified)\b[^>]*>[^<]*</dcterms:\1>", b"", content)
-            target.writestr(zipfile.ZipInfo(entry.filename, date_time=(1980, 1, 1, 0, 0, 0)), content,
-                            compress_type=zipfile.ZIP_DEFLATED)
+    with zipfile.ZipFile(io.BytesIO(workbook)) as source:
+        write_zip(made, ((name, undated(name, source.read(name))) for name in source.namelist()),
+                  date=(1980, 1, 1, 0, 0, 0))
     return made.getvalue()
 
 

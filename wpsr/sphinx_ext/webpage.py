@@ -367,12 +367,14 @@ class CompiledTemplates(BytecodeCache):
 COMPILED_TEMPLATES: dict[tuple, CompiledTemplates] = {}
 
 
-def _static_files(app: Sphinx) -> None:
-    templates = getattr(app.builder, "templates", None)
-    environment = getattr(templates, "environment", None)
+def _share_compiled_templates(app: Sphinx) -> None:
+    environment = getattr(getattr(app.builder, "templates", None), "environment", None)
     if type(environment) is SandboxedEnvironment:  # Sphinx's, as it makes it
         kind = (tuple(sorted(environment.extensions)), getattr(environment, "newstyle_gettext", None))
         environment.bytecode_cache = COMPILED_TEMPLATES.setdefault(kind, CompiledTemplates())
+
+
+def _static_files(app: Sphinx) -> None:
     staging = Path(app.outdir).parent / ".wpsr-static"
     staging.mkdir(parents=True, exist_ok=True)
     default_share_image(staging, book_title(app))
@@ -389,6 +391,7 @@ def setup(app: Sphinx) -> None:
     app.connect("html-page-context", _escape_page_title, priority=900)  # after the theme sets it
     app.add_post_transform(FoldCode)
     app.add_node(HideCodeCellNode, override=True, html=(visit_folded, depart_folded))
+    app.connect("builder-inited", _share_compiled_templates)
     app.connect("builder-inited", _static_files)
     app.connect("doctree-resolved", write_figure_files)
     app.connect("html-page-context", _page_context, priority=600)  # after the theme adds its functions
